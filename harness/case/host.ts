@@ -1,0 +1,68 @@
+/** A case's host: its addresses, and sockets made inside its namespace. */
+import { TcpSocket, SocketOptions, type Family, type SocketContext } from '../sockets/index.js';
+import type { HostSpec } from '../topology/index.js';
+
+export interface ConnectOptions extends SocketOptions {
+  /** bind to this local port before connecting */
+  localPort?: number;
+}
+
+export class CaseHost {
+  constructor(
+    readonly spec: HostSpec,
+    private readonly family: Family,
+    private readonly ctx: SocketContext,
+  ) {}
+
+  get name(): string {
+    return this.spec.name;
+  }
+  get ipv4(): string {
+    return this.spec.ipv4;
+  }
+  get ipv6(): string {
+    return this.spec.ipv6;
+  }
+  get ns(): string {
+    return this.spec.ns;
+  }
+
+  /** This host's address in the case's family (or the one asked for). */
+  address(family: Family = this.family): string {
+    return family === 6 ? this.spec.ipv6 : this.spec.ipv4;
+  }
+
+  /** An unbound socket with `options` applied. */
+  socket(options: SocketOptions = {}): TcpSocket {
+    return TcpSocket.create({ name: this.name, ns: this.ns, address: (f) => this.address(f) }, this.family, options, this.ctx);
+  }
+
+  /** socket + bind(this host's address, port) + listen */
+  async listen(port: number, options: SocketOptions & { backlog?: number } = {}): Promise<TcpSocket> {
+    checkPort(port, 'listen');
+    const { backlog, ...opts } = options;
+    const s = this.socket(opts);
+    await s.bind(port);
+    await s.listen(backlog);
+    return s;
+  }
+
+  /** socket (+ bind to localPort) + connect to `to` (a host or an address) */
+  async connect(to: CaseHost | string, port: number, options: ConnectOptions = {}): Promise<TcpSocket> {
+    checkPort(port, 'connect');
+    const { localPort, ...opts } = options;
+    const s = this.socket(opts);
+    if (localPort !== undefined) {
+      checkPort(localPort, 'connect localPort', true);
+      await s.bind(localPort);
+    }
+    await s.connect(typeof to === 'string' ? to : to.address(this.family), port);
+    return s;
+  }
+}
+
+function checkPort(port: number, what: string, allowZero = false): void {
+  if (!Number.isInteger(port) || port < (allowZero ? 0 : 1) || port > 65535) {
+    throw new RangeError(`${what}: port ${port} is out of range (${allowZero ? 0 : 1}–65535)`);
+  }
+}

@@ -1,0 +1,275 @@
+/**
+ * One run of one case in one address family: topology, capture session, kernel
+ * observation and sockets, then the trace, the ladder and the cleanup.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createTopology, inNamespace, type Topology, type Sysctls } from '../topology/index.js';
+import { sidecar, Wire, type SidecarClient, type PortStats } from '../wire/index.js';
+import { CaseObserver, tupleKey, type History } from '../observe/index.js';
+import { registerSubject, checkTransition } from '../expect/index.js';
+import { ladderFromTrace, renderLadderText, renderLadderSvg } from '../report/index.js';
+import type { TcpSocket, SocketCall, SocketContext, Family } from '../sockets/index.js';
+import type { CaseTrace, TraceSocket, TraceWireCheck } from '../trace/types.js';
+import { CaseHost } from './host.js';
+import { caseDir } from './paths.js';
+
+export interface HostsOptions {
+  /** sysctls per host name, e.g. { server: { 'net.ipv4.tcp_timestamps': 0 } } */
+  sysctls?: Record<string, Sysctls>;
+}
+
+type HostMap<N extends string> = { [K in N]: CaseHost };
+
+export class CaseRun {
+  readonly t0 = process.hrtime.bigint();
+  readonly startedAt = new Date();
+  readonly dir: string;
+  readonly wire: Wire;
+  private readonly abort = new AbortController();
+  private topology: Topology | null = null;
+  private observer: CaseObserver | null = null;
+  private client: SidecarClient | null = null;
+  private session: string | null = null;
+  private stopFrames: () => void = () => {};
+  private readonly sockets: TcpSocket[] = [];
+  private readonly calls: SocketCall[] = [];
+  private readonly labels = new Map<string, number>();
+  private hostList: CaseHost[] = [];
+  private histories: History[] = [];
+  private wireCheck: TraceWireCheck | null = null;
+  private finished = false;
+
+  constructor(
+    readonly name: string,
+    readonly file: string,
+    readonly family: Family,
+  ) {
+    this.dir = caseDir(name, family);
+    mkdirSync(this.dir, { recursive: true });
+    this.wire = new Wire([], this.t0, join(this.dir, 'wire.pcap'));
+    registerSubject(this.wire, {
+      kind: 'segments',
+      segments: () => this.wire.segments(),
+      changed: (ms) => this.wire.nextFrame(ms, this.abort.signal),
+      pcap: this.wire.pcapPath,
+      ladder: () => this.ladderText(),
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  private readonly ctx: SocketContext = {
+    signal: this.abort.signal,
+    record: (call) => this.calls.push(call),
+    adopt: (sock) => {
+      this.sockets.push(sock);
+      registerSubject(sock, {
+        kind: 'states',
+        label: `${sock.label} (${sock.host.name})`,
+        transitions: async () => {
+          await this.observer?.settle();
+          return this.socketTrace(sock).transitions;
+        },
+        ladder: () => this.ladderText(),
+        pcap: this.wire.pcapPath,
+      });
+    },
+    nextLabel: (host) => {
+      const n = (this.labels.get(host) ?? 0) + 1;
+      this.labels.set(host, n);
+      return `${host}#${n}`;
+    },
+  };
+
+  async hosts<N extends string>(names: N[], options: HostsOptions = {}): Promise<HostMap<N>> {
+    if (this.topology) throw new Error('hosts() can be called once per case');
+    for (const key of Object.keys(options.sysctls ?? {})) {
+      if (!names.includes(key as N)) throw new Error(`hosts(): sysctls for unknown host "${key}" (hosts: ${names.join(', ')})`);
+    }
+    this.client = await sidecar();
+    const topo = await createTopology(names, { sysctls: options.sysctls });
+    this.topology = topo;
+    this.wire.hosts.push(...topo.hosts.map((h) => ({ name: h.name, mac: h.mac, ipv4: h.ipv4, ipv6: h.ipv6 })));
+    this.session = topo.id;
+    this.stopFrames = this.client.onFrames(topo.id, (f) => this.wire.push(f));
+    await this.client.request({
+      op: 'attach',
+      session: topo.id,
+      netns: `/run/netns/${topo.wireNs}`,
+      ports: topo.hosts.map((h) => ({ ifname: h.port, hostMac: h.mac, host: h.name })),
+      pcap: this.wire.pcapPath,
+      snap: 256,
+    });
+    const first = topo.hosts[0];
+    this.observer = await CaseObserver.start(
+      [first.ipv4.slice(0, first.ipv4.lastIndexOf('.') + 1), first.ipv6.slice(0, first.ipv6.lastIndexOf(':') + 1)],
+      topo.hosts.map((h) => ({ ns: h.ns, addresses: [h.ipv4, h.ipv6] })),
+    );
+    await topo.up();
+    this.hostList = topo.hosts.map((h) => new CaseHost(h, this.family, this.ctx));
+    return Object.fromEntries(this.hostList.map((h) => [h.name, h])) as HostMap<N>;
+  }
+
+  private seconds(t: bigint): number {
+    return Number(t - this.t0) / 1e9;
+  }
+
+  private socketTrace(sock: TcpSocket): TraceSocket {
+    const fmt = (e: { address: string; port: number } | null) =>
+      e ? (e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`) : null;
+    let transitions: TraceSocket['transitions'] = [];
+    if (sock.local && this.observer) {
+      const key = tupleKey({
+        saddr: sock.local.address,
+        sport: sock.local.port,
+        daddr: sock.remote?.address ?? '',
+        dport: sock.remote?.port ?? 0,
+      });
+      const h = this.observer.historyOf(
+        { saddr: sock.local.address, sport: sock.local.port, daddr: sock.remote?.address ?? '', dport: sock.remote?.port ?? 0 },
+        sock.tupleSince,
+      );
+      if (h && h.key === key) transitions = h.transitions.map((t) => ({ t: this.seconds(t.t), from: t.from, to: t.to, source: t.source }));
+    }
+    return { label: sock.label, host: sock.host.name, local: fmt(sock.local), remote: fmt(sock.remote), transitions };
+  }
+
+  /** The trace as it stands now. */
+  snapshot(status: CaseTrace['status'] = 'passed', error?: string): CaseTrace {
+    const obs = this.observer;
+    return {
+      version: 1,
+      case: this.name,
+      file: this.file,
+      family: this.family === 6 ? 'ipv6' : 'ipv4',
+      status,
+      ...(error ? { error } : {}),
+      startedAt: this.startedAt.toISOString(),
+      durationMs: Number(process.hrtime.bigint() - this.t0) / 1e6,
+      hosts: (this.topology?.hosts ?? []).map((h) => ({ name: h.name, ipv4: h.ipv4, ipv6: h.ipv6, mac: h.mac })),
+      segments: this.wire.segments(),
+      otherFrames: this.wire.otherFrames(),
+      sockets: this.sockets.map((s) => this.socketTrace(s)),
+      calls: this.calls.map((c) => ({ ...c, t: this.seconds(c.t) })),
+      kernelEvents: (obs?.events ?? [])
+        .filter((e) => e.kind !== 'state' && e.kind !== 'marker')
+        .map((e) => ({
+          t: this.seconds(e.t),
+          kind: e.kind,
+          tuple: 'saddr' in e ? tupleKey(e) : '',
+          ...('state' in e && e.state ? { state: e.state } : {}),
+        })),
+      wire: this.wireCheck,
+      files: { pcap: 'wire.pcap', ladder: 'ladder.txt', svg: 'ladder.svg' },
+    };
+  }
+
+  ladderText(): string {
+    return renderLadderText(ladderFromTrace(this.snapshot()));
+  }
+
+  /** Transitions that are neither in the RFC 793 diagram nor a documented Linux deviation. */
+  invalidTransitions(): string[] {
+    const out: string[] = [];
+    for (const s of this.sockets) {
+      for (const t of this.socketTrace(s).transitions) {
+        const c = checkTransition(t.from, t.to);
+        if (c.verdict === 'invalid') out.push(`${s.label}: ${c.note}`);
+      }
+    }
+    return out;
+  }
+
+  /** Stop the hosts talking, check the capture is complete, record, clean up. */
+  async finish(error: unknown): Promise<{ trace: CaseTrace; error: Error | null }> {
+    if (this.finished) throw new Error('finish() called twice');
+    this.finished = true;
+    let failure = error instanceof Error ? error : error ? new Error(String(error)) : null;
+    const topo = this.topology;
+    try {
+      if (topo && this.client && this.session) {
+        await this.observer?.settle().catch(() => undefined);
+        await Promise.all(topo.hosts.map((h) => ipLinkDown(h.ns, h.ifname)));
+        const sent = topo.hosts.map((h) => readCounters(h.ns, h.ifname));
+        const stats = await this.client.detach(this.session, sent.map((c) => c.tx));
+        const ports = topo.hosts.map((h) => readCounters(topo.wireNs, h.port));
+        this.stopFrames();
+        this.wireCheck = completeness(stats, sent, ports, topo.hosts.map((h) => h.name));
+        if (!this.wireCheck.complete && !failure) failure = new Error(`capture incomplete: ${this.wireCheck.problem}`);
+        if (!failure) {
+          const invalid = this.invalidTransitions();
+          if (invalid.length) failure = new Error(`transitions outside the RFC 793 diagram:\n  ${invalid.join('\n  ')}`);
+        }
+        this.histories = this.observer?.histories() ?? [];
+      }
+    } catch (e) {
+      failure ??= e as Error;
+    } finally {
+      this.abort.abort();
+      for (const s of this.sockets) s.forceClose();
+      this.observer?.close();
+      await topo?.destroy().catch(() => undefined);
+    }
+    const trace = this.snapshot(failure ? 'failed' : 'passed', failure ? firstLine(failure) : undefined);
+    writeOutputs(this.dir, trace);
+    void this.histories;
+    return { trace, error: failure };
+  }
+}
+
+function firstLine(e: Error): string {
+  return (e.message || String(e)).split('\n')[0];
+}
+
+function writeOutputs(dir: string, trace: CaseTrace): void {
+  const ladder = ladderFromTrace(trace);
+  writeFileSync(join(dir, 'trace.json'), JSON.stringify(trace, null, 1) + '\n');
+  writeFileSync(join(dir, 'ladder.txt'), renderLadderText(ladder));
+  writeFileSync(join(dir, 'ladder.svg'), renderLadderSvg(ladder));
+}
+
+async function ipLinkDown(ns: string, ifname: string): Promise<void> {
+  const { ipBatch } = await import('../topology/ip.js');
+  await ipBatch([`link set ${ifname} down`], ns).catch(() => undefined);
+}
+
+interface Counters {
+  rx: number;
+  tx: number;
+  txDropped: number;
+}
+
+/** Packet counters of `ifname` as its own namespace sees them. */
+function readCounters(ns: string, ifname: string): Counters {
+  const text = inNamespace(ns, () => readFileSync('/proc/thread-self/net/dev', 'utf8'));
+  const line = text.split('\n').find((l) => l.trim().startsWith(`${ifname}:`));
+  if (!line) return { tx: 0, rx: 0, txDropped: 0 };
+  const f = line.split(':')[1].trim().split(/\s+/).map(Number);
+  return { rx: f[1], tx: f[9], txDropped: f[11] };
+}
+
+/**
+ * Every frame a host sent was captured, and every frame the relay delivered reached
+ * its host, except those its veth dropped because the host's link was not up yet
+ * (the hosts' links come up one after the other).
+ */
+function completeness(stats: PortStats[], host: Counters[], port: Counters[], names: string[]): TraceWireCheck {
+  const ports = names.map((name, i) => ({
+    host: name,
+    sent: host[i].tx,
+    captured: stats[i]?.captured ?? 0,
+    delivered: stats[i]?.delivered ?? 0,
+    received: host[i].rx,
+    droppedBeforeUp: port[i].txDropped,
+  }));
+  const problems = ports.flatMap((p) => [
+    ...(p.captured !== p.sent ? [`${p.host} sent ${p.sent} frames, the sidecar captured ${p.captured}`] : []),
+    ...(p.received + p.droppedBeforeUp !== p.delivered
+      ? [`the sidecar delivered ${p.delivered} frames to ${p.host}, it received ${p.received} (${p.droppedBeforeUp} dropped before its link was up)`]
+      : []),
+  ]);
+  return { ports, complete: problems.length === 0, ...(problems.length ? { problem: problems.join('; ') } : {}) };
+}

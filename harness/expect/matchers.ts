@@ -1,0 +1,219 @@
+/**
+ * vitest matchers: toHaveSegments, toHaveStates, toPassThrough, toFailWith.
+ *
+ * Observations arrive asynchronously (frames from the sidecar, events from tracefs),
+ * so a matcher waits until the observation matches or `within` ms pass with no match;
+ * it never retries the case, it waits for the wire and the kernel to report.
+ */
+import { expect } from 'vitest';
+import type { TraceSegment, TraceTransition } from '../trace/types.js';
+import { parsePatterns, type PatternInput, type Pattern } from './pattern.js';
+import { matchSegments, matchStates, matchSubsequence, type MatchResult } from './match.js';
+import { isTcpState } from '../observe/states.js';
+
+export interface SegmentSubject {
+  kind: 'segments';
+  segments(): TraceSegment[];
+  /** resolves at the next observation or after `ms` */
+  changed(ms: number): Promise<void>;
+  pcap: string;
+  ladder(): string;
+}
+
+export interface StateSubject {
+  kind: 'states';
+  label: string;
+  transitions(): Promise<TraceTransition[]>;
+  ladder(): string;
+  pcap: string;
+}
+
+const subjects = new WeakMap<object, SegmentSubject | StateSubject>();
+
+export function registerSubject(target: object, subject: SegmentSubject | StateSubject): void {
+  subjects.set(target, subject);
+}
+
+const DEFAULT_WITHIN_MS = 3000;
+
+export interface WaitOptions {
+  /** how long to wait for a match, ms (default 3000) */
+  within?: number;
+}
+
+export function segmentLine(s: TraceSegment): string {
+  const parts = [`${s.from} > ${s.to} ${s.flags}`, `seq=${s.rseq}`];
+  if (s.flags.includes('ACK')) parts.push(`ack=${s.rack}`);
+  if (s.len) parts.push(`len=${s.len}`);
+  parts.push(`win=${s.win}`);
+  const opts = s.options.filter((o) => o.name !== 'nop').map((o) => (o.mss !== undefined ? `mss=${o.mss}` : o.wscale !== undefined ? `wscale=${o.wscale}` : o.name));
+  if (opts.length) parts.push(`<${opts.join(',')}>`);
+  return parts.join(' ');
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+/** Expected beside observed, row by row, the first mismatch marked. */
+export function sideBySide(patterns: Pattern[], segments: TraceSegment[], result: MatchResult): string {
+  const width = Math.min(60, Math.max(10, ...patterns.map((p) => p.text.length)) + 2);
+  const rows: string[] = [`     ${pad('expected', width)}  observed`];
+  const used = new Set<number>();
+  patterns.forEach((p, i) => {
+    const si = result.alignment[i];
+    const failHere = result.failure?.pattern === i;
+    let observed = '';
+    if (si >= 0) {
+      observed = `  ${segmentLine(segments[si])}`;
+      used.add(si);
+    } else if (failHere && result.failure!.segment !== null) {
+      observed = `✗ ${segmentLine(segments[result.failure!.segment])}   ← ${result.failure!.reason}`;
+      used.add(result.failure!.segment);
+    } else if (failHere) {
+      observed = `✗ (nothing)   ← ${result.failure!.reason}`;
+    } else if (p.kind === 'any') {
+      observed = '  …';
+    }
+    rows.push(`${String(i + 1).padStart(3)}  ${pad(p.text, width)}${observed}`);
+  });
+  const extra = segments.map((s, i) => [s, i] as const).filter(([, i]) => !used.has(i) && i >= (result.failure?.segment ?? segments.length));
+  if (result.failure && result.failure.pattern === patterns.length) {
+    for (const [s] of extra) rows.push(`     ${pad('', width)}✗ ${segmentLine(s)}   ← not expected`);
+  }
+  return rows.join('\n');
+}
+
+function within(options?: WaitOptions): number {
+  return options?.within ?? DEFAULT_WITHIN_MS;
+}
+
+async function waitForSegments(subject: SegmentSubject, patterns: Pattern[], ms: number) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const segments = subject.segments();
+    const result = matchSegments(patterns, segments);
+    const left = deadline - Date.now();
+    if (result.ok || left <= 0) return { segments, result };
+    await subject.changed(Math.min(left, 200));
+  }
+}
+
+async function waitForStates(subject: StateSubject, test: (states: string[]) => boolean, ms: number) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const transitions = await subject.transitions();
+    const states = transitions.map((t) => t.to);
+    if (test(states) || Date.now() >= deadline) return { transitions, states };
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function subjectOf<K extends 'segments' | 'states'>(received: unknown, kind: K, matcher: string) {
+  const s = received && typeof received === 'object' ? subjects.get(received) : undefined;
+  if (!s || s.kind !== kind) {
+    throw new TypeError(`${matcher} needs ${kind === 'segments' ? 'the case\'s `wire`' : 'a socket made by a case host'}, got ${typeof received}`);
+  }
+  return s as K extends 'segments' ? SegmentSubject : StateSubject;
+}
+
+function checkStateNames(expected: unknown, matcher: string): string[] {
+  if (!Array.isArray(expected)) throw new TypeError(`${matcher} expects an array of state names`);
+  expected.forEach((s, i) => {
+    if (typeof s !== 'string' || !isTcpState(s)) {
+      throw new TypeError(`${matcher}: state ${i + 1} "${String(s)}" is not one of CLOSED LISTEN SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT`);
+    }
+  });
+  return expected as string[];
+}
+
+function stateTable(expected: string[], transitions: TraceTransition[], at: number): string {
+  const width = Math.max(12, ...expected.map((s) => s.length)) + 2;
+  const n = Math.max(expected.length, transitions.length);
+  const rows = [`     ${pad('expected', width)}observed`];
+  for (let i = 0; i < n; i++) {
+    const t = transitions[i];
+    const obs = t ? `${t.to}  (${t.from} → ${t.to} at ${t.t.toFixed(3)} s, ${t.source})` : '(nothing)';
+    rows.push(`${i === at ? ' ✗ ' : '   '}${String(i + 1).padStart(2)} ${pad(expected[i] ?? '(nothing)', width)}${obs}`);
+  }
+  return rows.join('\n');
+}
+
+expect.extend({
+  async toHaveSegments(received: unknown, expected: PatternInput[], options?: WaitOptions) {
+    const subject = subjectOf(received, 'segments', 'toHaveSegments');
+    const patterns = parsePatterns(expected);
+    const { segments, result } = await waitForSegments(subject, patterns, this.isNot ? 0 : within(options));
+    return {
+      pass: result.ok,
+      message: () =>
+        result.ok
+          ? `expected the wire not to match the segment patterns, but it did (pcap: ${subject.pcap})`
+          : [
+              `the wire does not match: pattern ${result.failure!.pattern + 1}: ${result.failure!.reason}`,
+              '',
+              sideBySide(patterns, segments, result),
+              '',
+              'observed ladder:',
+              subject.ladder(),
+              `pcap: ${subject.pcap}`,
+            ].join('\n'),
+    };
+  },
+
+  async toHaveStates(received: unknown, expected: string[], options?: WaitOptions) {
+    const subject = subjectOf(received, 'states', 'toHaveStates');
+    const want = checkStateNames(expected, 'toHaveStates');
+    const { transitions, states } = await waitForStates(subject, (s) => matchStates(want, s).ok, this.isNot ? 0 : within(options));
+    const r = matchStates(want, states);
+    return {
+      pass: r.ok,
+      message: () =>
+        r.ok
+          ? `expected ${subject.label} not to go through exactly ${want.join(' → ')}`
+          : [`${subject.label}: states differ at ${r.at + 1}`, '', stateTable(want, transitions, r.at), '', 'observed ladder:', subject.ladder(), `pcap: ${subject.pcap}`].join('\n'),
+    };
+  },
+
+  async toPassThrough(received: unknown, expected: string[], options?: WaitOptions) {
+    const subject = subjectOf(received, 'states', 'toPassThrough');
+    const want = checkStateNames(expected, 'toPassThrough');
+    const { transitions, states } = await waitForStates(subject, (s) => matchSubsequence(want, s).ok, this.isNot ? 0 : within(options));
+    const r = matchSubsequence(want, states);
+    return {
+      pass: r.ok,
+      message: () =>
+        r.ok
+          ? `expected ${subject.label} not to pass through ${want.join(' → ')}`
+          : [`${subject.label}: never reached ${want[r.at]} (expected in order: ${want.join(' → ')})`, '', stateTable(want, transitions, -1), '', 'observed ladder:', subject.ladder()].join('\n'),
+    };
+  },
+
+  /** `await expect(sock.read()).toFailWith('ECONNRESET')` */
+  async toFailWith(received: unknown, code: string) {
+    if (!(received instanceof Promise)) throw new TypeError('toFailWith expects the promise of a socket call');
+    try {
+      const value = await received;
+      const shown = Buffer.isBuffer(value) ? `${value.length} bytes` : JSON.stringify(value);
+      return { pass: false, message: () => `expected the call to fail with ${code}, it succeeded with ${shown}` };
+    } catch (e) {
+      const got = (e as { code?: string }).code ?? (e as Error).message;
+      return {
+        pass: got === code,
+        message: () => (got === code ? `expected the call not to fail with ${code}` : `expected the call to fail with ${code}, it failed with ${got}`),
+      };
+    }
+  },
+});
+
+export interface TcpladderMatchers<R = unknown> {
+  toHaveSegments(patterns: PatternInput[], options?: WaitOptions): Promise<R>;
+  toHaveStates(states: string[], options?: WaitOptions): Promise<R>;
+  toPassThrough(states: string[], options?: WaitOptions): Promise<R>;
+  toFailWith(code: string): Promise<R>;
+}
+
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface Matchers<T = any> extends TcpladderMatchers<T> {}
+}

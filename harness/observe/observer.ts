@@ -1,0 +1,120 @@
+/** Per case: the kernel events of this case's subnet, and the sock_diag watch. */
+import { TraceSession } from './tracefs.js';
+import { diagSockets } from './sockdiag.js';
+import { buildHistories, needsDiag, tupleKey, historyAt, type DiagObservation, type History } from './timeline.js';
+import type { KernelEvent, Tuple } from './events.js';
+
+export interface ObservedHost {
+  ns: string;
+  addresses: string[];
+}
+
+const DIAG_POLL_MS = 100;
+
+let shared: Promise<TraceSession> | null = null;
+let current: TraceSession | null = null;
+
+export function traceSession(): Promise<TraceSession> {
+  if (!shared) {
+    shared = TraceSession.open();
+    shared.then(
+      (t) => (current = t),
+      () => (shared = null),
+    );
+  }
+  return shared;
+}
+
+/** Synchronous, for exit handlers. */
+export function closeTraceSession(): void {
+  current?.close();
+  current = null;
+  shared = null;
+}
+
+export class CaseObserver {
+  readonly events: KernelEvent[] = [];
+  readonly diag: DiagObservation[] = [];
+  private readonly watched = new Map<string, { ns: string; tuple: Tuple }>();
+  private unsubscribe: () => void = () => {};
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(
+    private readonly trace: TraceSession,
+    private readonly prefixes: string[],
+    private readonly hosts: ObservedHost[],
+  ) {}
+
+  /** `prefixes`: textual prefixes of this case's subnets, e.g. "198.18.5." and "fd74:6370:6c00:5::" */
+  static async start(prefixes: string[], hosts: ObservedHost[]): Promise<CaseObserver> {
+    const trace = await traceSession();
+    const o = new CaseObserver(trace, prefixes, hosts);
+    o.unsubscribe = trace.subscribe((e) => o.onEvent(e));
+    return o;
+  }
+
+  private mine(addr: string): boolean {
+    return this.prefixes.some((p) => addr.startsWith(p));
+  }
+
+  private onEvent(e: KernelEvent): void {
+    if (this.closed || e.kind === 'marker') return;
+    if (!this.mine(e.saddr) && !this.mine(e.daddr)) return;
+    this.events.push(e);
+    if (needsDiag(e)) {
+      const host = this.hosts.find((h) => h.addresses.includes(e.saddr));
+      if (!host) return;
+      const tuple = { saddr: e.saddr, sport: e.sport, daddr: e.daddr, dport: e.dport };
+      const key = tupleKey(tuple);
+      const found = this.lookup(host.ns, tuple);
+      this.diag.push({ t: e.t, key, state: found ?? 'gone' });
+      if (found) {
+        this.watched.set(key, { ns: host.ns, tuple });
+        this.timer ??= setInterval(() => this.poll(), DIAG_POLL_MS).unref();
+      }
+    }
+  }
+
+  private lookup(ns: string, t: Tuple) {
+    try {
+      return diagSockets(ns, ['TIME_WAIT', 'FIN_WAIT_2']).find(
+        (s) => s.saddr === t.saddr && s.sport === t.sport && s.daddr === t.daddr && s.dport === t.dport,
+      )?.state;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Look again at every minisock being watched; record the ones that are gone. */
+  poll(): void {
+    if (this.closed) return;
+    const t = process.hrtime.bigint();
+    for (const [key, w] of this.watched) {
+      if (!this.lookup(w.ns, w.tuple)) {
+        this.diag.push({ t, key, state: 'gone' });
+        this.watched.delete(key);
+      }
+    }
+  }
+
+  /** Wait until every event up to now has been read. */
+  async settle(): Promise<void> {
+    await this.trace.barrier();
+    this.poll();
+  }
+
+  histories(): History[] {
+    return buildHistories(this.events, this.diag);
+  }
+
+  historyOf(tuple: Tuple, at: bigint): History | undefined {
+    return historyAt(this.histories(), tupleKey(tuple), at);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+  }
+}

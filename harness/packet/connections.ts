@@ -1,0 +1,266 @@
+import type { DecodedFrame, TcpHeader } from './types.js';
+
+export interface TcpEndpoint {
+  addr: string;
+  port: number;
+}
+
+/** Marks the analysis puts on a segment (the first two are also ladder SegmentMarks). */
+export type AnalysisMark = 'retransmission' | 'out-of-order' | 'keep-alive' | 'previous-not-captured';
+
+/** What the analysis found out about one TCP segment. */
+export interface SegmentInfo {
+  /** position of the frame in the analysed array */
+  index: number;
+  /** frame number as given in the input */
+  n: number;
+  time: bigint;
+  /** connection id (1-based, in order of first appearance) */
+  conn: number;
+  /** 0: sent by connection.a (the client when the handshake was seen), 1: sent by connection.b */
+  dir: 0 | 1;
+  /** seq relative to the sender's ISN (unsigned 32-bit, as Wireshark shows it) */
+  relSeq: number;
+  /** ack relative to the receiver's ISN; null when the ACK flag is not set */
+  relAck: number | null;
+  /** TCP payload length */
+  len: number;
+  flags: number;
+  /** the segment's sequence space (data, SYN or FIN) had already been seen in this direction */
+  retransmission: boolean;
+  /** the segment fills a hole below the highest sequence number seen, never seen before */
+  outOfOrder: boolean;
+  /** len 0 or 1 at highest-seen − 1 without SYN/FIN/RST: a keep-alive probe, not a retransmission */
+  keepAlive: boolean;
+  /** the segment starts beyond the highest sequence number seen: something before it was not captured */
+  gapBefore: boolean;
+  /** the four booleans above as a list, in that order */
+  marks: AnalysisMark[];
+  tcp: TcpHeader;
+  decoded: DecodedFrame;
+}
+
+export interface Connection {
+  /** 1-based, in order of first appearance */
+  id: number;
+  /** the client (sender of the first SYN) when known, otherwise the sender of the first segment */
+  a: TcpEndpoint;
+  b: TcpEndpoint;
+  segments: SegmentInfo[];
+  /** initial sequence numbers from the SYNs; null when that SYN was not captured */
+  isn: [number | null, number | null];
+  /** the base each direction's relative numbers subtract: the ISN, or (first seq − 1) without a SYN */
+  base: [number | null, number | null];
+  /** FIN seen from a / from b */
+  fin: [boolean, boolean];
+  rst: boolean;
+  firstTime: bigint;
+  lastTime: bigint;
+}
+
+export interface ConnectionAnalysis {
+  connections: Connection[];
+  /** every TCP segment, in input order (frames without a TCP header are left out) */
+  segments: SegmentInfo[];
+}
+
+export interface FrameForAnalysis {
+  n: number;
+  time: bigint;
+  decoded: DecodedFrame;
+}
+
+const FIN = 0x01;
+const SYN = 0x02;
+const RST = 0x04;
+const ACK = 0x10;
+const TWO32 = 0x100000000;
+
+/** Per direction sequence-space bookkeeping, in unwrapped (64-bit-like) sequence positions. */
+class Direction {
+  /** absolute seq of position `refPos` */
+  private refSeq = 0;
+  private refPos = 0;
+  started = false;
+  /** highest end (exclusive) of sequence space seen */
+  next = 0;
+  /** sorted, disjoint, non-adjacent [start, end) ranges of sequence space seen */
+  private ranges: number[] = [];
+
+  pos(seq: number): number {
+    if (!this.started) {
+      this.started = true;
+      this.refSeq = seq;
+      this.refPos = TWO32; // room below for segments older than the first one seen
+      this.next = this.refPos;
+      return this.refPos;
+    }
+    const diff = (seq - this.refSeq) | 0;
+    return this.refPos + diff;
+  }
+
+  /** true when [start, end) overlaps a range already seen */
+  overlaps(start: number, end: number): boolean {
+    const r = this.ranges;
+    for (let i = r.length - 2; i >= 0; i -= 2) {
+      if (r[i + 1] <= start) return false;
+      if (r[i] < end) return true;
+    }
+    return false;
+  }
+
+  add(start: number, end: number, seqAtEnd: number): void {
+    const r = this.ranges;
+    // find the first range whose end >= start (ranges are few; scan from the top)
+    let i = r.length;
+    while (i >= 2 && r[i - 1] >= start) i -= 2;
+    let j = i;
+    let s = start;
+    let e = end;
+    while (j < r.length && r[j] <= e) {
+      if (r[j] < s) s = r[j];
+      if (r[j + 1] > e) e = r[j + 1];
+      j += 2;
+    }
+    r.splice(i, j - i, s, e);
+    if (end > this.next) {
+      this.next = end;
+      this.refPos = end;
+      this.refSeq = seqAtEnd;
+    }
+  }
+}
+
+interface ConnState {
+  conn: Connection;
+  dirs: [Direction, Direction];
+}
+
+function sameEndpoint(e: TcpEndpoint, addr: string, port: number): boolean {
+  return e.port === port && e.addr === addr;
+}
+
+/**
+ * Groups TCP segments into connections by 4-tuple and works out, per segment, its
+ * direction, Wireshark-style relative seq/ack and whether it is a retransmission or
+ * out of order. A SYN (without ACK) starts a new connection on a known 4-tuple when
+ * the old one was reset, closed in both directions, or had another ISN in that
+ * direction (port reuse). Without a SYN, a direction's relative numbers start at 1
+ * (base = first seq − 1), as in Wireshark.
+ *
+ * Retransmission / out-of-order follow Wireshark's idea (the sequence space was already
+ * sent) but without its timing heuristics: every range of sequence space seen is
+ * remembered, so a segment below the highest seq is a retransmission when it overlaps
+ * what was seen and out of order when it only fills a hole.
+ */
+export function analyseConnections(frames: readonly FrameForAnalysis[]): ConnectionAnalysis {
+  const byTuple = new Map<string, ConnState>();
+  const connections: Connection[] = [];
+  const segments: SegmentInfo[] = [];
+  for (let i = 0; i < frames.length; i++) {
+    const fr = frames[i];
+    const d = fr.decoded;
+    const tcp = d.tcp;
+    const ip = d.ip;
+    if (!tcp || !ip) continue;
+    const src = ip.src;
+    const dst = ip.dst;
+    const key =
+      src < dst || (src === dst && tcp.sport <= tcp.dport)
+        ? src + ' ' + tcp.sport + ' ' + dst + ' ' + tcp.dport
+        : dst + ' ' + tcp.dport + ' ' + src + ' ' + tcp.sport;
+    const flags = tcp.flags;
+    const pureSyn = (flags & (SYN | ACK)) === SYN;
+    let st = byTuple.get(key);
+    if (st && pureSyn) {
+      const c = st.conn;
+      const dirIdx = sameEndpoint(c.a, src, tcp.sport) ? 0 : 1;
+      const isn = c.isn[dirIdx];
+      if (c.rst || (c.fin[0] && c.fin[1]) || (isn !== null && isn !== tcp.seq) || (isn === null && st.dirs[dirIdx].started)) {
+        st = undefined;
+      }
+    }
+    if (!st) {
+      const clientIsDst = (flags & (SYN | ACK)) === (SYN | ACK);
+      const a: TcpEndpoint = clientIsDst ? { addr: dst, port: tcp.dport } : { addr: src, port: tcp.sport };
+      const b: TcpEndpoint = clientIsDst ? { addr: src, port: tcp.sport } : { addr: dst, port: tcp.dport };
+      const conn: Connection = {
+        id: connections.length + 1,
+        a,
+        b,
+        segments: [],
+        isn: [null, null],
+        base: [null, null],
+        fin: [false, false],
+        rst: false,
+        firstTime: fr.time,
+        lastTime: fr.time,
+      };
+      connections.push(conn);
+      st = { conn, dirs: [new Direction(), new Direction()] };
+      byTuple.set(key, st);
+    }
+    const c = st.conn;
+    const dir: 0 | 1 = sameEndpoint(c.a, src, tcp.sport) ? 0 : 1;
+    const rev: 0 | 1 = dir === 0 ? 1 : 0;
+    const seq = tcp.seq;
+    if (flags & SYN) {
+      if (c.isn[dir] === null && !st.dirs[dir].started) c.isn[dir] = seq;
+    }
+    if (c.base[dir] === null) c.base[dir] = flags & SYN ? seq : (seq - 1) >>> 0;
+    if ((flags & ACK) && c.base[rev] === null) c.base[rev] = (tcp.ack - 1) >>> 0;
+    const relSeq = (seq - c.base[dir]!) >>> 0;
+    const relAck = flags & ACK ? (tcp.ack - c.base[rev]!) >>> 0 : null;
+
+    const len = tcp.payloadLength > 0 ? tcp.payloadLength : 0;
+    const space = len + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0);
+    const dirState = st.dirs[dir];
+    const wasStarted = dirState.started;
+    const start = dirState.pos(seq);
+    let retransmission = false;
+    let outOfOrder = false;
+    let keepAlive = false;
+    let gapBefore = false;
+    if (wasStarted) {
+      if (len <= 1 && (flags & (SYN | FIN | RST)) === 0 && start === dirState.next - 1) {
+        keepAlive = true;
+      } else if (space > 0 && start < dirState.next) {
+        if (dirState.overlaps(start, start + space)) retransmission = true;
+        else outOfOrder = true;
+      } else if (start > dirState.next && (flags & RST) === 0) {
+        gapBefore = true;
+      }
+    }
+    if (space > 0) dirState.add(start, start + space, (seq + space) >>> 0);
+
+    if (flags & FIN) c.fin[dir] = true;
+    if (flags & RST) c.rst = true;
+    c.lastTime = fr.time;
+    const marks: AnalysisMark[] = [];
+    if (retransmission) marks.push('retransmission');
+    if (outOfOrder) marks.push('out-of-order');
+    if (keepAlive) marks.push('keep-alive');
+    if (gapBefore) marks.push('previous-not-captured');
+    const info: SegmentInfo = {
+      index: i,
+      n: fr.n,
+      time: fr.time,
+      conn: c.id,
+      dir,
+      relSeq,
+      relAck,
+      len,
+      flags,
+      retransmission,
+      outOfOrder,
+      keepAlive,
+      gapBefore,
+      marks,
+      tcp,
+      decoded: d,
+    };
+    c.segments.push(info);
+    segments.push(info);
+  }
+  return { connections, segments };
+}

@@ -1,0 +1,14 @@
+/** report: ladder diagrams of a connection, as terminal text and as SVG. */
+export type {
+  Ladder,
+  LadderColumn,
+  LadderNote,
+  LadderRow,
+  LadderSegment,
+  LadderState,
+  SegmentMark,
+} from './model.js';
+export { renderLadderText, type LadderTextOptions } from './ladder-text.js';
+export { renderLadderSvg, type LadderSvgOptions } from './ladder-svg.js';
+export { ladderFromTrace } from './from-trace.js';
+export { segmentLabel, stateLabel, formatTime } from './ladder-label.js';

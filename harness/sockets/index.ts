@@ -1,0 +1,5 @@
+export { TcpSocket, patternBytes, type SocketHost, type SocketContext, type SocketCall, type Family, type Shutdown } from './socket.js';
+export { SocketOptions } from './options.js';
+export { SocketError } from './libc.js';
+export type { TcpInfo } from './tcp-info.js';
+export { formatIpv6, type Endpoint } from './sockaddr.js';

@@ -1,0 +1,74 @@
+/**
+ * Address slots. Tracepoint events carry addresses but no namespace, so every live
+ * case on this machine, of any run, gets its own IPv4 /24 and IPv6 /64.
+ * Slots are files created exclusively; a slot whose owner is gone is taken back.
+ */
+import { mkdirSync, openSync, closeSync, writeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { STATE_DIR, ownerAlive } from './owner.js';
+
+// 198.18.0.0/15 is reserved for network benchmarking tests (RFC 2544); fd74:6370:6c00::/48 is a ULA.
+export const SLOT_COUNT = 512;
+const dir = `${STATE_DIR}/slots`;
+
+export function slotSubnets(slot: number) {
+  return {
+    ipv4: (host: number) => `198.${18 + (slot >> 8)}.${slot & 255}.${host}`,
+    ipv6: (host: number) => `fd74:6370:6c00:${slot.toString(16)}::${host.toString(16)}`,
+  };
+}
+
+function tryTake(slot: number): boolean {
+  try {
+    const fd = openSync(`${dir}/${slot}`, 'wx');
+    writeSync(fd, String(process.pid));
+    closeSync(fd);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function reclaimSlots(): number {
+  let freed = 0;
+  for (const name of safeList(dir)) {
+    const pid = Number(readOr(`${dir}/${name}`));
+    if (pid && pid !== process.pid && !ownerAlive(pid)) {
+      rmSync(`${dir}/${name}`, { force: true });
+      freed++;
+    }
+  }
+  return freed;
+}
+
+export function takeSlot(): number {
+  mkdirSync(dir, { recursive: true });
+  const start = (process.pid * 7) % SLOT_COUNT;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    for (let i = 0; i < SLOT_COUNT; i++) {
+      const slot = (start + i) % SLOT_COUNT;
+      if (tryTake(slot)) return slot;
+    }
+    if (reclaimSlots() === 0) break;
+  }
+  throw new Error(`all ${SLOT_COUNT} address slots in ${dir} are in use by live runs`);
+}
+
+export function releaseSlot(slot: number): void {
+  rmSync(`${dir}/${slot}`, { force: true });
+}
+
+function safeList(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+function readOr(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * trace.json: everything one case run saw, in one self-describing file. The report,
+ * the ladder and the diff read only this. Times are seconds since the case started.
+ */
+
+export interface TraceOption {
+  kind: number;
+  name: string;
+  length: number;
+  mss?: number;
+  wscale?: number;
+  tsval?: number;
+  tsecr?: number;
+  sack?: number[];
+  /** hex of the option body, for kinds without a structured decoding */
+  raw?: string;
+}
+
+export interface TraceSegment {
+  /** frame number in wire.pcap, 1-based */
+  n: number;
+  t: number;
+  from: string;
+  to: string;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  /** absolute, as on the wire */
+  seq: number;
+  ack: number;
+  /** relative to the ISN of the sender's direction (ack: of the receiver's) */
+  rseq: number;
+  rack: number;
+  /** flag names, e.g. "SYN ACK" */
+  flags: string;
+  win: number;
+  len: number;
+  options: TraceOption[];
+  /** connection number within the case, from 1 */
+  conn: number;
+  marks?: string[];
+  malformed?: string;
+}
+
+export interface TraceOtherFrame {
+  n: number;
+  t: number;
+  from: string;
+  summary: string;
+}
+
+export interface TraceTransition {
+  t: number;
+  from: string;
+  to: string;
+  source: string;
+}
+
+export interface TraceSocket {
+  label: string;
+  host: string;
+  local: string | null;
+  remote: string | null;
+  transitions: TraceTransition[];
+}
+
+export interface TraceCall {
+  t: number;
+  ms: number;
+  host: string;
+  socket: string;
+  call: string;
+  args?: string;
+  result: string;
+}
+
+export interface TraceKernelEvent {
+  t: number;
+  kind: string;
+  tuple: string;
+  state?: string;
+}
+
+export interface TraceHost {
+  name: string;
+  ipv4: string;
+  ipv6: string;
+  mac: string;
+}
+
+export interface TraceWireCheck {
+  /** per host: frames its interface sent, frames the sidecar captured from it, frames delivered to it */
+  ports: { host: string; sent: number; captured: number; delivered: number; received: number; droppedBeforeUp: number }[];
+  complete: boolean;
+  problem?: string;
+}
+
+export interface CaseTrace {
+  version: 1;
+  case: string;
+  file: string;
+  family: 'ipv4' | 'ipv6';
+  status: 'passed' | 'failed';
+  error?: string;
+  startedAt: string;
+  durationMs: number;
+  hosts: TraceHost[];
+  segments: TraceSegment[];
+  otherFrames: TraceOtherFrame[];
+  sockets: TraceSocket[];
+  calls: TraceCall[];
+  kernelEvents: TraceKernelEvent[];
+  wire: TraceWireCheck | null;
+  /** file names inside the case folder */
+  files: { pcap: string; ladder: string; svg?: string };
+}
+
+export interface RunSummary {
+  version: 1;
+  run: string;
+  startedAt: string;
+  durationMs: number;
+  kernel: string;
+  node: string;
+  passed: number;
+  failed: number;
+  cases: { case: string; family: string; file: string; status: string; durationMs: number; dir: string; error?: string }[];
+}

@@ -1,0 +1,175 @@
+/**
+ * The harness's end of the sidecar: starts the local sidecar process (or connects
+ * to the one named by TCPLADDER_SIDECAR, e.g. a Compose container), sends requests,
+ * routes streamed frames to their session.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, type Socket } from 'node:net';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { STATE_DIR } from '../topology/owner.js';
+import type { FrameEvent, PortStats, Reply, SidecarMessage } from './protocol.js';
+
+const START_TIMEOUT_MS = 15000;
+const REQUEST_TIMEOUT_MS = 10000;
+
+type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
+type Req = DistributiveOmit<import('./protocol.js').Request, 'id'>;
+
+export class SidecarClient {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
+  private readonly sessions = new Map<string, (f: FrameEvent) => void>();
+  private dead: Error | null = null;
+
+  private constructor(
+    private readonly socket: Socket,
+    private readonly child: ChildProcess | null,
+    private readonly stderr: () => string,
+  ) {
+    let buf = '';
+    socket.setEncoding('utf8');
+    socket.unref();
+    socket.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (line) this.dispatch(JSON.parse(line) as SidecarMessage);
+      }
+    });
+    const fail = (why: string) => this.fail(new Error(why));
+    socket.on('close', () => fail(`the capture sidecar closed its connection${this.stderrTail()}`));
+    socket.on('error', (e) => fail(`the capture sidecar connection failed: ${e.message}`));
+    child?.on('exit', (code, signal) => fail(`the capture sidecar exited (${signal ?? code})${this.stderrTail()}`));
+  }
+
+  private stderrTail(): string {
+    const s = this.stderr().trim();
+    return s ? `: ${s.split('\n').slice(-3).join(' | ')}` : '';
+  }
+
+  private fail(e: Error): void {
+    if (this.dead) return;
+    this.dead = e;
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+
+  private dispatch(msg: SidecarMessage): void {
+    if (msg.type === 'frame') {
+      this.sessions.get(msg.session)?.(msg);
+    } else if (msg.type === 'ok' || msg.type === 'error') {
+      const p = this.pending.get(msg.id);
+      this.pending.delete(msg.id);
+      p?.resolve(msg);
+    }
+  }
+
+  request(req: Req): Promise<Reply & { type: 'ok' }> {
+    if (this.dead) return Promise.reject(this.dead);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`the capture sidecar did not answer "${req.op}" within ${REQUEST_TIMEOUT_MS / 1000} s`));
+      }, REQUEST_TIMEOUT_MS);
+      this.pending.set(id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          if (r.type === 'error') reject(new Error(`capture sidecar: ${r.message}`));
+          else resolve(r);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.socket.write(JSON.stringify({ ...req, id }) + '\n');
+    });
+  }
+
+  onFrames(session: string, fn: (f: FrameEvent) => void): () => void {
+    this.sessions.set(session, fn);
+    return () => this.sessions.delete(session);
+  }
+
+  async detach(session: string, expect?: number[]): Promise<PortStats[]> {
+    try {
+      const r = await this.request({ op: 'detach', session, expect });
+      return r.stats ?? [];
+    } finally {
+      this.sessions.delete(session);
+    }
+  }
+
+  close(): void {
+    this.socket.destroy();
+    this.child?.kill('SIGTERM');
+  }
+
+  static async connectTo(path: string, child: ChildProcess | null = null, stderr = () => ''): Promise<SidecarClient> {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(path, () => resolve(s));
+      s.once('error', (e) => reject(new Error(`cannot reach the capture sidecar at ${path}: ${e.message}`)));
+    });
+    const client = new SidecarClient(socket, child, stderr);
+    await client.request({ op: 'ping' });
+    return client;
+  }
+
+  /** Start a sidecar process for this process and connect to it. */
+  static async start(): Promise<SidecarClient> {
+    mkdirSync(`${STATE_DIR}/sock`, { recursive: true });
+    const path = `${STATE_DIR}/sock/sidecar-${process.pid}.sock`;
+    const script = fileURLToPath(new URL('./sidecar.ts', import.meta.url));
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const child = spawn(process.execPath, ['--import', tsx, script, '--socket', path, '--die-with-parent'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      // libpcap warns about ports without an IPv4 address; nothing to act on
+      stderr = (stderr + d.split('\n').filter((l) => !l.includes('This may not actually work')).join('\n')).slice(-4000);
+    });
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the capture sidecar did not start within ${START_TIMEOUT_MS / 1000} s${stderr ? `: ${stderr}` : ''}`)), START_TIMEOUT_MS);
+      child.stdout!.setEncoding('utf8').once('data', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the capture sidecar exited with ${code} before it was ready: ${stderr.trim()}`));
+      });
+    });
+    child.unref();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    return SidecarClient.connectTo(path, child, () => stderr);
+  }
+}
+
+let shared: Promise<SidecarClient> | null = null;
+let current: SidecarClient | null = null;
+
+/** The sidecar of this process, started on first use. */
+export function sidecar(): Promise<SidecarClient> {
+  if (!shared) {
+    const remote = process.env.TCPLADDER_SIDECAR;
+    shared = remote ? SidecarClient.connectTo(remote) : SidecarClient.start();
+    shared.then(
+      (c) => (current = c),
+      () => (shared = null),
+    );
+  }
+  return shared;
+}
+
+/** Synchronous, for exit handlers. */
+export function stopSidecar(): void {
+  current?.close();
+  current = null;
+  shared = null;
+}

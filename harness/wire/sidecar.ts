@@ -1,0 +1,132 @@
+/**
+ * The capture sidecar process. It listens on a Unix socket; each `attach` starts a
+ * relay session on the ports of one case's wire namespace, frames stream back as
+ * they pass, `detach` waits until the expected frames are in and returns counts.
+ *
+ *   node --import tsx harness/wire/sidecar.ts --socket PATH [--die-with-parent]
+ */
+import { createServer, type Socket } from 'node:net';
+import { rmSync } from 'node:fs';
+import { Request, type SidecarMessage } from './protocol.js';
+import { Relay } from './relay.js';
+import { dieWithParent } from '../sockets/libc.js';
+
+const DRAIN_TIMEOUT_MS = 2000;
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const socketPath = arg('--socket');
+if (!socketPath) {
+  process.stderr.write('sidecar: --socket PATH is required\n');
+  process.exit(2);
+}
+if (process.argv.includes('--die-with-parent')) dieWithParent();
+
+const sessions = new Map<string, { relay: Relay; client: Socket }>();
+
+function send(client: Socket, msg: SidecarMessage): void {
+  if (!client.destroyed) client.write(JSON.stringify(msg) + '\n');
+}
+
+async function waitFor(relay: Relay, expect: number[] | undefined): Promise<void> {
+  if (!expect) return;
+  const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    const stats = relay.portStats();
+    if (expect.every((n, i) => (stats[i]?.captured ?? 0) >= n)) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+async function handle(client: Socket, line: string): Promise<void> {
+  let req: Request;
+  try {
+    req = Request.parse(JSON.parse(line));
+  } catch (e) {
+    send(client, { type: 'error', id: -1, message: `bad request: ${(e as Error).message.split('\n')[0]}` });
+    return;
+  }
+  try {
+    switch (req.op) {
+      case 'ping':
+        send(client, { type: 'ok', id: req.id, version: '1' });
+        return;
+      case 'attach': {
+        if (sessions.has(req.session)) throw new Error(`session ${req.session} is already attached`);
+        const snap = req.snap;
+        const session = req.session;
+        const relay = new Relay(req.ports, req.netns, req.pcap, (f) =>
+          send(client, {
+            type: 'frame',
+            session,
+            n: f.n,
+            time: f.time.toString(),
+            port: f.port,
+            to: f.to,
+            length: f.data.length,
+            data: f.data.subarray(0, snap).toString('base64'),
+          }),
+        );
+        sessions.set(req.session, { relay, client });
+        send(client, { type: 'ok', id: req.id });
+        return;
+      }
+      case 'detach': {
+        const s = sessions.get(req.session);
+        if (!s) throw new Error(`no session ${req.session}`);
+        await waitFor(s.relay, req.expect);
+        sessions.delete(req.session);
+        s.relay.close();
+        send(client, { type: 'ok', id: req.id, stats: s.relay.portStats() });
+        return;
+      }
+      case 'inject': {
+        const s = sessions.get(req.session);
+        if (!s) throw new Error(`no session ${req.session}`);
+        s.relay.deliver(req.port, Buffer.from(req.data, 'base64'));
+        send(client, { type: 'ok', id: req.id });
+        return;
+      }
+    }
+  } catch (e) {
+    send(client, { type: 'error', id: req.id, message: (e as Error).message });
+  }
+}
+
+const server = createServer((client) => {
+  let pending = '';
+  let chain = Promise.resolve();
+  client.setEncoding('utf8');
+  client.on('data', (chunk: string) => {
+    pending += chunk;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      const line = pending.slice(0, nl);
+      pending = pending.slice(nl + 1);
+      if (line.trim()) chain = chain.then(() => handle(client, line));
+    }
+  });
+  client.on('close', () => {
+    for (const [id, s] of sessions) {
+      if (s.client === client) {
+        s.relay.close();
+        sessions.delete(id);
+      }
+    }
+  });
+  client.on('error', () => {});
+});
+
+rmSync(socketPath, { force: true });
+server.listen(socketPath, () => process.stdout.write('ready\n'));
+
+function shutdown(): void {
+  for (const s of sessions.values()) s.relay.close();
+  rmSync(socketPath!, { force: true });
+  process.exit(0);
+}
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);

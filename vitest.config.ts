@@ -1,0 +1,16 @@
+import { defineConfig } from 'vitest/config';
+
+// Socket waits run poll() on libuv worker threads; give them room. Worker processes
+// inherit this from the main process.
+process.env.UV_THREADPOOL_SIZE ??= '32';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts', 'cases/**/*.case.ts'],
+    globalSetup: ['./harness/runner/global-setup.ts'],
+    pool: 'forks',
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    reporters: ['default'],
+  },
+});
