@@ -268,7 +268,7 @@ function completeness(stats: PortStats[], host: Counters[], port: Counters[], na
   const problems = ports.flatMap((p) => [
     ...(p.captured !== p.sent ? [`${p.host} sent ${p.sent} frames, the sidecar captured ${p.captured}`] : []),
     ...(p.received + p.droppedBeforeUp !== p.delivered
-      ? [`the sidecar delivered ${p.delivered} frames to ${p.host}, it received ${p.received} (${p.droppedBeforeUp} dropped before its link was up)`]
+      ? [`the sidecar delivered ${p.delivered} frames to ${p.host}, it received ${p.received} (${p.droppedBeforeUp} dropped while its link was down)`]
       : []),
   ]);
   return { ports, complete: problems.length === 0, ...(problems.length ? { problem: problems.join('; ') } : {}) };

@@ -40,15 +40,21 @@ export class SidecarClient {
         if (line) this.dispatch(JSON.parse(line) as SidecarMessage);
       }
     });
-    const fail = (why: string) => this.fail(new Error(why));
+    // When the sidecar dies, its connection usually breaks before the exit is seen:
+    // give the exit (and the stderr that says why) a moment to arrive.
+    const fail = (why: string) => {
+      if (!child || child.exitCode !== null) return this.fail(new Error(why));
+      const timer = setTimeout(() => this.fail(new Error(why)), 300);
+      child.once('exit', () => clearTimeout(timer));
+    };
     socket.on('close', () => fail(`the capture sidecar closed its connection${this.stderrTail()}`));
-    socket.on('error', (e) => fail(`the capture sidecar connection failed: ${e.message}`));
-    child?.on('exit', (code, signal) => fail(`the capture sidecar exited (${signal ?? code})${this.stderrTail()}`));
+    socket.on('error', (e) => fail(`the capture sidecar connection failed: ${e.message}${this.stderrTail()}`));
+    child?.on('exit', (code, signal) => this.fail(new Error(`the capture sidecar exited (${signal ?? code})${this.stderrTail()}`)));
   }
 
   private stderrTail(): string {
     const s = this.stderr().trim();
-    return s ? `: ${s.split('\n').slice(-3).join(' | ')}` : '';
+    return s ? `: ${s.split("\n").slice(-12).join(" | ")}` : '';
   }
 
   private fail(e: Error): void {

@@ -36,8 +36,10 @@ export interface PortStats {
   host: string;
   /** frames captured from the host behind this port */
   captured: number;
-  /** frames delivered out of this port to its host */
+  /** frames sent out of this port towards its host */
   delivered: number;
+  /** of those, sends the kernel refused (the host's link was down) */
+  sendFailed: number;
 }
 
 export type Reply =

@@ -50,7 +50,7 @@ export class Relay {
     pcapPath: string,
     private readonly onFrame: (f: RelayedFrame) => void,
   ) {
-    this.stats = ports.map((p) => ({ host: p.host, captured: 0, delivered: 0 }));
+    this.stats = ports.map((p) => ({ host: p.host, captured: 0, delivered: 0, sendFailed: 0 }));
     this.writer = new PcapWriter(pcapPath);
     const home = openSync('/proc/thread-self/ns/net', 'r');
     const target = openSync(netnsPath, 'r');
@@ -98,10 +98,18 @@ export class Relay {
     this.onFrame({ n: this.frames, time, port: from, to, data });
   }
 
-  /** Send a frame out of `port` towards its host. */
+  /**
+   * Send a frame out of `port` towards its host. A host whose link is down (before
+   * the case brings it up, after it is cut or at teardown) makes the send fail with
+   * ENOBUFS; the veth counts it as dropped, and so does the relay.
+   */
   deliver(port: number, data: Buffer): void {
-    this.handles[port].send(data, data.length);
     this.stats[port].delivered++;
+    try {
+      this.handles[port].send(data, data.length);
+    } catch {
+      this.stats[port].sendFailed++;
+    }
   }
 
   portStats(): PortStats[] {
