@@ -6,7 +6,8 @@ process.env.UV_THREADPOOL_SIZE ??= '32';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts', 'cases/**/*.case.ts'],
+    // `tcpladder run` runs cases only; `npm test` runs the unit tests and every case
+    include: process.env.TCPLADDER_CASES_ONLY ? ['cases/**/*.case.ts'] : ['test/**/*.test.ts', 'cases/**/*.case.ts'],
     globalSetup: ['./harness/runner/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,

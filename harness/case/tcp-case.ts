@@ -26,7 +26,7 @@ export interface CaseOptions {
   families?: Family[];
   /** ms before the case is stopped (default 20 000) */
   timeout?: number;
-  /** skip this case unless TCPLADDER_SLOW=1 or the run asks for slow cases */
+  /** waits on minute-long kernel timers: skipped by `tcpladder run --fast` (TCPLADDER_SKIP_SLOW=1) */
   slow?: boolean;
 }
 
@@ -46,8 +46,9 @@ function hookExit(): void {
 export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>, options: CaseOptions = {}): void {
   const families = options.families ?? [4, 6];
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
+  const skip = options.slow === true && process.env.TCPLADDER_SKIP_SLOW === '1';
   for (const family of families) {
-    test(`${name} [IPv${family}]`, { timeout: timeout + CLEANUP_MARGIN_MS }, async (t) => {
+    test(`${name} [IPv${family}]`, { timeout: timeout + CLEANUP_MARGIN_MS, skip }, async (t) => {
       hookExit();
       const run = new CaseRun(name, t.task.file?.filepath ?? '', family);
       let error: unknown = null;

@@ -35,6 +35,10 @@ export class Bytes {
     const lo = Number(v & 0xffffffffn);
     return this.le ? this.u32(lo).u32(hi) : this.u32(hi).u32(lo);
   }
+  /** pcapng packet timestamp: high 32 bits first, each word in the section's byte order */
+  ts(v: bigint): this {
+    return this.u32(Number((v >> 32n) & 0xffffffffn)).u32(Number(v & 0xffffffffn));
+  }
   bytes(b: Uint8Array | number[]): this {
     this.parts.push(...b);
     return this;
@@ -105,7 +109,7 @@ export const ng = {
   },
   epb(le: boolean, iface: number, units: bigint, data: Uint8Array, orig?: number): Uint8Array {
     return block(le, 6, (b) => {
-      b.u32(iface).u64(units).u32(data.length).u32(orig ?? data.length).bytes(data).pad4();
+      b.u32(iface).ts(units).u32(data.length).u32(orig ?? data.length).bytes(data).pad4();
       option(b, 1, new TextEncoder().encode('a comment'));
       b.u32(0);
     });
@@ -118,7 +122,7 @@ export const ng = {
   /** obsolete Packet Block (type 2) */
   pb(le: boolean, iface: number, units: bigint, data: Uint8Array): Uint8Array {
     return block(le, 2, (b) => {
-      b.u16(iface).u16(0).u64(units).u32(data.length).u32(data.length).bytes(data);
+      b.u16(iface).u16(0).ts(units).u32(data.length).u32(data.length).bytes(data);
     });
   },
   /** any other block: name resolution (4), interface statistics (5), custom (0xbad) … */

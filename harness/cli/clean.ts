@@ -1,0 +1,23 @@
+/** tcpladder clean: remove what tcpladder runs whose process is gone left behind. */
+import { cleanLeftovers } from '../topology/index.js';
+import { cleanInstances } from '../observe/index.js';
+import { EXIT, parseArgs, type Io } from './io.js';
+
+export const CLEAN_HELP = `tcpladder clean
+
+Removes network namespaces, tracefs instances, address slots and sockets left by
+tcpladder runs whose owning process is gone (after a SIGKILL, say). Resources of
+runs still alive, and anything not named tcpl-…, are never touched. Every run does
+this on start as well.
+`;
+
+export async function cleanCommand(argv: string[], io: Io): Promise<number> {
+  const args = parseArgs(argv, { flags: ['-h', '--help'] });
+  if (args.flags.size) {
+    io.stdout(CLEAN_HELP);
+    return EXIT.ok;
+  }
+  const removed = [...(await cleanLeftovers()), ...(await cleanInstances())];
+  io.stdout(removed.length ? `removed:\n  ${removed.join('\n  ')}\n` : 'nothing to clean\n');
+  return EXIT.ok;
+}

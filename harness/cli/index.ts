@@ -1,0 +1,62 @@
+/** The tcpladder command line: one module per command. */
+import { createRequire } from 'node:module';
+import { runCommand, RUN_HELP } from './run.js';
+import { cleanCommand } from './clean.js';
+import { showCommand } from './show.js';
+import { EXIT, UsageError, processIo, type Io } from './io.js';
+
+const version = (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
+
+export const HELP = `tcpladder ${version} — TCP conformance harness: real sockets, a recorded wire, ladder diagrams
+
+Usage:
+  tcpladder run [paths…]      run conformance cases (default: cases/), write captures/<run>/
+  tcpladder show FILE         print the ladder diagram of any pcap or pcapng capture
+  tcpladder clean             remove leftovers of tcpladder runs whose process is gone
+  tcpladder help [command]    help for a command
+  tcpladder --version
+
+Exit codes: 0 all passed, 1 a case failed (diff: a difference), 2 bad usage or input.
+Network commands need root (network namespaces, veth links, tracefs).
+`;
+
+type Command = (argv: string[], io: Io) => Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+  show: (argv, io) => showCommand(argv, io),
+  clean: cleanCommand,
+};
+
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '-h' || cmd === '--help') {
+    io.stdout(HELP);
+    return cmd ? EXIT.ok : EXIT.usage;
+  }
+  if (cmd === '--version' || cmd === '-v') {
+    io.stdout(`${version}\n`);
+    return EXIT.ok;
+  }
+  if (cmd === 'help') {
+    const sub = rest[0];
+    if (sub && COMMANDS[sub]) return COMMANDS[sub](['--help'], io);
+    io.stdout(sub === 'run' ? RUN_HELP : HELP);
+    return EXIT.ok;
+  }
+  const command = COMMANDS[cmd];
+  if (!command) {
+    io.stderr(`tcpladder: unknown command "${cmd}" (try tcpladder --help)\n`);
+    return EXIT.usage;
+  }
+  try {
+    return await command(rest, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr(`tcpladder ${cmd}: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr(`tcpladder ${cmd}: ${(e as Error).message}\n`);
+    return EXIT.usage;
+  }
+}
