@@ -7,12 +7,28 @@ export interface ConnectOptions extends SocketOptions {
   localPort?: number;
 }
 
+export interface HostControl {
+  crash(): Promise<void>;
+  reboot(): Promise<void>;
+}
+
 export class CaseHost {
   constructor(
     readonly spec: HostSpec,
     private readonly family: Family,
     private readonly ctx: SocketContext,
+    private readonly control: HostControl,
   ) {}
+
+  /** Power loss: from now on nothing this host does reaches the wire; its sockets vanish without FIN or RST. */
+  crash(): Promise<void> {
+    return this.control.crash();
+  }
+
+  /** Back after a crash: same addresses and MAC, no TCP state, so it answers old connections with RST. */
+  reboot(): Promise<void> {
+    return this.control.reboot();
+  }
 
   get name(): string {
     return this.spec.name;

@@ -4,9 +4,10 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTopology, inNamespace, type Topology, type Sysctls } from '../topology/index.js';
+import { createTopology, inNamespace, silenceTcp, linkReady, type Topology, type Sysctls } from '../topology/index.js';
+import { ipBatch } from '../topology/ip.js';
 import { sidecar, Wire, type SidecarClient, type PortStats } from '../wire/index.js';
-import { CaseObserver, tupleKey, type History } from '../observe/index.js';
+import { CaseObserver, tupleKey } from '../observe/index.js';
 import { registerSubject, checkTransition } from '../expect/index.js';
 import { ladderFromTrace, renderLadderText, renderLadderSvg } from '../report/index.js';
 import type { TcpSocket, SocketCall, SocketContext, Family } from '../sockets/index.js';
@@ -17,6 +18,8 @@ import { caseDir } from './paths.js';
 export interface HostsOptions {
   /** sysctls per host name, e.g. { server: { 'net.ipv4.tcp_timestamps': 0 } } */
   sysctls?: Record<string, Sysctls>;
+  /** relay (default): the sidecar forwards and can apply rules; bridge: a kernel bridge forwards, the sidecar only records */
+  wire?: 'relay' | 'bridge';
 }
 
 type HostMap<N extends string> = { [K in N]: CaseHost };
@@ -36,7 +39,6 @@ export class CaseRun {
   private readonly calls: SocketCall[] = [];
   private readonly labels = new Map<string, number>();
   private hostList: CaseHost[] = [];
-  private histories: History[] = [];
   private wireCheck: TraceWireCheck | null = null;
   private finished = false;
 
@@ -47,7 +49,7 @@ export class CaseRun {
   ) {
     this.dir = caseDir(name, family);
     mkdirSync(this.dir, { recursive: true });
-    this.wire = new Wire([], this.t0, join(this.dir, 'wire.pcap'));
+    this.wire = new Wire([], this.t0, join(this.dir, 'wire.pcap'), family);
     registerSubject(this.wire, {
       kind: 'segments',
       segments: () => this.wire.segments(),
@@ -89,19 +91,40 @@ export class CaseRun {
     for (const key of Object.keys(options.sysctls ?? {})) {
       if (!names.includes(key as N)) throw new Error(`hosts(): sysctls for unknown host "${key}" (hosts: ${names.join(', ')})`);
     }
-    this.client = await sidecar();
-    const topo = await createTopology(names, { sysctls: options.sysctls });
+    const client = await sidecar();
+    this.client = client;
+    const bridge = options.wire === 'bridge';
+    const topo = await createTopology(names, { sysctls: options.sysctls, bridge });
     this.topology = topo;
     this.wire.hosts.push(...topo.hosts.map((h) => ({ name: h.name, mac: h.mac, ipv4: h.ipv4, ipv6: h.ipv6 })));
     this.session = topo.id;
-    this.stopFrames = this.client.onFrames(topo.id, (f) => this.wire.push(f));
-    await this.client.request({
+    this.stopFrames = client.onFrames(topo.id, (f) => this.wire.push(f));
+    await client.request({
       op: 'attach',
       session: topo.id,
       netns: `/run/netns/${topo.wireNs}`,
       ports: topo.hosts.map((h) => ({ ifname: h.port, hostMac: h.mac, host: h.name })),
       pcap: this.wire.pcapPath,
       snap: 256,
+      mode: bridge ? 'bridge' : 'relay',
+    });
+    this.wire.attach({
+      client,
+      session: topo.id,
+      bridge,
+      silence: (name) => silenceTcp(topo.hosts.find((h) => h.name === name)!.ns),
+      adoptPeer: (peer) =>
+        registerSubject(peer, {
+          kind: 'received',
+          label: `scripted peer ${peer.name}`,
+          host: peer.name,
+          segments: () => this.wire.segments(),
+          cursor: () => peer.cursor,
+          consume: (n) => (peer.cursor = n),
+          changed: (ms) => this.wire.nextFrame(ms, this.abort.signal),
+          ladder: () => this.ladderText(),
+          pcap: this.wire.pcapPath,
+        }),
     });
     const first = topo.hosts[0];
     this.observer = await CaseObserver.start(
@@ -109,8 +132,43 @@ export class CaseRun {
       topo.hosts.map((h) => ({ ns: h.ns, addresses: [h.ipv4, h.ipv6] })),
     );
     await topo.up();
-    this.hostList = topo.hosts.map((h) => new CaseHost(h, this.family, this.ctx));
+    this.hostList = topo.hosts.map((h) => new CaseHost(h, this.family, this.ctx, { crash: () => this.crash(h.name), reboot: () => this.reboot(h.name) }));
     return Object.fromEntries(this.hostList.map((h) => [h.name, h])) as HostMap<N>;
+  }
+
+  /** Power loss: nothing the host does reaches the wire any more, its TCP state is gone without FIN or RST. */
+  private async crash(name: string): Promise<void> {
+    const topo = this.topology!;
+    const i = topo.hosts.findIndex((h) => h.name === name);
+    const h = topo.hosts[i];
+    await ipBatch([`link set ${h.ifname} down`], h.ns);
+    this.retire(i, readCounters(h.ns, h.ifname), readCounters(topo.wireNs, h.port));
+    for (const s of this.sockets) if (s.host.name === name) s.forceClose();
+    await this.client!.request({ op: 'unplug', session: this.session!, port: i });
+    await topo.crash(name);
+    this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: name, socket: name, call: 'crash', result: 'ok' });
+  }
+
+  /** The host comes back with the same addresses and no TCP state. */
+  private async reboot(name: string): Promise<void> {
+    const topo = this.topology!;
+    const i = topo.hosts.findIndex((h) => h.name === name);
+    const h = topo.hosts[i];
+    await topo.reboot(name);
+    await this.client!.request({ op: 'reopen', session: this.session!, port: i });
+    await ipBatch([`link set ${h.ifname} up`], h.ns);
+    await linkReady(h);
+    this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: name, socket: name, call: 'reboot', result: 'ok' });
+  }
+
+  /** Counters of a link about to vanish, added to the totals at the end. */
+  private retired: { host: Counters; port: Counters }[] = [];
+  private retire(i: number, host: Counters, port: Counters): void {
+    const r = (this.retired[i] ??= { host: zero(), port: zero() });
+    for (const k of ['rx', 'tx', 'txDropped'] as const) {
+      r.host[k] += host[k];
+      r.port[k] += port[k];
+    }
   }
 
   private seconds(t: bigint): number {
@@ -163,6 +221,7 @@ export class CaseRun {
           ...('state' in e && e.state ? { state: e.state } : {}),
         })),
       wire: this.wireCheck,
+      ...(this.wire.rules.length ? { rules: this.wire.rules } : {}),
       files: { pcap: 'wire.pcap', ladder: 'ladder.txt', svg: 'ladder.svg' },
     };
   }
@@ -193,9 +252,11 @@ export class CaseRun {
       if (topo && this.client && this.session) {
         await this.observer?.settle().catch(() => undefined);
         await Promise.all(topo.hosts.map((h) => ipLinkDown(h.ns, h.ifname)));
-        const sent = topo.hosts.map((h) => readCounters(h.ns, h.ifname));
+        const add = (a: Counters, b: Counters | undefined): Counters =>
+          b ? { rx: a.rx + b.rx, tx: a.tx + b.tx, txDropped: a.txDropped + b.txDropped } : a;
+        const sent = topo.hosts.map((h, i) => add(readCounters(h.ns, h.ifname), this.retired[i]?.host));
         const stats = await this.client.detach(this.session, sent.map((c) => c.tx));
-        const ports = topo.hosts.map((h) => readCounters(topo.wireNs, h.port));
+        const ports = topo.hosts.map((h, i) => add(readCounters(topo.wireNs, h.port), this.retired[i]?.port));
         this.stopFrames();
         this.wireCheck = completeness(stats, sent, ports, topo.hosts.map((h) => h.name));
         if (!this.wireCheck.complete && !failure) failure = new Error(`capture incomplete: ${this.wireCheck.problem}`);
@@ -203,7 +264,6 @@ export class CaseRun {
           const invalid = this.invalidTransitions();
           if (invalid.length) failure = new Error(`transitions outside the RFC 793 diagram:\n  ${invalid.join('\n  ')}`);
         }
-        this.histories = this.observer?.histories() ?? [];
       }
     } catch (e) {
       failure ??= e as Error;
@@ -215,7 +275,6 @@ export class CaseRun {
     }
     const trace = this.snapshot(failure ? 'failed' : 'passed', failure ? firstLine(failure) : undefined);
     writeOutputs(this.dir, trace);
-    void this.histories;
     return { trace, error: failure };
   }
 }
@@ -232,7 +291,6 @@ function writeOutputs(dir: string, trace: CaseTrace): void {
 }
 
 async function ipLinkDown(ns: string, ifname: string): Promise<void> {
-  const { ipBatch } = await import('../topology/ip.js');
   await ipBatch([`link set ${ifname} down`], ns).catch(() => undefined);
 }
 
@@ -240,6 +298,10 @@ interface Counters {
   rx: number;
   tx: number;
   txDropped: number;
+}
+
+function zero(): Counters {
+  return { rx: 0, tx: 0, txDropped: 0 };
 }
 
 /** Packet counters of `ifname` as its own namespace sees them. */
@@ -263,12 +325,12 @@ function completeness(stats: PortStats[], host: Counters[], port: Counters[], na
     captured: stats[i]?.captured ?? 0,
     delivered: stats[i]?.delivered ?? 0,
     received: host[i].rx,
-    droppedBeforeUp: port[i].txDropped,
+    droppedBeforeUp: port[i].txDropped + (stats[i]?.unsent ?? 0),
   }));
   const problems = ports.flatMap((p) => [
     ...(p.captured !== p.sent ? [`${p.host} sent ${p.sent} frames, the sidecar captured ${p.captured}`] : []),
     ...(p.received + p.droppedBeforeUp !== p.delivered
-      ? [`the sidecar delivered ${p.delivered} frames to ${p.host}, it received ${p.received} (${p.droppedBeforeUp} dropped while its link was down)`]
+      ? [`the sidecar delivered ${p.delivered} frames to ${p.host}, it received ${p.received} (${p.droppedBeforeUp} dropped while its link was down or gone)`]
       : []),
   ]);
   return { ports, complete: problems.length === 0, ...(problems.length ? { problem: problems.join('; ') } : {}) };

@@ -1,17 +1,6 @@
 /** Matching observed segments against patterns, with `...` for any run of segments. */
 import type { TraceSegment } from '../trace/types.js';
-import type { Comparator, OptionSpec, Pattern, SegmentPattern, ValueSpec } from './pattern.js';
-
-function compare(op: Comparator, a: number, b: number): boolean {
-  switch (op) {
-    case '=': return a === b;
-    case '!=': return a !== b;
-    case '<=': return a <= b;
-    case '>=': return a >= b;
-    case '<': return a < b;
-    case '>': return a > b;
-  }
-}
+import { compare, type OptionSpec, type Pattern, type SegmentPattern, type ValueSpec } from '../pattern/index.js';
 
 const has = (s: TraceSegment, flag: string) => s.flags.split(' ').includes(flag);
 
@@ -89,6 +78,9 @@ export function mismatch(p: SegmentPattern, s: TraceSegment, history: TraceSegme
       const why = checkOption(key, spec, s);
       if (why) return why;
     }
+  }
+  for (const mark of p.marks ?? []) {
+    if (!s.marks?.includes(mark)) return `expected the segment to be ${mark}${s.marks?.length ? `, it is ${s.marks.join(', ')}` : ''}`;
   }
   if (p.opts) {
     const got = s.options.map((o) => o.name);

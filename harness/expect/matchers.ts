@@ -7,8 +7,8 @@
  */
 import { expect } from 'vitest';
 import type { TraceSegment, TraceTransition } from '../trace/types.js';
-import { parsePatterns, type PatternInput, type Pattern } from './pattern.js';
-import { matchSegments, matchStates, matchSubsequence, type MatchResult } from './match.js';
+import { parsePatterns, type PatternInput, type Pattern } from '../pattern/index.js';
+import { matchSegments, matchStates, matchSubsequence, mismatch, type MatchResult } from './match.js';
 import { isTcpState } from '../observe/states.js';
 
 export interface SegmentSubject {
@@ -28,9 +28,25 @@ export interface StateSubject {
   pcap: string;
 }
 
-const subjects = new WeakMap<object, SegmentSubject | StateSubject>();
+/** What a scripted peer received, with a cursor: each toReceive consumes what it matched. */
+export interface ReceivedSubject {
+  kind: 'received';
+  label: string;
+  /** the peer's host name */
+  host: string;
+  /** every segment on the wire (the cursor indexes this list) */
+  segments(): TraceSegment[];
+  cursor(): number;
+  consume(n: number): void;
+  changed(ms: number): Promise<void>;
+  ladder(): string;
+  pcap: string;
+}
 
-export function registerSubject(target: object, subject: SegmentSubject | StateSubject): void {
+type Subject = SegmentSubject | StateSubject | ReceivedSubject;
+const subjects = new WeakMap<object, Subject>();
+
+export function registerSubject(target: object, subject: Subject): void {
   subjects.set(target, subject);
 }
 
@@ -109,12 +125,12 @@ async function waitForStates(subject: StateSubject, test: (states: string[]) => 
   }
 }
 
-function subjectOf<K extends 'segments' | 'states'>(received: unknown, kind: K, matcher: string) {
+const NEEDS = { segments: "the case's `wire`", states: 'a socket made by a case host', received: 'a scripted peer (await wire.raw(host))' };
+
+function subjectOf<K extends Subject['kind']>(received: unknown, kind: K, matcher: string): Extract<Subject, { kind: K }> {
   const s = received && typeof received === 'object' ? subjects.get(received) : undefined;
-  if (!s || s.kind !== kind) {
-    throw new TypeError(`${matcher} needs ${kind === 'segments' ? 'the case\'s `wire`' : 'a socket made by a case host'}, got ${typeof received}`);
-  }
-  return s as K extends 'segments' ? SegmentSubject : StateSubject;
+  if (!s || s.kind !== kind) throw new TypeError(`${matcher} needs ${NEEDS[kind]}, got ${typeof received}`);
+  return s as Extract<Subject, { kind: K }>;
 }
 
 function checkStateNames(expected: unknown, matcher: string): string[] {
@@ -189,6 +205,44 @@ expect.extend({
     };
   },
 
+  /** `await expect(raw).toReceive('server > raw SYN ACK mss=536')`: the next matching segment to the peer. */
+  async toReceive(received: unknown, pattern: PatternInput, options?: WaitOptions) {
+    const subject = subjectOf(received, 'received', 'toReceive');
+    const [p] = parsePatterns([pattern]);
+    if (p.kind !== 'segment') throw new TypeError('toReceive takes one segment pattern, not "..."');
+    const deadline = Date.now() + within(options);
+    const start = subject.cursor();
+    let reasons: string[] = [];
+    for (;;) {
+      const all = subject.segments();
+      reasons = [];
+      for (let i = start; i < all.length; i++) {
+        if (all[i].to !== subject.host) continue;
+        const why = mismatch(p, all[i], all.slice(0, i));
+        if (!why) {
+          subject.consume(i + 1);
+          return { pass: true, message: () => `expected ${subject.label} not to receive ${p.text}` };
+        }
+        reasons.push(`  ${segmentLine(all[i])}   ← ${why}`);
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      await subject.changed(Math.min(left, 200));
+    }
+    return {
+      pass: false,
+      message: () =>
+        [
+          `${subject.label} did not receive ${p.text} within ${within(options)} ms`,
+          reasons.length ? `received since the last match:\n${reasons.join('\n')}` : 'received nothing since the last match',
+          '',
+          'observed ladder:',
+          subject.ladder(),
+          `pcap: ${subject.pcap}`,
+        ].join('\n'),
+    };
+  },
+
   /** `await expect(sock.read()).toFailWith('ECONNRESET')` */
   async toFailWith(received: unknown, code: string) {
     if (!(received instanceof Promise)) throw new TypeError('toFailWith expects the promise of a socket call');
@@ -211,6 +265,7 @@ export interface TcpladderMatchers<R = unknown> {
   toHaveStates(states: string[], options?: WaitOptions): Promise<R>;
   toPassThrough(states: string[], options?: WaitOptions): Promise<R>;
   toFailWith(code: string): Promise<R>;
+  toReceive(pattern: PatternInput, options?: WaitOptions): Promise<R>;
 }
 
 declare module 'vitest' {

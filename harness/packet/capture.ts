@@ -18,7 +18,8 @@ export class CaptureReader {
   private base = 0;
 
   push(chunk: Uint8Array): CapturedFrame[] {
-    let buf = chunk;
+    // Frames are plain Uint8Array views even when a Buffer comes in (and subarray is faster).
+    let buf = chunk.constructor === Uint8Array ? chunk : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (this.pending.length > 0) {
       buf = new Uint8Array(this.pending.length + chunk.length);
       buf.set(this.pending, 0);

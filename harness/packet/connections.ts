@@ -26,9 +26,9 @@ export interface SegmentInfo {
   /** TCP payload length */
   len: number;
   flags: number;
-  /** the segment's sequence space (data, SYN or FIN) had already been seen in this direction */
+  /** the segment's sequence space (data, SYN or FIN) had been sent before: seen already, or skipped over long ago */
   retransmission: boolean;
-  /** the segment fills a hole below the highest sequence number seen, never seen before */
+  /** the segment fills a hole below the highest sequence number seen, soon after the segment that went furthest */
   outOfOrder: boolean;
   /** len 0 or 1 at highest-seen − 1 without SYN/FIN/RST: a keep-alive probe, not a retransmission */
   keepAlive: boolean;
@@ -84,6 +84,8 @@ class Direction {
   started = false;
   /** highest end (exclusive) of sequence space seen */
   next = 0;
+  /** capture time of the segment that last advanced `next` */
+  nextTime = 0n;
   /** sorted, disjoint, non-adjacent [start, end) ranges of sequence space seen */
   private ranges: number[] = [];
 
@@ -109,7 +111,7 @@ class Direction {
     return false;
   }
 
-  add(start: number, end: number, seqAtEnd: number): void {
+  add(start: number, end: number, seqAtEnd: number, time: bigint): void {
     const r = this.ranges;
     // find the first range whose end >= start (ranges are few; scan from the top)
     let i = r.length;
@@ -125,6 +127,7 @@ class Direction {
     r.splice(i, j - i, s, e);
     if (end > this.next) {
       this.next = end;
+      this.nextTime = time;
       this.refPos = end;
       this.refSeq = seqAtEnd;
     }
@@ -134,7 +137,15 @@ class Direction {
 interface ConnState {
   conn: Connection;
   dirs: [Direction, Direction];
+  /** time of the first SYN, and of the first SYN-ACK */
+  synTime: bigint | null;
+  synAckSeen: boolean;
+  /** handshake round trip (SYN to the ACK of the SYN-ACK), as Wireshark's iRTT */
+  irtt: bigint | null;
 }
+
+/** Wireshark's out-of-order window when the handshake was not seen: 3 ms. */
+const DEFAULT_OOO_NS = 3_000_000n;
 
 function sameEndpoint(e: TcpEndpoint, addr: string, port: number): boolean {
   return e.port === port && e.addr === addr;
@@ -144,14 +155,17 @@ function sameEndpoint(e: TcpEndpoint, addr: string, port: number): boolean {
  * Groups TCP segments into connections by 4-tuple and works out, per segment, its
  * direction, Wireshark-style relative seq/ack and whether it is a retransmission or
  * out of order. A SYN (without ACK) starts a new connection on a known 4-tuple when
- * the old one was reset, closed in both directions, or had another ISN in that
- * direction (port reuse). Without a SYN, a direction's relative numbers start at 1
- * (base = first seq − 1), as in Wireshark.
+ * its seq differs from the base of its direction (a reconnect after a close or a
+ * reset, or port reuse); with the same seq it is a retransmission. Without a SYN, a
+ * direction's relative numbers start at 1 (base = first seq − 1), as in Wireshark.
  *
- * Retransmission / out-of-order follow Wireshark's idea (the sequence space was already
- * sent) but without its timing heuristics: every range of sequence space seen is
- * remembered, so a segment below the highest seq is a retransmission when it overlaps
- * what was seen and out of order when it only fills a hole.
+ * Retransmission / out-of-order follow Wireshark's idea: a segment carrying sequence
+ * space (data, SYN or FIN) below the highest sequence number seen in its direction.
+ * Every range seen is remembered, so one that overlaps what was seen is a
+ * retransmission. One that only fills a hole is out of order when it arrives within
+ * the handshake round trip (3 ms without a handshake) of the segment that went
+ * furthest and does not end exactly there (Wireshark's rule); otherwise it is the
+ * retransmission of a segment the capture missed.
  */
 export function analyseConnections(frames: readonly FrameForAnalysis[]): ConnectionAnalysis {
   const byTuple = new Map<string, ConnState>();
@@ -173,12 +187,12 @@ export function analyseConnections(frames: readonly FrameForAnalysis[]): Connect
     const pureSyn = (flags & (SYN | ACK)) === SYN;
     let st = byTuple.get(key);
     if (st && pureSyn) {
+      // Wireshark's rule: a SYN whose seq is not the base of its direction belongs to a
+      // new connection (a reconnect after a close or a reset always has a new ISN);
+      // one with the same seq is a retransmission, even after a RST.
       const c = st.conn;
-      const dirIdx = sameEndpoint(c.a, src, tcp.sport) ? 0 : 1;
-      const isn = c.isn[dirIdx];
-      if (c.rst || (c.fin[0] && c.fin[1]) || (isn !== null && isn !== tcp.seq) || (isn === null && st.dirs[dirIdx].started)) {
-        st = undefined;
-      }
+      const base = c.base[sameEndpoint(c.a, src, tcp.sport) ? 0 : 1];
+      if (base !== null && base !== tcp.seq) st = undefined;
     }
     if (!st) {
       const clientIsDst = (flags & (SYN | ACK)) === (SYN | ACK);
@@ -197,7 +211,7 @@ export function analyseConnections(frames: readonly FrameForAnalysis[]): Connect
         lastTime: fr.time,
       };
       connections.push(conn);
-      st = { conn, dirs: [new Direction(), new Direction()] };
+      st = { conn, dirs: [new Direction(), new Direction()], synTime: null, synAckSeen: false, irtt: null };
       byTuple.set(key, st);
     }
     const c = st.conn;
@@ -206,6 +220,10 @@ export function analyseConnections(frames: readonly FrameForAnalysis[]): Connect
     const seq = tcp.seq;
     if (flags & SYN) {
       if (c.isn[dir] === null && !st.dirs[dir].started) c.isn[dir] = seq;
+      if (flags & ACK) st.synAckSeen = true;
+      else st.synTime ??= fr.time;
+    } else if (flags & ACK && st.synAckSeen && st.irtt === null && st.synTime !== null) {
+      st.irtt = fr.time - st.synTime;
     }
     if (c.base[dir] === null) c.base[dir] = flags & SYN ? seq : (seq - 1) >>> 0;
     if ((flags & ACK) && c.base[rev] === null) c.base[rev] = (tcp.ack - 1) >>> 0;
@@ -225,13 +243,23 @@ export function analyseConnections(frames: readonly FrameForAnalysis[]): Connect
       if (len <= 1 && (flags & (SYN | FIN | RST)) === 0 && start === dirState.next - 1) {
         keepAlive = true;
       } else if (space > 0 && start < dirState.next) {
-        if (dirState.overlaps(start, start + space)) retransmission = true;
-        else outOfOrder = true;
+        if (dirState.overlaps(start, start + space)) {
+          retransmission = true;
+        } else {
+          // A hole in what was seen is being filled: reordering if it comes soon after
+          // the segment that went furthest (Wireshark's test), else a retransmission
+          // of something the capture missed.
+          const since = fr.time - dirState.nextTime;
+          const window = st.irtt !== null && st.irtt > 0n ? st.irtt : DEFAULT_OOO_NS;
+          if (since < window && start + space !== dirState.next) outOfOrder = true;
+          else retransmission = true;
+        }
       } else if (start > dirState.next && (flags & RST) === 0) {
         gapBefore = true;
       }
     }
-    if (space > 0) dirState.add(start, start + space, (seq + space) >>> 0);
+    if (space > 0) dirState.add(start, start + space, (seq + space) >>> 0, fr.time);
+    else if (!wasStarted) dirState.nextTime = fr.time;
 
     if (flags & FIN) c.fin[dir] = true;
     if (flags & RST) c.rst = true;

@@ -64,13 +64,17 @@ const EOL: TcpOption = Object.freeze({ kind: 0, name: 'eol', length: 1 }) as Tcp
 const NOP: TcpOption = Object.freeze({ kind: 1, name: 'nop', length: 1 }) as TcpOption;
 
 /**
- * Decodes TCP options in d[start, end) into out. Decoding stops at EOL (what follows
- * is padding). Returns null, or the reason the option list is malformed; options
- * decoded before the fault are kept. EOL and NOP are shared frozen objects.
+ * Decodes TCP options in d[start, end) into out. Returns null, or the reason the
+ * option list is malformed; options decoded before the fault are kept.
+ * Like tshark, decoding goes on after an EOL (zero padding shows up as more EOLs);
+ * unlike tshark, bytes after an EOL never make the frame malformed, since receivers
+ * ignore them (RFC 9293 §3.1): a fault there just ends the list.
+ * EOL and NOP are shared frozen objects.
  */
 export function decodeTcpOptions(d: Uint8Array, start: number, end: number, out: TcpOption[]): string | null {
   let p = start;
   let reason: string | null = null;
+  let afterEol = false;
   while (p < end) {
     const kind = d[p];
     if (kind === 1) {
@@ -80,15 +84,19 @@ export function decodeTcpOptions(d: Uint8Array, start: number, end: number, out:
     }
     if (kind === 0) {
       out.push(EOL);
-      break;
+      afterEol = true;
+      p++;
+      continue;
     }
-    if (p + 1 >= end) return `tcp option ${kind} at header byte ${p - start + 20} has no length byte`;
-    const len = d[p + 1];
-    if (len < 2) return `tcp option ${kind} length ${len} < 2`;
-    if (p + len > end) return `tcp option ${kind} length ${len} runs past the header (${end - p} bytes left)`;
+    let fault: string | null = null;
+    if (p + 1 >= end) fault = `tcp option ${kind} at header byte ${p - start + 20} has no length byte`;
+    const len = fault === null ? d[p + 1] : 0;
+    if (fault === null && len < 2) fault = `tcp option ${kind} length ${len} < 2`;
+    if (fault === null && p + len > end) fault = `tcp option ${kind} length ${len} runs past the header (${end - p} bytes left)`;
+    if (fault !== null) return afterEol ? reason : fault;
     const bad = expectedLength(kind, len);
     if (bad !== null) {
-      reason ??= `tcp option ${kind} (${optionName(kind)}) length ${len}, expected ${bad}`;
+      if (!afterEol) reason ??= `tcp option ${kind} (${optionName(kind)}) length ${len}, expected ${bad}`;
       out.push({ kind, name: optionName(kind), length: len, raw: d.subarray(p + 2, p + len) });
       p += len;
       continue;

@@ -16,6 +16,21 @@ export type FlagName = (typeof FLAG_NAMES)[number];
 
 export type Comparator = '=' | '<=' | '>=' | '<' | '>' | '!=';
 
+export function compare(op: Comparator, a: number, b: number): boolean {
+  switch (op) {
+    case '=': return a === b;
+    case '!=': return a !== b;
+    case '<=': return a <= b;
+    case '>=': return a >= b;
+    case '<': return a < b;
+    case '>': return a > b;
+  }
+}
+
+/** What happened to a segment on the wire, or what the analysis says of it. */
+export const MARKS = ['dropped', 'held', 'delayed', 'duplicated', 'injected', 'retransmission', 'cut'] as const;
+export type Mark = (typeof MARKS)[number];
+
 export type ValueSpec =
   | { kind: 'number'; op: Comparator; value: number }
   /** ack=fin+1, ack=syn+1: acknowledges the peer's last FIN/SYN */
@@ -45,6 +60,8 @@ export interface SegmentPattern {
   sackOK?: OptionSpec;
   /** exact option kinds in order, by name */
   opts?: string[];
+  /** marks the segment must carry, e.g. dropped */
+  marks?: Mark[];
 }
 
 export interface AnyRun {
@@ -116,7 +133,7 @@ export function parsePattern(text: string, index?: number): Pattern {
     const name = (optional ? t.text.slice(0, -1) : t.text).toUpperCase();
     if (t.text.includes('=') || t.text.includes('<') || t.text.includes('>') || !/^[A-Za-z]+\??$/.test(t.text)) break;
     if (!(FLAG_NAMES as readonly string[]).includes(name)) {
-      if (['MSS', 'WSCALE', 'TS', 'SACKOK', 'SEQ', 'ACK', 'LEN', 'WIN'].includes(name) && i > 3) break;
+      if ((['MSS', 'WSCALE', 'TS', 'SACKOK', 'SEQ', 'ACK', 'LEN', 'WIN'].includes(name) || (MARKS as readonly string[]).includes(t.text)) && i > 3) break;
       throw new PatternError(p, t.col, `unknown flag "${t.text}" (flags: ${FLAG_NAMES.join(' ')}, PSH? for optional)`, index);
     }
     (optional ? pat.optionalFlags : pat.flags).push(name as FlagName);
@@ -132,7 +149,11 @@ export function parsePattern(text: string, index?: number): Pattern {
       pat[bare[1] as 'mss'] = { kind: 'present' };
       continue;
     }
-    if (!m) throw new PatternError(p, t.col, `expected key=value with key seq, ack, len, win, mss, wscale, ts, sackOK or opts, not "${t.text}"`, index);
+    if ((MARKS as readonly string[]).includes(t.text)) {
+      (pat.marks ??= []).push(t.text as Mark);
+      continue;
+    }
+    if (!m) throw new PatternError(p, t.col, `expected key=value with key seq, ack, len, win, mss, wscale, ts, sackOK or opts, or a mark (${MARKS.join(', ')}), not "${t.text}"`, index);
     const [, key, op, raw] = m as unknown as [string, string, Comparator, string];
     switch (key) {
       case 'seq':

@@ -30,7 +30,10 @@ export function ladderFromTrace(trace: CaseTrace): Ladder {
       len: s.len,
       win: s.win,
       options: s.options.length ? formatOptions(options(s.options), { tsValues: false }) : undefined,
-      marks: s.marks?.filter((m): m is SegmentMark => ['dropped', 'held', 'delayed', 'duplicated', 'retransmission', 'out-of-order', 'injected'].includes(m)),
+      marks: s.marks
+        ?.map((m) => (m === 'cut' ? 'dropped' : m))
+        .filter((m): m is SegmentMark => ['dropped', 'held', 'delayed', 'duplicated', 'retransmission', 'out-of-order', 'injected'].includes(m)),
+      note: s.marks?.includes('cut') ? 'link cut' : s.heldMs !== undefined ? `${s.marks?.includes('delayed') ? 'delayed' : 'held'} ${Math.round(s.heldMs)} ms` : undefined,
       frame: s.n,
       conn: conns.size > 1 ? s.conn : undefined,
     });

@@ -12,3 +12,4 @@ export { renderLadderText, type LadderTextOptions } from './ladder-text.js';
 export { renderLadderSvg, type LadderSvgOptions } from './ladder-svg.js';
 export { ladderFromTrace } from './from-trace.js';
 export { segmentLabel, stateLabel, formatTime } from './ladder-label.js';
+export { renderReportHtml, orderCases, type ReportInput, type ReportRun, type ReportCase, type ReportProblem } from './html.js';

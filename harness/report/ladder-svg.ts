@@ -1,8 +1,9 @@
 /**
  * Ladder diagram as a standalone SVG: hosts as columns with lifelines, one
  * `<g class="segment">` per segment (sloped arrow, label, hover `<title>`),
- * state boxes beside their column, notes as text. Rows are evenly spaced; the
- * time is written in the left margin.
+ * state boxes beside their column, a `<g class="timer">` band along the lifeline
+ * while a timer state (TIME_WAIT) lasts, notes as text. Rows are evenly spaced;
+ * the time is written in the left margin.
  *
  * Styling uses presentation attributes only (no `<style>` element), so several
  * ladders can be inlined into one HTML page without their rules leaking; marker
@@ -85,6 +86,7 @@ export function renderLadderSvg(ladder: Ladder, opts: LadderSvgOptions = {}): st
     defs(ladder, prefix),
     ...(layout.titleY === null ? [] : [titleText(title, layout.titleY)]),
     columnsGroup(ladder.columns, layout),
+    ...timersGroup(ladder, layout),
     el('g', { class: 'times', fill: INK.muted }, ...ladder.rows.map((row, i) => timeText(row, rowTop(layout, i)))),
     el('g', { class: 'rows' }, ...ladder.rows.map((row, i) => rowElement(ladder, row, rowTop(layout, i), layout, prefix, showConn))),
   ];
@@ -287,6 +289,63 @@ function columnsGroup(columns: LadderColumn[], layout: Layout): string {
 
 function timeText(row: LadderRow, top: number): string {
   return el('text', { class: 'time', x: MARGIN, y: top + 19 }, formatTime(row.t));
+}
+
+// ── timers ──────────────────────────────────────────────────────────────────
+
+/** States that run a timer, drawn as a band along the lifeline until the socket's next state. */
+export const TIMER_STATES: Readonly<Record<string, string>> = {
+  TIME_WAIT: '2MSL timer (Linux: 60 s, compiled in)',
+};
+
+const TIMER = { width: 5, gap: 1.5, fill: '#f9a825', opacity: 0.35 } as const;
+
+interface TimerSpan {
+  row: LadderState;
+  start: number;
+  /** row index of the socket's next state, or null when the timer outlived the ladder */
+  end: number | null;
+}
+
+/** One span per timer state, ended by the next state of the same socket on the same column. */
+export function timerSpans(rows: LadderRow[]): TimerSpan[] {
+  const open = new Map<string, TimerSpan>();
+  const spans: TimerSpan[] = [];
+  rows.forEach((row, i) => {
+    if (row.kind !== 'state') return;
+    const key = `${row.column}\u0000${row.socket ?? ''}`;
+    const running = open.get(key);
+    if (running) {
+      running.end = i;
+      open.delete(key);
+    }
+    if (TIMER_STATES[row.state] !== undefined) {
+      const span: TimerSpan = { row, start: i, end: null };
+      spans.push(span);
+      open.set(key, span);
+    }
+  });
+  return spans;
+}
+
+function timersGroup(ladder: Ladder, layout: Layout): string[] {
+  const spans = timerSpans(ladder.rows);
+  if (spans.length === 0) return [];
+  const bands = spans.map(({ row, start, end }) => {
+    const lifeline = layout.x[row.column]!;
+    const left = row.column === 0 ? lifeline - TIMER.gap - TIMER.width : lifeline + TIMER.gap;
+    const top = rowTop(layout, start) + 6 + BOX_H / 2;
+    const bottom = end === null ? layout.lifelineBottom : rowTop(layout, end) + 6 + BOX_H / 2;
+    const until = end === null ? 'still running when the capture ended' : `ended at ${formatTime(ladder.rows[end]!.t)} s`;
+    const tooltip = `${stateLabel(row)}: ${TIMER_STATES[row.state]!} from ${formatTime(row.t)} s, ${until}`;
+    return el(
+      'g',
+      { class: 'timer', 'data-column': row.column, 'data-state': row.state, 'data-open': end === null ? 'true' : undefined },
+      el('title', {}, escapeXml(tooltip)),
+      el('rect', { x: left, y: top, width: TIMER.width, height: Math.max(0, bottom - top), fill: TIMER.fill, 'fill-opacity': TIMER.opacity }),
+    );
+  });
+  return [el('g', { class: 'timers' }, ...bands)];
 }
 
 // ── rows ────────────────────────────────────────────────────────────────────

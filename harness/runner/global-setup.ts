@@ -1,14 +1,22 @@
 /**
  * vitest global setup (main process): one run id and run folder for all workers,
- * leftovers of dead runs removed first, summary.json written at the end.
+ * leftovers of dead runs removed first; at the end summary.json and report.html.
  */
 import { rmSync, existsSync, readdirSync } from 'node:fs';
+import { relative } from 'node:path';
+import type { TestProject } from 'vitest/node';
 import { runId, cleanLeftovers } from '../topology/index.js';
 import { cleanInstances } from '../observe/index.js';
 import { runDir } from '../case/paths.js';
-import { writeSummary } from './summary.js';
+import { finishRun } from './finish.js';
 
-export default async function setup(): Promise<() => void> {
+/** A path relative to the working folder when it is inside it, else absolute. */
+export function shownPath(p: string): string {
+  const rel = relative(process.cwd(), p);
+  return rel.startsWith('..') ? p : rel;
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
   if (process.getuid?.() !== 0) {
     throw new Error('tcpladder needs root for network namespaces, veth links and tracefs (run: sudo npm test)');
   }
@@ -18,10 +26,11 @@ export default async function setup(): Promise<() => void> {
   const removed = [...(await cleanLeftovers()), ...(await cleanInstances())];
   if (removed.length) process.stderr.write(`tcpladder: removed leftovers of earlier runs: ${removed.join(', ')}\n`);
   return () => {
-    const summary = writeSummary(dir, run, startedAt);
-    if (summary.cases.length) {
-      process.stderr.write(`tcpladder: ${summary.passed} passed, ${summary.failed} failed — captures in ${dir}\n`);
-    } else if (existsSync(dir) && readdirSync(dir).length === 0) {
+    const { summary, report } = finishRun(dir, run, startedAt, project.vitest.state.getTestModules());
+    // `tcpladder run` prints its own summary; plain vitest (npm test) gets this line
+    if (report && !process.env.TCPLADDER_CLI) {
+      process.stderr.write(`tcpladder: ${summary.passed} passed, ${summary.failed} failed — report: ${shownPath(report)}\n`);
+    } else if (!report && existsSync(dir) && readdirSync(dir).length === 0) {
       rmSync(dir, { recursive: true, force: true });
     }
   };

@@ -3,10 +3,29 @@ import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { release, version } from 'node:os';
 import type { CaseTrace, RunSummary } from '../trace/types.js';
+import { pairTraces, type TestOutcome } from './results.js';
 
-export function readTraces(runDir: string): { dir: string; trace: CaseTrace }[] {
+export type SummaryCase = RunSummary['cases'][number] & {
+  /** the whole failure message with its expected/observed table (error is its first line) */
+  message?: string;
+};
+
+/** summary.json as written: RunSummary plus what only vitest knew. */
+export interface RunSummaryFile extends RunSummary {
+  cases: SummaryCase[];
+  /** case files that failed without a trace: a file that did not load, a test that failed before its case began */
+  problems?: { title: string; file: string; message: string }[];
+}
+
+export interface TracedCase {
+  /** folder name inside the run folder */
+  dir: string;
+  trace: CaseTrace;
+}
+
+export function readTraces(runDir: string): TracedCase[] {
   if (!existsSync(runDir)) return [];
-  const out: { dir: string; trace: CaseTrace }[] = [];
+  const out: TracedCase[] = [];
   for (const name of readdirSync(runDir).sort()) {
     const file = join(runDir, name, 'trace.json');
     if (existsSync(file)) out.push({ dir: name, trace: JSON.parse(readFileSync(file, 'utf8')) as CaseTrace });
@@ -14,27 +33,53 @@ export function readTraces(runDir: string): { dir: string; trace: CaseTrace }[] 
   return out;
 }
 
-export function writeSummary(runDir: string, run: string, startedAt: Date): RunSummary {
-  const traces = readTraces(runDir);
-  const summary: RunSummary = {
+export interface SummaryInput {
+  run: string;
+  startedAt: Date;
+  traces: TracedCase[];
+  /** vitest's outcomes, for whole failure messages; none when vitest is not asked */
+  tests?: TestOutcome[];
+  /** load errors of case files */
+  moduleErrors?: { file: string; message: string }[];
+}
+
+const isCaseFile = (file: string) => file.endsWith('.case.ts');
+
+export function buildSummary(input: SummaryInput): RunSummaryFile {
+  const { traces } = input;
+  const { paired, unpaired } = pairTraces(traces.map((t) => t.trace), input.tests ?? []);
+  const problems = [
+    ...unpaired
+      .filter((t) => t.state === 'failed' && isCaseFile(t.file))
+      .map((t) => ({ title: t.name, file: t.file, message: t.message ?? 'failed' })),
+    ...(input.moduleErrors ?? []).filter((m) => isCaseFile(m.file)).map((m) => ({ title: `${m.file} did not load`, ...m })),
+  ];
+  return {
     version: 1,
-    run,
-    startedAt: startedAt.toISOString(),
-    durationMs: Date.now() - startedAt.getTime(),
+    run: input.run,
+    startedAt: input.startedAt.toISOString(),
+    durationMs: Date.now() - input.startedAt.getTime(),
     kernel: `${release()} ${version()}`,
     node: process.version,
     passed: traces.filter((t) => t.trace.status === 'passed').length,
     failed: traces.filter((t) => t.trace.status !== 'passed').length,
-    cases: traces.map(({ dir, trace }) => ({
-      case: trace.case,
-      family: trace.family,
-      file: trace.file,
-      status: trace.status,
-      durationMs: Math.round(trace.durationMs),
-      dir,
-      ...(trace.error ? { error: trace.error } : {}),
-    })),
+    cases: traces.map(({ dir, trace }, i) => {
+      const message = trace.status !== 'passed' ? paired[i]?.message : undefined;
+      return {
+        case: trace.case,
+        family: trace.family,
+        file: trace.file,
+        status: trace.status,
+        durationMs: Math.round(trace.durationMs),
+        dir,
+        ...(trace.error ? { error: trace.error } : {}),
+        ...(message ? { message } : {}),
+      };
+    }),
+    ...(problems.length ? { problems } : {}),
   };
-  if (traces.length) writeFileSync(join(runDir, 'summary.json'), JSON.stringify(summary, null, 1) + '\n');
-  return summary;
+}
+
+export function writeSummary(runDir: string, summary: RunSummaryFile): void {
+  writeFileSync(join(runDir, 'summary.json'), JSON.stringify(summary, null, 1) + '\n');
 }

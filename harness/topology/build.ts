@@ -9,7 +9,7 @@
  * attached, so the capture sees every frame a host ever sends.
  */
 import { execa } from 'execa';
-import { ipBatch } from './ip.js';
+import { ipBatch, ipJson } from './ip.js';
 import { applySysctls, type Sysctls } from './sysctl.js';
 import { releaseNamespace } from './netns.js';
 import { resourceName, registerOwner } from './owner.js';
@@ -30,6 +30,8 @@ export interface HostSpec {
 export interface TopologyOptions {
   /** sysctls per host name, applied before the host's link comes up */
   sysctls?: Record<string, Sysctls>;
+  /** join the wire ports with a kernel bridge (the sidecar then only records) */
+  bridge?: boolean;
 }
 
 export interface Topology {
@@ -40,6 +42,10 @@ export interface Topology {
   /** bring the host links up (after the capture is attached) */
   up(): Promise<void>;
   destroy(): Promise<void>;
+  /** the host's namespace and link vanish, with all its TCP state */
+  crash(host: string): Promise<void>;
+  /** the host comes back: same name, MAC and addresses, link down until up() */
+  reboot(host: string): Promise<void>;
 }
 
 let caseSeq = 0;
@@ -101,14 +107,10 @@ export async function createTopology(names: string[], options: TopologyOptions =
     applySysctls(wireNs, WIRE_SYSCTLS);
     for (const h of hosts) applySysctls(h.ns, { ...HOST_SYSCTLS, ...options.sysctls?.[h.name] });
 
-    await ipBatch(
-      hosts.map((h) => `link add name ${h.ifname} netns ${h.ns} address ${h.mac} type veth peer name ${h.port} netns ${wireNs}`),
-    );
+    await ipBatch(hosts.map((h) => vethLine(h, wireNs)));
     await Promise.all([
-      ipBatch(['link set lo up', ...hosts.map((h) => `link set ${h.port} up`)], wireNs),
-      ...hosts.map((h) => ipBatch(hostLines(h, hosts), h.ns)),
-      ...hosts.map((h) => offloadsOff(h.ns, h.ifname)),
-      ...hosts.map((h) => offloadsOff(wireNs, h.port)),
+      ipBatch(['link set lo up', ...(options.bridge ? bridgeLines(hosts) : []), ...hosts.map((h) => `link set ${h.port} up`)], wireNs),
+      ...hosts.map((h) => configureHost(h, hosts, wireNs)),
     ]);
   } catch (e) {
     await destroy();
@@ -120,9 +122,73 @@ export async function createTopology(names: string[], options: TopologyOptions =
     slot,
     wireNs,
     hosts,
-    up: () => Promise.all(hosts.map((h) => ipBatch([`link set ${h.ifname} up`], h.ns))).then(() => undefined),
+    up: async () => {
+      await Promise.all(hosts.map((h) => ipBatch([`link set ${h.ifname} up`], h.ns)));
+      await Promise.all(hosts.map((h) => linkReady(h)));
+    },
     destroy,
+    crash: async (name) => {
+      const h = hostNamed(hosts, name);
+      releaseNamespace(h.ns);
+      await ipBatch([`netns del ${h.ns}`]);
+    },
+    reboot: async (name) => {
+      const h = hostNamed(hosts, name);
+      await ipBatch([`netns add ${h.ns}`]);
+      applySysctls(h.ns, { ...HOST_SYSCTLS, ...options.sysctls?.[h.name] });
+      await ipBatch([vethLine(h, wireNs)]);
+      const enslave = options.bridge ? [`link set ${h.port} master br0`] : [];
+      await Promise.all([ipBatch([...enslave, `link set ${h.port} up`], wireNs), configureHost(h, hosts, wireNs)]);
+    },
   };
+}
+
+const READY_TIMEOUT_MS = 5000;
+
+/**
+ * Wait until a host can really use its link: IPv6 addresses leave the tentative state
+ * in a workqueue after the link comes up, even with DAD off, and a segment arriving
+ * before that is dropped as not for this host.
+ */
+export async function linkReady(h: HostSpec): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const [link] = await ipJson<{ operstate: string; addr_info?: { local: string; tentative?: boolean; dadfailed?: boolean }[] }[]>(['-n', h.ns, 'addr', 'show', 'dev', h.ifname]);
+    const v6 = link?.addr_info?.find((a) => a.local === h.ipv6);
+    const ready = link?.operstate === 'UP' && v6 && !v6.tentative && link.addr_info?.some((a) => a.local === h.ipv4);
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`host ${h.name}: link ${h.ifname} in ${h.ns} not ready after ${READY_TIMEOUT_MS / 1000} s (${JSON.stringify(link)})`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+function bridgeLines(hosts: HostSpec[]): string[] {
+  return ['link add br0 type bridge', ...hosts.map((h) => `link set ${h.port} master br0`), 'link set br0 up'];
+}
+
+function hostNamed(hosts: HostSpec[], name: string): HostSpec {
+  const h = hosts.find((x) => x.name === name);
+  if (!h) throw new Error(`unknown host "${name}"`);
+  return h;
+}
+
+function vethLine(h: HostSpec, wireNs: string): string {
+  return `link add name ${h.ifname} netns ${h.ns} address ${h.mac} type veth peer name ${h.port} netns ${wireNs}`;
+}
+
+async function configureHost(h: HostSpec, all: HostSpec[], wireNs: string): Promise<void> {
+  await Promise.all([ipBatch(hostLines(h, all), h.ns), offloadsOff(h.ns, h.ifname), offloadsOff(wireNs, h.port)]);
+}
+
+/** Silence a host's own TCP stack: it neither answers nor resets; a scripted peer speaks for it. */
+export async function silenceTcp(ns: string): Promise<void> {
+  const rules = `table inet tcpladder_raw {
+  chain in { type filter hook input priority -400; policy accept; meta l4proto tcp drop; }
+  chain out { type filter hook output priority -400; policy accept; meta l4proto tcp drop; }
+}
+`;
+  const r = await execa('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules, reject: false });
+  if (r.exitCode !== 0) throw new Error(`nft in ${ns} failed: ${r.stderr.trim()}`);
 }
 
 function hostLines(h: HostSpec, all: HostSpec[]): string[] {

@@ -40,6 +40,8 @@ export interface TraceSegment {
   /** connection number within the case, from 1 */
   conn: number;
   marks?: string[];
+  /** held or delayed by a wire rule: ms until it went out */
+  heldMs?: number;
   malformed?: string;
 }
 
@@ -87,6 +89,10 @@ export interface TraceHost {
   ipv4: string;
   ipv6: string;
   mac: string;
+  /** the sysctl profile applied to this host (cases/profiles/), null for the kernel's defaults */
+  profile?: string | null;
+  /** TCP sysctls in force in this host's namespace, read after they were applied */
+  sysctls?: Record<string, string>;
 }
 
 export interface TraceWireCheck {
@@ -112,6 +118,8 @@ export interface CaseTrace {
   calls: TraceCall[];
   kernelEvents: TraceKernelEvent[];
   wire: TraceWireCheck | null;
+  /** wire rules the case set, in order */
+  rules?: { id: string; t: number; action: string; pattern: string; until?: string; ms?: number; count?: number; nth?: number }[];
   /** file names inside the case folder */
   files: { pcap: string; ladder: string; svg?: string };
 }

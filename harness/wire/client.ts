@@ -9,18 +9,18 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { STATE_DIR } from '../topology/owner.js';
-import type { FrameEvent, PortStats, Reply, SidecarMessage } from './protocol.js';
+import type { FrameEvent, PortStats, ReleaseEvent, Reply, SidecarMessage } from './protocol.js';
 
 const START_TIMEOUT_MS = 15000;
 const REQUEST_TIMEOUT_MS = 10000;
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
-type Req = DistributiveOmit<import('./protocol.js').Request, 'id'>;
+type Req = DistributiveOmit<import('zod').input<typeof import('./protocol.js').Request>, 'id'>;
 
 export class SidecarClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
-  private readonly sessions = new Map<string, (f: FrameEvent) => void>();
+  private readonly sessions = new Map<string, (f: FrameEvent | ReleaseEvent) => void>();
   private dead: Error | null = null;
 
   private constructor(
@@ -65,7 +65,7 @@ export class SidecarClient {
   }
 
   private dispatch(msg: SidecarMessage): void {
-    if (msg.type === 'frame') {
+    if (msg.type === 'frame' || msg.type === 'release') {
       this.sessions.get(msg.session)?.(msg);
     } else if (msg.type === 'ok' || msg.type === 'error') {
       const p = this.pending.get(msg.id);
@@ -97,7 +97,7 @@ export class SidecarClient {
     });
   }
 
-  onFrames(session: string, fn: (f: FrameEvent) => void): () => void {
+  onFrames(session: string, fn: (f: FrameEvent | ReleaseEvent) => void): () => void {
     this.sessions.set(session, fn);
     return () => this.sessions.delete(session);
   }

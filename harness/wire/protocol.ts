@@ -3,6 +3,7 @@
  * The same protocol serves the local sidecar process and the Compose container.
  */
 import { z } from 'zod';
+import { RuleSpec } from './rule-spec.js';
 
 export const PortSpec = z.object({
   /** interface name inside the wire namespace */
@@ -25,10 +26,22 @@ export const Request = z.discriminatedUnion('op', [
     pcap: z.string().min(1),
     /** bytes of each frame streamed back to the harness (the pcap keeps all) */
     snap: z.number().int().min(0).max(65535).default(256),
+    /** relay: the sidecar forwards (rules possible); bridge: a kernel bridge forwards, the sidecar records */
+    mode: z.enum(['relay', 'bridge']).default('relay'),
   }),
   z.object({ op: z.literal('detach'), id: z.number(), session: z.string(), expect: z.array(z.number()).optional() }),
-  z.object({ op: z.literal('inject'), id: z.number(), session: z.string(), port: z.number().int(), data: z.string() }),
+  /** a frame made by a scripted peer, entering the wire as if sent by the host behind `from` */
+  z.object({ op: z.literal('inject'), id: z.number(), session: z.string(), from: z.number().int(), data: z.string() }),
+  z.object({ op: z.literal('rule'), id: z.number(), session: z.string(), rule: RuleSpec }),
+  /** cut (or mend) the link of the host behind `port`: nothing passes either way */
+  z.object({ op: z.literal('cut'), id: z.number(), session: z.string(), port: z.number().int(), cut: z.boolean() }),
+  /** open the port again after its host's link was made anew (a rebooted host) */
+  z.object({ op: z.literal('reopen'), id: z.number(), session: z.string(), port: z.number().int() }),
+  /** stop capturing on a port whose link is about to vanish (a crashing host) */
+  z.object({ op: z.literal('unplug'), id: z.number(), session: z.string(), port: z.number().int() }),
   z.object({ op: z.literal('ping'), id: z.number() }),
+  /** answered once the frames already waiting in the capture buffers have been streamed */
+  z.object({ op: z.literal('sync'), id: z.number(), session: z.string() }),
 ]);
 export type Request = z.infer<typeof Request>;
 
@@ -38,8 +51,8 @@ export interface PortStats {
   captured: number;
   /** frames sent out of this port towards its host */
   delivered: number;
-  /** of those, sends the kernel refused (the host's link was down) */
-  sendFailed: number;
+  /** of those, frames that could not be sent because the port was gone (its host crashed) */
+  unsent: number;
 }
 
 export type Reply =
@@ -61,6 +74,20 @@ export interface FrameEvent {
   length: number;
   /** base64 of the first `snap` bytes */
   data: string;
+  /** what the wire did with it, when not a plain relay */
+  fate?: Fate;
+  /** the rule that decided the fate */
+  rule?: string;
 }
 
-export type SidecarMessage = Reply | FrameEvent | { type: 'log'; message: string };
+export type Fate = 'dropped' | 'held' | 'delayed' | 'duplicated' | 'injected' | 'cut';
+
+/** A held or delayed frame went out after `ms`. */
+export interface ReleaseEvent {
+  type: 'release';
+  session: string;
+  n: number;
+  ms: number;
+}
+
+export type SidecarMessage = Reply | FrameEvent | ReleaseEvent | { type: 'log'; message: string };

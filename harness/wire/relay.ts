@@ -1,15 +1,19 @@
 /**
  * The relay: one capture handle per wire port, each frame captured on one port is
- * timestamped, written to the pcap and sent out of the port of its destination.
+ * timestamped, written to the pcap, run through the case's wire rules and sent out
+ * of the port of its destination.
  *
  * Each handle filters `ether src <host MAC>`, so the relay's own injections, which
  * libpcap sees again as outgoing frames, are dropped by the kernel before JS.
+ * In bridge mode a kernel bridge forwards and the relay only records.
  */
 import { createRequire } from 'node:module';
 import { openSync, closeSync } from 'node:fs';
-import { PcapWriter } from '../packet/index.js';
+import { PcapWriter, decodeFrame } from '../packet/index.js';
 import { setns } from '../sockets/libc.js';
-import type { PortSpec, PortStats } from './protocol.js';
+import { frameMatches } from './rule-match.js';
+import type { RuleSpec } from './rule-spec.js';
+import type { Fate, PortSpec, PortStats } from './protocol.js';
 
 const require = createRequire(import.meta.url);
 const { Cap } = require('cap') as { Cap: new () => CapHandle };
@@ -27,6 +31,13 @@ export interface RelayedFrame {
   port: number;
   to: number[];
   data: Buffer;
+  fate?: Fate;
+  rule?: string;
+}
+
+export interface RelayEvents {
+  frame(f: RelayedFrame): void;
+  release(n: number, ms: number): void;
 }
 
 // Frames are stamped with the monotonic clock (the clock of process.hrtime and of the
@@ -36,47 +47,77 @@ const epochBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 const BROADCAST_BIT = 0x01;
 const RING_BYTES = 8 * 1024 * 1024;
 
+interface Pending {
+  n: number;
+  time: bigint;
+  to: number[];
+  data: Buffer;
+}
+
+interface ActiveRule {
+  spec: RuleSpec;
+  seen: number;
+  acted: number;
+  /** hold: frames kept until `until` matches; reorder: the first of the pair */
+  pending: Pending[];
+}
+
 export class Relay {
-  private readonly handles: CapHandle[] = [];
-  private readonly buffers: Buffer[] = [];
+  private readonly handles: (CapHandle | null)[] = [];
   private readonly stats: PortStats[];
   private readonly writer: PcapWriter;
+  private readonly rules: ActiveRule[] = [];
+  private readonly cut = new Set<number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private frames = 0;
   private closed = false;
 
   constructor(
     readonly ports: PortSpec[],
-    netnsPath: string,
+    private readonly netnsPath: string,
     pcapPath: string,
-    private readonly onFrame: (f: RelayedFrame) => void,
+    private readonly events: RelayEvents,
+    private readonly mode: 'relay' | 'bridge' = 'relay',
   ) {
-    this.stats = ports.map((p) => ({ host: p.host, captured: 0, delivered: 0, sendFailed: 0 }));
+    this.stats = ports.map((p) => ({ host: p.host, captured: 0, delivered: 0, unsent: 0 }));
     this.writer = new PcapWriter(pcapPath);
-    const home = openSync('/proc/thread-self/ns/net', 'r');
-    const target = openSync(netnsPath, 'r');
     try {
-      setns(target);
-      try {
-        ports.forEach((p, i) => this.openPort(p, i));
-      } finally {
-        setns(home);
-      }
+      this.inWireNamespace(() => ports.forEach((_, i) => this.openPort(i)));
     } catch (e) {
       this.close();
       throw e;
+    }
+  }
+
+  private inWireNamespace(fn: () => void): void {
+    const home = openSync('/proc/thread-self/ns/net', 'r');
+    const target = openSync(this.netnsPath, 'r');
+    try {
+      setns(target);
+      try {
+        fn();
+      } finally {
+        setns(home);
+      }
     } finally {
       closeSync(home);
       closeSync(target);
     }
   }
 
-  private openPort(port: PortSpec, index: number): void {
+  private openPort(index: number): void {
+    const port = this.ports[index];
     const cap = new Cap();
     const buffer = Buffer.alloc(65535);
     cap.open(port.ifname, `ether src ${port.hostMac}`, RING_BYTES, buffer);
-    cap.on('packet', (nbytes) => this.receive(index, buffer, nbytes));
-    this.handles.push(cap);
-    this.buffers.push(buffer);
+    cap.on('packet', (nbytes) => this.receive(index, Buffer.from(buffer.subarray(0, nbytes)), false));
+    this.handles[index] = cap;
+  }
+
+  /** The host behind `index` got a new link (reboot): capture on it again. */
+  reopen(index: number): void {
+    this.drop(index);
+    this.inWireNamespace(() => this.openPort(index));
   }
 
   private destinations(from: number, frame: Buffer): number[] {
@@ -86,30 +127,145 @@ export class Relay {
     return to >= 0 && to !== from ? [to] : [];
   }
 
-  private receive(from: number, buffer: Buffer, nbytes: number): void {
-    if (this.closed) return;
+  private record(data: Buffer): { n: number; time: bigint } {
     const time = process.hrtime.bigint();
-    const data = Buffer.from(buffer.subarray(0, nbytes));
-    this.stats[from].captured++;
     this.frames++;
     this.writer.write({ time: epochBase + time, data });
+    return { n: this.frames, time };
+  }
+
+  /** A frame from the host behind `from` (or made by a scripted peer in its name). */
+  receive(from: number, data: Buffer, injected: boolean): void {
+    if (this.closed) return;
+    const { n, time } = this.record(data);
+    if (!injected) this.stats[from].captured++;
     const to = this.destinations(from, data);
-    for (const port of to) this.deliver(port, data);
-    this.onFrame({ n: this.frames, time, port: from, to, data });
+    if (this.mode === 'bridge') {
+      this.events.frame({ n, time, port: from, to, data });
+      return;
+    }
+    const decoded = this.rules.length ? decodeFrame(data, 1, data.length) : null;
+    let fate: Fate | undefined = injected ? 'injected' : undefined;
+    let rule: string | undefined;
+    let after: (() => void) | null = null;
+
+    if (this.cut.has(from) || to.some((p) => this.cut.has(p))) {
+      fate = 'cut';
+    } else {
+      const r = decoded ? this.rules.find((x) => this.applies(x, decoded, from, to)) : undefined;
+      if (!r) {
+        for (const p of to) this.deliver(p, data);
+      } else {
+        rule = r.spec.id;
+        const frame: Pending = { n, time, to, data };
+        switch (r.spec.action) {
+          case 'drop':
+            fate = 'dropped';
+            break;
+          case 'hold':
+            fate = 'held';
+            r.pending.push(frame);
+            break;
+          case 'delay':
+            fate = 'delayed';
+            this.later(r.spec.ms ?? 0, () => this.release(frame));
+            break;
+          case 'duplicate':
+            for (const p of to) this.deliver(p, data);
+            after = () => {
+              const copy = this.record(data);
+              for (const p of to) this.deliver(p, data);
+              this.events.frame({ n: copy.n, time: copy.time, port: from, to, data, fate: 'duplicated', rule: r.spec.id });
+            };
+            break;
+          case 'reorder':
+            if (r.pending.length === 0) {
+              fate = 'held';
+              r.pending.push(frame);
+            } else {
+              for (const p of to) this.deliver(p, data);
+              after = () => this.release(r.pending.shift()!);
+            }
+            break;
+        }
+      }
+    }
+    this.events.frame({ n, time, port: from, to, data, fate, rule });
+    after?.();
+    if (decoded) this.releaseHolds(decoded, from, to);
+  }
+
+  private applies(r: ActiveRule, decoded: ReturnType<typeof decodeFrame>, from: number, to: number[]): boolean {
+    if (r.spec.count !== -1 && r.acted >= r.spec.count) return false;
+    if (!frameMatches(r.spec.match, decoded, from, to)) return false;
+    r.seen++;
+    if (r.seen <= r.spec.skip) return false;
+    r.acted++;
+    return true;
+  }
+
+  /** Frames held until a frame like this one: deliver them now, after it. */
+  private releaseHolds(decoded: ReturnType<typeof decodeFrame>, from: number, to: number[]): void {
+    for (const r of this.rules) {
+      if (r.spec.action !== 'hold' || !r.spec.until || r.pending.length === 0) continue;
+      if (!frameMatches(r.spec.until, decoded, from, to)) continue;
+      for (const f of r.pending.splice(0)) this.release(f);
+    }
+  }
+
+  private release(f: Pending): void {
+    if (this.closed) return;
+    for (const p of f.to) this.deliver(p, f.data);
+    this.events.release(f.n, Number(process.hrtime.bigint() - f.time) / 1e6);
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  addRule(spec: RuleSpec): void {
+    if (this.mode === 'bridge') throw new Error('wire rules need the relay; this case uses bridge mode');
+    this.rules.push({ spec, seen: 0, acted: 0, pending: [] });
+  }
+
+  setCut(port: number, cut: boolean): void {
+    if (this.mode === 'bridge') throw new Error('cut/mend need the relay; this case uses bridge mode');
+    if (cut) this.cut.add(port);
+    else this.cut.delete(port);
   }
 
   /**
    * Send a frame out of `port` towards its host. A host whose link is down (before
-   * the case brings it up, after it is cut or at teardown) makes the send fail with
-   * ENOBUFS; the veth counts it as dropped, and so does the relay.
+   * the case brings it up, or at teardown) makes the send fail with ENOBUFS and the
+   * veth counts the frame as dropped; a port that is gone (its host crashed) counts
+   * nowhere, so the relay counts it as unsent.
    */
   deliver(port: number, data: Buffer): void {
     this.stats[port].delivered++;
-    try {
-      this.handles[port].send(data, data.length);
-    } catch {
-      this.stats[port].sendFailed++;
+    const h = this.handles[port];
+    if (!h) {
+      this.stats[port].unsent++;
+      return;
     }
+    try {
+      h.send(data, data.length);
+    } catch (e) {
+      if (!/No buffer space/.test((e as Error).message)) this.stats[port].unsent++;
+    }
+  }
+
+  /** The host behind `port` is gone with its link: stop capturing there. */
+  drop(port: number): void {
+    try {
+      this.handles[port]?.close();
+    } catch {
+      // already gone
+    }
+    this.handles[port] = null;
   }
 
   portStats(): PortStats[] {
@@ -119,9 +275,10 @@ export class Relay {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    for (const t of this.timers) clearTimeout(t);
     for (const h of this.handles) {
       try {
-        h.close();
+        h?.close();
       } catch {
         // the interface may already be gone with its namespace
       }

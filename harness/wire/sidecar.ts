@@ -41,6 +41,12 @@ async function waitFor(relay: Relay, expect: number[] | undefined): Promise<void
   }
 }
 
+function relayOf(session: string): Relay {
+  const s = sessions.get(session);
+  if (!s) throw new Error(`no session ${session}`);
+  return s.relay;
+}
+
 async function handle(client: Socket, line: string): Promise<void> {
   let req: Request;
   try {
@@ -58,17 +64,27 @@ async function handle(client: Socket, line: string): Promise<void> {
         if (sessions.has(req.session)) throw new Error(`session ${req.session} is already attached`);
         const snap = req.snap;
         const session = req.session;
-        const relay = new Relay(req.ports, req.netns, req.pcap, (f) =>
-          send(client, {
-            type: 'frame',
-            session,
-            n: f.n,
-            time: f.time.toString(),
-            port: f.port,
-            to: f.to,
-            length: f.data.length,
-            data: f.data.subarray(0, snap).toString('base64'),
-          }),
+        const relay = new Relay(
+          req.ports,
+          req.netns,
+          req.pcap,
+          {
+            frame: (f) =>
+              send(client, {
+                type: 'frame',
+                session,
+                n: f.n,
+                time: f.time.toString(),
+                port: f.port,
+                to: f.to,
+                length: f.data.length,
+                data: f.data.subarray(0, snap).toString('base64'),
+                ...(f.fate ? { fate: f.fate } : {}),
+                ...(f.rule ? { rule: f.rule } : {}),
+              }),
+            release: (n, ms) => send(client, { type: 'release', session, n, ms }),
+          },
+          req.mode,
         );
         sessions.set(req.session, { relay, client });
         send(client, { type: 'ok', id: req.id });
@@ -83,13 +99,34 @@ async function handle(client: Socket, line: string): Promise<void> {
         send(client, { type: 'ok', id: req.id, stats: s.relay.portStats() });
         return;
       }
-      case 'inject': {
-        const s = sessions.get(req.session);
-        if (!s) throw new Error(`no session ${req.session}`);
-        s.relay.deliver(req.port, Buffer.from(req.data, 'base64'));
+      case 'sync':
+        relayOf(req.session);
+        // capture handles are dispatched in the poll phase; two turns of the loop
+        // let every frame already in their buffers through before the answer
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
         send(client, { type: 'ok', id: req.id });
         return;
-      }
+      case 'inject':
+        relayOf(req.session).receive(req.from, Buffer.from(req.data, 'base64'), true);
+        send(client, { type: 'ok', id: req.id });
+        return;
+      case 'rule':
+        relayOf(req.session).addRule(req.rule);
+        send(client, { type: 'ok', id: req.id });
+        return;
+      case 'cut':
+        relayOf(req.session).setCut(req.port, req.cut);
+        send(client, { type: 'ok', id: req.id });
+        return;
+      case 'unplug':
+        relayOf(req.session).drop(req.port);
+        send(client, { type: 'ok', id: req.id });
+        return;
+      case 'reopen':
+        relayOf(req.session).reopen(req.port);
+        send(client, { type: 'ok', id: req.id });
+        return;
     }
   } catch (e) {
     send(client, { type: 'error', id: req.id, message: (e as Error).message });

@@ -1,0 +1,85 @@
+/**
+ * A run's traces → its bundle: cases normalised and sorted by id; the sysctl values
+ * every host shared written once at the top, each host keeping only its own.
+ */
+import type { CaseTrace } from '../trace/types.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, type Bundle, type BundleCase } from './bundle-schema.js';
+import { normaliseCase } from './normalise-case.js';
+
+export interface BundleMeta {
+  run: string;
+  createdAt: string;
+  tool: Bundle['tool'];
+  system: Bundle['system'];
+  /** the run-wide profile, null when none */
+  profile: string | null;
+  /** a profile's definition by name; undefined when it cannot be found */
+  describeProfile: (name: string) => Bundle['profiles'][string] | undefined;
+}
+
+function byKey<T>(entries: [string, T][]): Record<string, T> {
+  return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Values equal on every host that recorded sysctls. */
+function commonSysctls(cases: BundleCase[]): Record<string, string> {
+  let common: Map<string, string> | null = null;
+  for (const c of cases) {
+    for (const h of c.hosts) {
+      if (!h.sysctls) continue;
+      if (common === null) {
+        common = new Map(Object.entries(h.sysctls));
+        continue;
+      }
+      for (const [k, v] of common) if (h.sysctls[k] !== v) common.delete(k);
+    }
+  }
+  return byKey([...(common ?? new Map<string, string>())]);
+}
+
+/** Uniquify ids of cases that share a name and family (in different files). */
+function uniqueIds(cases: BundleCase[]): void {
+  const seen = new Map<string, number>();
+  for (const c of cases) seen.set(c.id, (seen.get(c.id) ?? 0) + 1);
+  for (const c of cases) if ((seen.get(c.id) ?? 0) > 1) c.id = `${c.id} (${c.file})`;
+}
+
+export function buildBundle(traces: readonly CaseTrace[], meta: BundleMeta): Bundle {
+  const cases = traces.map(normaliseCase);
+  uniqueIds(cases);
+  cases.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const sysctls = commonSysctls(cases);
+  for (const c of cases) {
+    for (const h of c.hosts) {
+      if (!h.sysctls) continue;
+      const own = Object.entries(h.sysctls).filter(([k, v]) => sysctls[k] !== v);
+      if (own.length) h.sysctls = byKey(own);
+      else delete h.sysctls;
+    }
+  }
+  const used = new Set<string>();
+  if (meta.profile) used.add(meta.profile);
+  for (const c of cases) for (const h of c.hosts) if (h.profile) used.add(h.profile);
+  const profiles: Bundle['profiles'] = {};
+  for (const name of [...used].sort()) {
+    const def = meta.describeProfile(name);
+    if (def) profiles[name] = def;
+  }
+  return {
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    run: meta.run,
+    createdAt: meta.createdAt,
+    tool: meta.tool,
+    system: meta.system,
+    profile: meta.profile,
+    profiles,
+    sysctls,
+    cases,
+  };
+}
+
+/** Effective sysctls of one host of a case: the bundle's common values with the host's own on top. */
+export function hostSysctls(bundle: Bundle, host: BundleCase['hosts'][number]): Record<string, string> {
+  return { ...bundle.sysctls, ...(host.sysctls ?? {}) };
+}

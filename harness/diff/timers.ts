@@ -1,0 +1,60 @@
+/**
+ * Durations that kernel timers decide, measured from a trace, in whole milliseconds:
+ *  - "<socket> TIME_WAIT": how long the socket stayed in TIME_WAIT (when the case saw it end);
+ *  - "<socket> FIN_WAIT_2": an orphaned FIN_WAIT_2 that ended in CLOSED (tcp_fin_timeout);
+ *  - "conn N a > b FLAGS seq=S retransmission K": time since the previous transmission (RTO, SYN retries);
+ *  - "<socket> call(args)": a socket call that blocked for at least BLOCKING_CALL_MS (a linger close, a
+ *    connect that timed out) — shorter calls measure the case's own pace, not a timer.
+ */
+import type { CaseTrace } from '../trace/types.js';
+import { withoutPsh } from './normalise-segments.js';
+import type { EndpointNames } from './endpoint-names.js';
+
+/** Linux's minimum RTO: nothing quicker is a kernel timer worth comparing. */
+export const BLOCKING_CALL_MS = 200;
+
+function ms(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
+/** Adds `value` under `name`, or under "name (2)", "name (3)"… when the name is taken. */
+function put(timers: Record<string, number>, name: string, value: number): void {
+  let key = name;
+  for (let i = 2; key in timers; i++) key = `${name} (${i})`;
+  timers[key] = value;
+}
+
+export function measureTimers(trace: CaseTrace, names: EndpointNames): Record<string, number> {
+  const timers: Record<string, number> = {};
+
+  for (const sock of trace.sockets) {
+    sock.transitions.forEach((tr, i) => {
+      const next = sock.transitions[i + 1];
+      if (!next) return;
+      if (tr.to === 'TIME_WAIT') put(timers, `${sock.label} TIME_WAIT`, ms(next.t - tr.t));
+      else if (tr.to === 'FIN_WAIT_2' && next.to === 'CLOSED') put(timers, `${sock.label} FIN_WAIT_2`, ms(next.t - tr.t));
+    });
+  }
+
+  const retransmissions = new Map<string, number>();
+  trace.segments.forEach((s, i) => {
+    const marks = s.marks ?? [];
+    if (!marks.includes('retransmission') || marks.includes('duplicated') || marks.includes('injected')) return;
+    const control = (f: string) => f.split(' ').filter((x) => x === 'SYN' || x === 'FIN' || x === 'RST').join(' ');
+    for (let j = i - 1; j >= 0; j--) {
+      const p = trace.segments[j];
+      if (p.conn === s.conn && p.from === s.from && p.rseq === s.rseq && control(p.flags) === control(s.flags)) {
+        const base = `conn ${s.conn} ${s.from} > ${s.to} ${withoutPsh(s.flags)} seq=${s.rseq}`;
+        const k = (retransmissions.get(base) ?? 0) + 1;
+        retransmissions.set(base, k);
+        put(timers, `${base} retransmission ${k}`, ms(s.t - p.t));
+        return;
+      }
+    }
+  });
+
+  for (const c of trace.calls) {
+    if (c.ms >= BLOCKING_CALL_MS) put(timers, `${c.socket} ${c.call}(${names.text(c.args ?? '')})`, Math.round(c.ms));
+  }
+  return Object.fromEntries(Object.entries(timers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

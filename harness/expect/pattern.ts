@@ -1,0 +1,2 @@
+// The pattern grammar lives in harness/pattern (the wire's rules use it too).
+export * from '../pattern/index.js';

@@ -1,0 +1,84 @@
+/**
+ * Profiles are JSON files in cases/profiles/<name>.json. Loading one checks its
+ * shape (zod), that its name matches its file, and that every sysctl it sets
+ * exists on this kernel — so a typo fails before any host is made.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ProfileFile, type Profile } from './schema.js';
+import { ProfileError, fieldName } from './errors.js';
+
+/** cases/profiles/ of this checkout (TCPLADDER_PROFILES_DIR overrides it). */
+export function profilesDir(): string {
+  return process.env.TCPLADDER_PROFILES_DIR
+    ? resolve(process.env.TCPLADDER_PROFILES_DIR)
+    : fileURLToPath(new URL('../../cases/profiles/', import.meta.url));
+}
+
+/** Path for messages: relative to the working directory when inside it. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') ? rel : path;
+}
+
+export function profileNames(dir = profilesDir()): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+/** /proc/sys path of a dotted sysctl key. */
+export function sysctlPath(key: string): string {
+  return `/proc/sys/${key.replace(/\./g, '/')}`;
+}
+
+/** Parse and validate one profile file's text. `exists` says whether a sysctl key exists on this kernel. */
+export function parseProfile(text: string, file: string, exists: (key: string) => boolean = (k) => existsSync(sysctlPath(k))): Profile {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ProfileError(file, '', `not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = ProfileFile.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ProfileError(file, fieldName(issue.path), issue.message);
+  }
+  const profile = parsed.data;
+  const stem = basename(file, '.json');
+  if (profile.name !== stem) throw new ProfileError(file, 'name', `is "${profile.name}" but the file is ${stem}.json: they must match`);
+  for (const key of Object.keys(profile.sysctls)) {
+    if (!exists(key)) throw new ProfileError(file, `sysctls[${JSON.stringify(key)}]`, `no such sysctl on this kernel (${sysctlPath(key)} does not exist)`);
+  }
+  return { ...profile, file };
+}
+
+const cache = new Map<string, Profile>();
+
+/** The profile called `name`; ProfileError when there is none or it is invalid. */
+export function loadProfile(name: string, dir = profilesDir()): Profile {
+  const key = `${dir}\u0000${name}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !existsSync(join(dir, `${name}.json`))) {
+    const known = profileNames(dir);
+    throw new ProfileError(
+      shown(dir),
+      '',
+      `unknown profile "${name}" (known: ${known.length ? known.join(', ') : 'none'})`,
+    );
+  }
+  const file = join(dir, `${name}.json`);
+  const profile = parseProfile(readFileSync(file, 'utf8'), shown(file));
+  cache.set(key, profile);
+  return profile;
+}
+
+/** Every profile in the folder, each validated. */
+export function loadProfiles(dir = profilesDir()): Profile[] {
+  return profileNames(dir).map((n) => loadProfile(n, dir));
+}

@@ -1,0 +1,182 @@
+/**
+ * One case's section of the HTML report: heading, links to its files, the failure
+ * (expected beside observed), the SVG ladder, and collapsible tables of segments,
+ * state transitions, socket calls, kernel events and the wire's completeness check.
+ */
+import { formatOptions, type TcpOption } from '../packet/index.js';
+import type { CaseTrace, TraceOption, TraceSegment, TraceSocket } from '../trace/types.js';
+import { ladderFromTrace } from './from-trace.js';
+import { renderLadderSvg } from './ladder-svg.js';
+import { failureHtml } from './html-failure.js';
+import { escapeHtml, formatDuration, formatSeconds, relHref, table, tag } from './html-util.js';
+
+export interface ReportCase {
+  /** the case's folder inside the run folder */
+  dir: string;
+  trace: CaseTrace;
+  /** the whole failure message (trace.json keeps only its first line) */
+  message?: string;
+}
+
+/** Element id of a case's section. */
+export function caseAnchor(c: ReportCase): string {
+  return `case-${c.dir.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+export function caseTitle(trace: CaseTrace): string {
+  return `${trace.case} [${trace.family === 'ipv6' ? 'IPv6' : 'IPv4'}]`;
+}
+
+function toTcpOptions(o: TraceOption[]): TcpOption[] {
+  return o.map(({ raw, ...rest }) => (raw ? { ...rest, raw: Buffer.from(raw, 'hex') } : rest));
+}
+
+function code(text: string): string {
+  return tag('code', {}, escapeHtml(text));
+}
+
+function details(cls: string, summary: string, body: string, open = false): string {
+  return tag('details', { class: cls, open }, tag('summary', {}, summary), body);
+}
+
+function links(c: ReportCase): string {
+  const files = c.trace.files;
+  const items: [string, string][] = [
+    [files.pcap, 'pcap for Wireshark'],
+    ['trace.json', 'everything the case saw'],
+    [files.ladder, 'text ladder'],
+    ...(files.svg ? [[files.svg, 'SVG ladder'] as [string, string]] : []),
+  ];
+  return tag(
+    'ul',
+    { class: 'files' },
+    ...items.map(([file, what]) => tag('li', {}, tag('a', { href: relHref(c.dir, file), title: what }, escapeHtml(file)))),
+  );
+}
+
+function segmentRow(s: TraceSegment): string[] {
+  const marks = [...(s.marks ?? []), ...(s.malformed ? [`malformed: ${s.malformed}`] : [])];
+  return [
+    String(s.n),
+    formatSeconds(s.t),
+    escapeHtml(`${s.from} → ${s.to}`),
+    tag('span', { class: `flags ${flagClass(s.flags)}` }, escapeHtml(s.flags || '(none)')),
+    tag('span', { title: `absolute seq ${s.seq}` }, String(s.rseq)),
+    s.flags.includes('ACK') ? tag('span', { title: `absolute ack ${s.ack}` }, String(s.rack)) : '',
+    String(s.len),
+    String(s.win),
+    s.options.length ? code(formatOptions(toTcpOptions(s.options))) : '',
+    escapeHtml(marks.join(', ')),
+  ];
+}
+
+function flagClass(flags: string): string {
+  const f = new Set(flags.split(' '));
+  return f.has('RST') ? 'rst' : f.has('SYN') ? 'syn' : f.has('FIN') ? 'fin' : 'plain';
+}
+
+function segmentsTable(trace: CaseTrace): string {
+  const head = ['n', 't (s)', 'from → to', 'flags', 'seq', 'ack', 'len', 'win', 'options', 'marks'];
+  const body = trace.segments.length
+    ? table('segments', head, trace.segments.map(segmentRow))
+    : tag('p', { class: 'empty' }, 'no TCP segment was captured');
+  const others = trace.otherFrames.length
+    ? table(
+        'other-frames',
+        ['n', 't (s)', 'from', 'frame'],
+        trace.otherFrames.map((f) => [String(f.n), formatSeconds(f.t), escapeHtml(f.from), escapeHtml(f.summary)]),
+      )
+    : '';
+  const summary = `Segments (${trace.segments.length})` + (trace.otherFrames.length ? ` and other frames (${trace.otherFrames.length})` : '');
+  return details('segments', escapeHtml(summary), body + others);
+}
+
+function socketName(s: TraceSocket): string {
+  const ends = [s.local ?? 'unbound', ...(s.remote ? [s.remote] : [])].join(' → ');
+  return `${s.label} on ${s.host} (${ends})`;
+}
+
+function statesTable(trace: CaseTrace): string {
+  const rows: string[][] = [];
+  for (const s of trace.sockets) {
+    if (s.transitions.length === 0) {
+      rows.push([escapeHtml(socketName(s)), '', tag('span', { class: 'empty' }, 'no transition observed'), '']);
+      continue;
+    }
+    s.transitions.forEach((t, i) => {
+      rows.push([
+        i === 0 ? escapeHtml(socketName(s)) : '',
+        formatSeconds(t.t),
+        escapeHtml(`${t.from} → ${t.to}`),
+        tag('span', { class: `source ${t.source.replace(/[^a-z_]/gi, '')}` }, escapeHtml(t.source)),
+      ]);
+    });
+  }
+  const count = trace.sockets.reduce((n, s) => n + s.transitions.length, 0);
+  const body = rows.length ? table('states', ['socket', 't (s)', 'transition', 'seen by'], rows) : tag('p', { class: 'empty' }, 'no socket');
+  return details('states', escapeHtml(`State transitions (${count}, ${trace.sockets.length} sockets)`), body, true);
+}
+
+function callsTable(trace: CaseTrace): string {
+  const rows = trace.calls.map((c) => [
+    formatSeconds(c.t),
+    escapeHtml(c.host),
+    escapeHtml(c.socket),
+    code(`${c.call}(${c.args ?? ''})`),
+    escapeHtml(c.result),
+    escapeHtml(`${c.ms.toFixed(2)} ms`),
+  ]);
+  const body = rows.length ? table('calls', ['t (s)', 'host', 'socket', 'call', 'result', 'took'], rows) : tag('p', { class: 'empty' }, 'no socket call');
+  return details('calls', escapeHtml(`Socket calls (${trace.calls.length})`), body);
+}
+
+function kernelTable(trace: CaseTrace): string {
+  if (trace.kernelEvents.length === 0) return '';
+  const rows = trace.kernelEvents.map((e) => [formatSeconds(e.t), escapeHtml(e.kind), code(e.tuple), escapeHtml(e.state ?? '')]);
+  return details('kernel', escapeHtml(`Kernel events (${rows.length})`), table('kernel', ['t (s)', 'event', 'tuple', 'state'], rows));
+}
+
+function wireCheck(trace: CaseTrace): string {
+  const w = trace.wire;
+  if (w === null) return tag('p', { class: 'wire unknown' }, 'Wire: not checked (the case ended before its hosts were made)');
+  const verdict = w.complete
+    ? tag('span', { class: 'ok' }, '✓ complete: every frame a host sent was captured and every frame relayed was received')
+    : tag('span', { class: 'bad' }, `✗ incomplete: ${escapeHtml(w.problem ?? '')}`);
+  const rows = w.ports.map((p) => [escapeHtml(p.host), String(p.sent), String(p.captured), String(p.delivered), String(p.received), String(p.droppedBeforeUp)]);
+  const body = table('wire', ['host', 'sent', 'captured', 'delivered to it', 'received', 'dropped before link up'], rows);
+  return details(`wire ${w.complete ? 'complete' : 'incomplete'}`, `Wire check: ${verdict}`, body, !w.complete);
+}
+
+export function caseSection(c: ReportCase, index: number): string {
+  const t = c.trace;
+  const failed = t.status !== 'passed';
+  const heading = tag(
+    'h2',
+    {},
+    tag('span', { class: 'status' }, failed ? '✗' : '✓'),
+    ' ',
+    escapeHtml(caseTitle(t)),
+    ' ',
+    tag('span', { class: 'duration' }, escapeHtml(formatDuration(t.durationMs))),
+  );
+  const meta = tag('p', { class: 'meta' }, code(t.file), ' · ', escapeHtml(`started ${t.startedAt}`));
+  const failure = failed ? failureHtml(c.message ?? t.error ?? 'failed (no message recorded)') : '';
+  const figure =
+    t.hosts.length >= 2
+      ? tag('figure', { class: 'ladder' }, tag('div', { class: 'scroll' }, renderLadderSvg(ladderFromTrace(t), { idPrefix: `l${index}` })))
+      : tag('p', { class: 'no-ladder' }, 'No ladder: the case ended before it made its hosts.');
+  return tag(
+    'section',
+    { class: `case ${failed ? 'failed' : 'passed'}`, id: caseAnchor(c), 'data-case': t.case, 'data-family': t.family, 'data-segments': t.segments.length },
+    heading,
+    meta,
+    links(c),
+    failure,
+    figure,
+    segmentsTable(t),
+    statesTable(t),
+    callsTable(t),
+    kernelTable(t),
+    wireCheck(t),
+  );
+}
