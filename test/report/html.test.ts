@@ -1,0 +1,179 @@
+/**
+ * report.html from traces recorded by real runs (test/report/fixtures/): a section
+ * per case, failing cases first, links, escaping, and nothing external.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { renderReportHtml, type ReportCase, type ReportInput } from '../../harness/report/index.js';
+import { failureBody } from '../../harness/report/html-failure.js';
+import type { CaseTrace } from '../../harness/trace/types.js';
+import { bySelector, child, findAll, parseXml, textOf, type XmlElement } from './xml.js';
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
+const trace = (name: string): CaseTrace => JSON.parse(readFileSync(fixture(`${name}.trace.json`), 'utf8')) as CaseTrace;
+const wrongAckMessage = readFileSync(fixture('wrong-ack-ipv4.message.txt'), 'utf8');
+
+const handshake: ReportCase = { dir: 'three-way-handshake-ipv4', trace: trace('three-way-handshake-ipv4') };
+const activeClose: ReportCase = { dir: 'active-close-ipv6', trace: trace('active-close-ipv6') };
+const wrongAck: ReportCase = { dir: 'wrong-ack-ipv4', trace: trace('wrong-ack-ipv4'), message: wrongAckMessage };
+
+const RUN: ReportInput['run'] = {
+  run: 'abc12',
+  startedAt: '2026-11-24T22:30:00.000Z',
+  durationMs: 4600,
+  kernel: '6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1',
+  node: 'v20.20.2',
+};
+
+function render(cases: ReportCase[], more: Partial<ReportInput> = {}): { html: string; root: XmlElement } {
+  const html = renderReportHtml({ run: RUN, cases, ...more });
+  return { html, root: parseXml(html.replace(/^<!DOCTYPE html>\n/, '')) };
+}
+
+const sections = (root: XmlElement) => findAll(root, bySelector('section', 'case'));
+const hrefs = (el: XmlElement) => findAll(el, (e) => e.name === 'a').map((a) => a.attrs['href']!);
+
+describe('renderReportHtml', () => {
+  const { html, root } = render([handshake, activeClose, wrongAck]);
+
+  it('is one well-formed page with a section per case, failing cases first', () => {
+    expect(html.startsWith('<!DOCTYPE html>\n<html lang="en">')).toBe(true);
+    const s = sections(root);
+    expect(s.map((e) => [e.attrs['data-case'], e.attrs['data-family'], e.attrs['class']])).toEqual([
+      [wrongAck.trace.case, 'ipv4', 'case failed'],
+      [handshake.trace.case, 'ipv4', 'case passed'],
+      [activeClose.trace.case, 'ipv6', 'case passed'],
+    ]);
+    expect(textOf(child(child(root, 'head')!, 'title')!)).toBe('tcpladder run abc12: 1 failed');
+  });
+
+  it('draws each case\'s ladder with one g.segment per segment in its trace', () => {
+    for (const [c, s] of [[wrongAck, 0], [handshake, 1], [activeClose, 2]] as const) {
+      const svg = findAll(sections(root)[s]!, (e) => e.name === 'svg');
+      expect(svg).toHaveLength(1);
+      expect(findAll(svg[0]!, bySelector('g', 'segment'))).toHaveLength(c.trace.segments.length);
+    }
+  });
+
+  it('gives every element id a unique value across the page', () => {
+    const ids = findAll(root, (e) => e.attrs['id'] !== undefined).map((e) => e.attrs['id']);
+    expect(ids.length).toBeGreaterThan(3);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const ref of html.matchAll(/url\(#([^)]+)\)/g)) expect(ids).toContain(ref[1]);
+  });
+
+  it('is self-contained: no scripts, external styles, fonts, images or absolute URLs', () => {
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|@font-face|url\((?!#)|src=/i);
+    const urls = [...html.matchAll(/[a-z]+:\/\/[^"' <]*/gi)].map((m) => m[0]);
+    expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg']));
+  });
+
+  it('links each case\'s pcap, trace and text ladder relative to the report', () => {
+    const links = hrefs(findAll(sections(root)[1]!, bySelector('ul', 'files'))[0]!);
+    expect(links).toEqual([
+      'three-way-handshake-ipv4/wire.pcap',
+      'three-way-handshake-ipv4/trace.json',
+      'three-way-handshake-ipv4/ladder.txt',
+      'three-way-handshake-ipv4/ladder.svg',
+    ]);
+    const nav = hrefs(findAll(root, (e) => e.name === 'nav')[0]!);
+    expect(nav).toEqual(sections(root).map((s) => `#${s.attrs['id']}`));
+  });
+
+  it('states the run: kernel, profile, counts, duration', () => {
+    const facts = Object.fromEntries(findAll(root, (e) => e.name === 'dd').map((dd) => [dd.attrs['data-fact'], textOf(dd)]));
+    expect(facts).toMatchObject({
+      cases: '3 (2 passed, 1 failed)',
+      kernel: RUN.kernel,
+      profile: '(none: the kernel defaults)',
+      duration: '4.6 s',
+    });
+    const withProfile = render([handshake], { run: { ...RUN, profile: 'no-timestamps' } }).root;
+    expect(textOf(findAll(withProfile, (e) => e.attrs['data-fact'] === 'profile')[0]!)).toBe('no-timestamps');
+  });
+
+  it('shows the failure\'s expected/observed table with the mismatch marked, without the text ladder', () => {
+    const pre = findAll(sections(root)[0]!, bySelector('pre', 'failure'));
+    expect(pre).toHaveLength(1);
+    const marks = findAll(pre[0]!, bySelector('mark', 'miss')).map(textOf);
+    expect(marks).toHaveLength(1);
+    expect(marks[0]).toContain('server > client ACK ack=5');
+    expect(marks[0]).toContain('← ack: expected 5, got 6');
+    expect(textOf(child(pre[0]!, 'strong')!)).toBe('the wire does not match: pattern 5: ack: expected 5, got 6');
+    expect(textOf(pre[0]!)).toContain('at cases/tutorial/wrong-ack.case.ts:19:3');
+    expect(textOf(pre[0]!)).not.toContain('observed ladder:');
+    expect(findAll(sections(root)[1]!, bySelector('pre', 'failure'))).toHaveLength(0);
+  });
+
+  it('falls back to the trace\'s one-line error when the whole message is unknown', () => {
+    const { root: r } = render([{ ...wrongAck, message: undefined }]);
+    expect(textOf(findAll(r, bySelector('pre', 'failure'))[0]!)).toBe(wrongAck.trace.error);
+  });
+
+  it('tabulates every segment with relative numbers and decoded options', () => {
+    const table = findAll(sections(root)[1]!, bySelector('table', 'segments'))[0]!;
+    const rows = findAll(child(table, 'tbody')!, (e) => e.name === 'tr').map((tr) => tr.children.filter((c) => typeof c !== 'string').map((td) => textOf(td as XmlElement)));
+    expect(rows).toHaveLength(handshake.trace.segments.length);
+    const syn = handshake.trace.segments[0]!;
+    expect(rows[0]!.slice(0, 8)).toEqual([String(syn.n), syn.t.toFixed(6), 'client → server', 'SYN', '0', '', '0', String(syn.win)]);
+    expect(rows[0]![8]).toMatch(/^mss 1460,sackOK,ts \d+ 0,nop,wscale \d+$/);
+  });
+
+  it('lists state transitions with the source that saw each, TIME_WAIT from sock_diag', () => {
+    const states = findAll(sections(root)[2]!, bySelector('table', 'states'))[0]!;
+    const text = textOf(states);
+    expect(text).toContain('FIN_WAIT_2 → TIME_WAIT');
+    const sources = findAll(states, (e) => e.name === 'span' && (e.attrs['class'] ?? '').startsWith('source')).map(textOf);
+    expect(new Set(sources)).toEqual(new Set(['tracepoint', 'sock_diag']));
+  });
+
+  it('draws TIME_WAIT as a timer band on the closer\'s lifeline', () => {
+    const timers = findAll(sections(root)[2]!, bySelector('g', 'timer'));
+    expect(timers).toHaveLength(1);
+    expect(timers[0]!.attrs['data-state']).toBe('TIME_WAIT');
+    expect(timers[0]!.attrs['data-column']).toBe('0');
+    expect(textOf(child(timers[0]!, 'title')!)).toContain('2MSL');
+  });
+
+  it('shows socket calls and the wire check', () => {
+    const s = sections(root)[1]!;
+    expect(textOf(findAll(s, bySelector('table', 'calls'))[0]!)).toContain('connect(');
+    const wire = findAll(s, (e) => e.name === 'details' && (e.attrs['class'] ?? '').startsWith('wire'))[0]!;
+    expect(wire.attrs['class']).toBe('wire complete');
+    expect(textOf(child(wire, 'summary')!)).toContain('✓ complete');
+  });
+
+  it('escapes names, messages and every other text from the trace', () => {
+    const evil = '<script>alert("x")</script> & \u001b[31m';
+    const t: CaseTrace = { ...wrongAck.trace, case: evil, error: evil, hosts: [], segments: [], sockets: [], calls: [], wire: null };
+    const out = render([{ dir: 'evil"dir', trace: t, message: `${evil}\n✗ ${evil}` }]);
+    expect(out.html).not.toContain('<script>');
+    const s = sections(out.root)[0]!;
+    expect(s.attrs['data-case']).toBe(evil.replace('\u001b', ''));
+    expect(textOf(findAll(s, bySelector('mark', 'miss'))[0]!)).toBe(`✗ ${evil}`.replace('\u001b[31m', '').trimEnd());
+    expect(hrefs(s)[0]).toBe('evil%22dir/wire.pcap');
+    expect(textOf(findAll(s, bySelector('p', 'no-ladder'))[0]!)).toContain('No ladder');
+  });
+
+  it('reports problems that left no trace (a case file that did not load)', () => {
+    const { root: r } = render([handshake], { problems: [{ title: 'cases/x.case.ts did not load', message: 'SyntaxError: Unexpected token' }] });
+    const p = findAll(r, bySelector('section', 'problem'));
+    expect(p).toHaveLength(1);
+    expect(textOf(p[0]!)).toContain('SyntaxError: Unexpected token');
+    expect(textOf(child(child(r, 'head')!, 'title')!)).toBe('tcpladder run abc12: 1 failed');
+  });
+});
+
+describe('failureBody', () => {
+  it('keeps the table and drops the text ladder and pcap path', () => {
+    const body = failureBody(wrongAckMessage);
+    expect(body.split('\n')[0]).toBe('the wire does not match: pattern 5: ack: expected 5, got 6');
+    expect(body).toContain('✗ server > client ACK');
+    expect(body).not.toContain('pcap:');
+    expect(body).not.toContain('├');
+  });
+
+  it('leaves a message without a ladder whole, minus colour', () => {
+    expect(failureBody('\u001b[31mcapture incomplete: client sent 4 frames\u001b[39m\n')).toBe('capture incomplete: client sent 4 frames');
+  });
+});
