@@ -1,6 +1,7 @@
 /** A case's host: its addresses, and sockets made inside its namespace. */
 import { TcpSocket, SocketOptions, type Family, type SocketContext } from '../sockets/index.js';
 import type { HostSpec } from '../topology/index.js';
+import { spawnInHost, type HostProcess, type SpawnOptions } from './spawn.js';
 
 export interface ConnectOptions extends SocketOptions {
   /** bind to this local port before connecting */
@@ -74,6 +75,15 @@ export class CaseHost {
     }
     await s.connect(typeof to === 'string' ? to : to.address(this.family), port);
     return s;
+  }
+
+  /**
+   * Run a real program inside this host's network namespace (a server under test, a
+   * client, a tool): `await server.spawn(process.execPath, ['server.mjs', '8080'], { ready: 'listening' })`.
+   * Its output is kept and logged with the case's calls; it is killed when the case ends.
+   */
+  spawn(command: string, args: readonly string[] = [], options: SpawnOptions = {}): Promise<HostProcess> {
+    return spawnInHost({ name: this.name, ns: this.ns }, command, args, options, this.ctx);
   }
 }
 

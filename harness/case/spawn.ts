@@ -85,18 +85,33 @@ export class HostProcess {
     private readonly t0: bigint,
   ) {
     this.exited = new Promise<ProcessExit>((resolve) => {
-      child.once('close', (code, signal) => {
+      // 'close' waits for the output pipes too, which a child it left behind may hold
+      // open: after 'exit', give the last output a moment, then settle anyway.
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (code: number | null, signal: NodeJS.Signals | null) => {
+        clearTimeout(timer);
+        if (this.result) return;
         this.result = { code, signal };
         live.delete(this);
         this.log('exit', undefined, describeExit(this.result) + (this.killedByCase ? ' (the case ended)' : ''), this.t0);
         this.notify();
         resolve(this.result);
-      });
+      };
+      child.once('exit', (code, signal) => (timer = setTimeout(() => settle(code, signal), 200)));
+      child.once('close', settle);
     });
     child.stdout!.setEncoding('utf8');
     child.stderr!.setEncoding('utf8');
-    lineSplitter(child.stdout!, (chunk) => (this.out = (this.out + chunk).slice(-this.keep)), (line) => this.logLine('stdout', line));
-    lineSplitter(child.stderr!, (chunk) => (this.err = (this.err + chunk).slice(-this.keep)), (line) => this.logLine('stderr', line));
+    const keepOut = (chunk: string) => {
+      this.out = (this.out + chunk).slice(-this.keep);
+      this.notify();
+    };
+    const keepErr = (chunk: string) => {
+      this.err = (this.err + chunk).slice(-this.keep);
+      this.notify();
+    };
+    lineSplitter(child.stdout!, keepOut, (line) => this.logLine('stdout', line));
+    lineSplitter(child.stderr!, keepErr, (line) => this.logLine('stderr', line));
   }
 
   /** The program's pid (in the harness's pid namespace). */
@@ -196,7 +211,6 @@ export class HostProcess {
   }
 
   private logLine(stream: 'stdout' | 'stderr', line: string): void {
-    this.notify();
     if (this.logged > LOGGED_LINES) return;
     this.logged++;
     const t = process.hrtime.bigint();

@@ -130,6 +130,9 @@ export async function createTopology(names: string[], options: TopologyOptions =
     crash: async (name) => {
       const h = hostNamed(hosts, name);
       releaseNamespace(h.ns);
+      // deleting the wire end removes the pair at once; a deleted namespace's links go
+      // away later, in a kernel workqueue, and would still hold the port's name
+      await ipBatch([`link del ${h.port}`], wireNs);
       await ipBatch([`netns del ${h.ns}`]);
     },
     reboot: async (name) => {
