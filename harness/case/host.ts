@@ -1,6 +1,7 @@
 /** A case's host: its addresses, and sockets made inside its namespace. */
 import { TcpSocket, SocketOptions, type Family, type SocketContext } from '../sockets/index.js';
 import type { HostSpec } from '../topology/index.js';
+import { NodeApi } from './node-api.js';
 import { spawnInHost, type HostProcess, type SpawnOptions } from './spawn.js';
 
 export interface ConnectOptions extends SocketOptions {
@@ -20,6 +21,14 @@ export class CaseHost {
     private readonly ctx: SocketContext,
     private readonly control: HostControl,
   ) {}
+
+  private nodeApi: NodeApi | null = null;
+
+  /** This host through Node's own net module: `host.node.connect(server, 8080)`, `host.node.listen(8080)`. */
+  get node(): NodeApi {
+    this.nodeApi ??= new NodeApi(this, this.family, this.ctx);
+    return this.nodeApi;
+  }
 
   /** Power loss: from now on nothing this host does reaches the wire; its sockets vanish without FIN or RST. */
   crash(): Promise<void> {

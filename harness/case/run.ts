@@ -10,7 +10,7 @@ import { sidecar, Wire, type SidecarClient, type PortStats } from '../wire/index
 import { CaseObserver, tupleKey } from '../observe/index.js';
 import { registerSubject, checkTransition } from '../expect/index.js';
 import { ladderFromTrace, renderLadderText, renderLadderSvg } from '../report/index.js';
-import type { TcpSocket, SocketCall, SocketContext, Family } from '../sockets/index.js';
+import type { TrackedSocket, SocketCall, SocketContext, Family } from '../sockets/index.js';
 import type { CaseTrace, TraceSocket, TraceWireCheck } from '../trace/types.js';
 import { CaseHost } from './host.js';
 import { caseDir } from './paths.js';
@@ -35,7 +35,7 @@ export class CaseRun {
   private client: SidecarClient | null = null;
   private session: string | null = null;
   private stopFrames: () => void = () => {};
-  private readonly sockets: TcpSocket[] = [];
+  private readonly sockets: TrackedSocket[] = [];
   private readonly calls: SocketCall[] = [];
   private readonly labels = new Map<string, number>();
   private hostList: CaseHost[] = [];
@@ -66,9 +66,9 @@ export class CaseRun {
   private readonly ctx: SocketContext = {
     signal: this.abort.signal,
     record: (call) => this.calls.push(call),
-    adopt: (sock) => {
+    adopt: (sock, target = sock) => {
       this.sockets.push(sock);
-      registerSubject(sock, {
+      registerSubject(target, {
         kind: 'states',
         label: `${sock.label} (${sock.host.name})`,
         transitions: async () => {
@@ -175,7 +175,7 @@ export class CaseRun {
     return Number(t - this.t0) / 1e9;
   }
 
-  private socketTrace(sock: TcpSocket): TraceSocket {
+  private socketTrace(sock: TrackedSocket): TraceSocket {
     const fmt = (e: { address: string; port: number } | null) =>
       e ? (e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`) : null;
     let transitions: TraceSocket['transitions'] = [];

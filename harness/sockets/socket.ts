@@ -38,16 +38,28 @@ export interface SocketCall {
   result: string;
 }
 
+/** What the case runtime needs of any socket it tracks (ours, or one of Node's net). */
+export interface TrackedSocket {
+  readonly label: string;
+  readonly host: { name: string };
+  local: Endpoint | null;
+  remote: Endpoint | null;
+  /** monotonic ns when the socket got its current 4-tuple */
+  tupleSince: bigint;
+  forceClose(): void;
+}
+
 export interface SocketContext {
   signal: AbortSignal;
   record(call: SocketCall): void;
-  adopt(socket: TcpSocket): void;
+  /** track `socket`; `target` is the object cases pass to expect() (default: the socket) */
+  adopt(socket: TrackedSocket, target?: object): void;
   nextLabel(host: string): string;
 }
 
 export type Shutdown = 'read' | 'write' | 'both';
 
-export class TcpSocket {
+export class TcpSocket implements TrackedSocket {
   private closed = false;
   /** monotonic ns when the socket got its current 4-tuple */
   tupleSince: bigint = process.hrtime.bigint();
@@ -113,16 +125,18 @@ export class TcpSocket {
     }
   }
 
+  /** Learn the 4-tuple; a failed connect leaves the last one known, for the trace. */
   private refreshTuple(): void {
     try {
-      this.local = decodeSockaddr(libc.getsockname(this.fd));
+      const local = decodeSockaddr(libc.getsockname(this.fd));
+      if (local.port !== 0 || !this.local) this.local = local;
     } catch {
-      this.local = null;
+      // keep what we knew
     }
     try {
       this.remote = decodeSockaddr(libc.getpeername(this.fd));
     } catch {
-      this.remote = null;
+      // not connected (yet, or any more)
     }
     this.tupleSince = process.hrtime.bigint();
   }
