@@ -1,6 +1,6 @@
 /** A case's host: its addresses, and sockets made inside its namespace. */
 import { TcpSocket, SocketOptions, type Family, type SocketContext } from '../sockets/index.js';
-import type { HostSpec } from '../topology/index.js';
+import { readSysctls, type HostSpec } from '../topology/index.js';
 import { NodeApi } from './node-api.js';
 import { spawnInHost, type HostProcess, type SpawnOptions } from './spawn.js';
 
@@ -21,6 +21,11 @@ export class CaseHost {
     private readonly ctx: SocketContext,
     private readonly control: HostControl,
   ) {}
+
+  /** A sysctl as this host's namespace sees it, e.g. `host.sysctl('net.ipv4.tcp_rfc1337')`. */
+  sysctl(key: string): string {
+    return readSysctls(this.ns, [key])[key] as string;
+  }
 
   private nodeApi: NodeApi | null = null;
 

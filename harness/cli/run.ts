@@ -1,34 +1,59 @@
 /**
  * tcpladder run [paths…]: run cases (default: cases/) with vitest in worker processes,
- * then print the run's summary. Exit 0 when every case passed, 1 when one failed.
+ * a progress line per case from tcpladder's reporter, then the run's summary,
+ * report.html, and on request JSON on stdout or a JUnit file.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync, readFileSync } from 'node:fs';
+import { existsSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { runId } from '../topology/index.js';
 import { runDir } from '../case/paths.js';
-import type { RunSummary } from '../trace/types.js';
+import type { RunSummaryFile } from '../runner/summary.js';
+import { REPORT_FILE } from '../runner/report.js';
+import { renderJunit } from '../runner/junit.js';
+import { runJson } from '../runner/run-json.js';
+import { runExitCode } from '../runner/exit.js';
+import { wantColour } from '../runner/colour.js';
+import { shownPath } from '../runner/paths.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
 
 export const RUN_HELP = `tcpladder run [paths…] [options]
 
 Runs the conformance cases in the given files or folders (default: cases/) on
-network-namespace hosts and writes captures/<run>/ with a pcap, trace.json and
-ladder.txt per case and summary.json for the run.
+network-namespace hosts. Prints a line per case as it ends (n/N, name, time),
+the expected/observed table and text ladder of every failure, and a summary.
+Writes captures/<run>/: per case wire.pcap, trace.json, ladder.txt, ladder.svg;
+for the run summary.json and report.html (open it in a browser).
 
 Options:
   --fast          skip cases marked slow (they wait on minute-long kernel timers)
   --quiet         print only failures and the summary
+  --json          print the run's summary as JSON on stdout (progress goes to stderr)
+  --junit FILE    also write JUnit XML to FILE (one testcase per case and family)
   -h, --help      this text
+
+Colour only on a terminal, never when NO_COLOR is set. Needs root.
+
+Exit codes:
+  0  every case passed
+  1  a case failed (or a case file did not load)
+  2  bad usage or input (unknown option, no such path, not root)
 `;
 
+const REPORTER = fileURLToPath(new URL('../runner/reporter.ts', import.meta.url));
+
 export async function runCommand(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, { flags: ['--fast', '--quiet', '-h', '--help'] });
+  const args = parseArgs(argv, { flags: ['--fast', '--quiet', '--json', '-h', '--help'], values: ['--junit'] });
   if (args.flags.has('-h') || args.flags.has('--help')) {
     io.stdout(RUN_HELP);
     return EXIT.ok;
   }
+  const json = args.flags.has('--json');
+  const quiet = args.flags.has('--quiet');
+  const junit = args.value('--junit');
+  if (junit !== undefined && !existsSync(dirname(resolve(junit)))) throw new UsageError(`--junit ${junit}: no such folder ${dirname(junit)}`);
   const paths = args.positionals.length ? args.positionals : ['cases'];
   const filters: string[] = [];
   for (const p of paths) {
@@ -37,20 +62,27 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     if (statSync(p).isFile() && !p.endsWith('.case.ts')) throw new UsageError(`${p}: case files end in .case.ts`);
     filters.push(rel);
   }
+  if (process.getuid?.() !== 0) throw new UsageError('needs root for network namespaces, veth links and tracefs (try sudo; tcpladder doctor checks the rest)');
+
   const run = runId();
   const dir = runDir();
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-  const vitestArgs = [vitest, 'run', ...filters];
-  if (args.flags.has('--quiet')) vitestArgs.push('--reporter=dot');
+  const vitestArgs = [vitest, 'run', ...filters, `--reporter=${REPORTER}`];
+  // with --json, stdout carries only the JSON: progress goes to stderr
+  const progress = json ? process.stderr : process.stdout;
+  const say = json ? io.stderr : io.stdout;
   const env = {
     ...process.env,
     TCPLADDER_RUN: run,
     TCPLADDER_RUN_DIR: dir,
     TCPLADDER_CASES_ONLY: '1',
+    TCPLADDER_CLI: '1',
+    TCPLADDER_COLOR: wantColour(progress) ? '1' : '0',
+    TCPLADDER_QUIET: quiet ? '1' : '0',
     ...(args.flags.has('--fast') ? { TCPLADDER_SKIP_SLOW: '1' } : {}),
   };
   const code = await new Promise<number>((done) => {
-    const child = spawn(process.execPath, vitestArgs, { stdio: 'inherit', env });
+    const child = spawn(process.execPath, vitestArgs, { stdio: ['inherit', json ? 2 : 'inherit', 'inherit'], env });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
@@ -60,13 +92,19 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       done(c ?? (sig ? 130 : 1));
     });
   });
+
   const summaryFile = resolve(dir, 'summary.json');
-  if (!existsSync(summaryFile)) {
-    io.stderr(`tcpladder: no case ran (vitest exited ${code})\n`);
-    return code === 0 ? EXIT.failed : code;
+  const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummaryFile) : null;
+  const exit = runExitCode(summary, code);
+  if (junit !== undefined && summary) writeFileSync(junit, renderJunit(summary, dir));
+  if (summary === null) {
+    const error = `no case ran (vitest exited ${code})`;
+    io.stderr(`tcpladder: ${error}\n`);
+    if (json) io.stdout(JSON.stringify(runJson(run, dir, null, exit, error), null, 1) + '\n');
+    return exit;
   }
-  const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummary;
-  io.stdout(`\n${summary.passed} passed, ${summary.failed} failed\n`);
-  io.stdout(`captures: ${relative(process.cwd(), dir)}/ (summary.json, one folder per case)\n`);
-  return summary.failed > 0 || code !== 0 ? EXIT.failed : EXIT.ok;
+  say(`report: ${shownPath(join(dir, REPORT_FILE))}\ncaptures: ${shownPath(dir)}/ (summary.json, one folder per case)\n`);
+  if (junit !== undefined) say(`junit: ${shownPath(resolve(junit))}\n`);
+  if (json) io.stdout(JSON.stringify(runJson(run, dir, summary, exit), null, 1) + '\n');
+  return exit;
 }

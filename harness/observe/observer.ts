@@ -9,7 +9,7 @@ export interface ObservedHost {
   addresses: string[];
 }
 
-const DIAG_POLL_MS = 100;
+const DIAG_POLL_MS = 25;
 
 let shared: Promise<TraceSession> | null = null;
 let current: TraceSession | null = null;
@@ -35,7 +35,7 @@ export function closeTraceSession(): void {
 export class CaseObserver {
   readonly events: KernelEvent[] = [];
   readonly diag: DiagObservation[] = [];
-  private readonly watched = new Map<string, { ns: string; tuple: Tuple }>();
+  private readonly watched = new Map<string, { ns: string; tuple: Tuple; state: string }>();
   private unsubscribe: () => void = () => {};
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -70,7 +70,7 @@ export class CaseObserver {
       const found = this.lookup(host.ns, tuple);
       this.diag.push({ t: e.t, key, state: found ?? 'gone' });
       if (found) {
-        this.watched.set(key, { ns: host.ns, tuple });
+        this.watched.set(key, { ns: host.ns, tuple, state: found });
         this.timer ??= setInterval(() => this.poll(), DIAG_POLL_MS).unref();
       }
     }
@@ -86,14 +86,18 @@ export class CaseObserver {
     }
   }
 
-  /** Look again at every minisock being watched; record the ones that are gone. */
+  /** Look again at every minisock being watched; record state changes and the ones that are gone. */
   poll(): void {
     if (this.closed) return;
     const t = process.hrtime.bigint();
     for (const [key, w] of this.watched) {
-      if (!this.lookup(w.ns, w.tuple)) {
+      const now = this.lookup(w.ns, w.tuple);
+      if (!now) {
         this.diag.push({ t, key, state: 'gone' });
         this.watched.delete(key);
+      } else if (now !== w.state) {
+        this.diag.push({ t, key, state: now });
+        w.state = now;
       }
     }
   }

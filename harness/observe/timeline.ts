@@ -81,16 +81,20 @@ function mergeDiag(h: History, diag: DiagObservation[]): void {
   const last = h.transitions[h.transitions.length - 1];
   if (!last || last.to !== 'CLOSED' || (last.from !== 'FIN_WAIT_2' && last.from !== 'CLOSING')) return;
   const seen = diag.filter((d) => d.key === h.key && d.t >= last.t);
-  const minisock = seen.find((d) => d.state !== 'gone');
-  if (!minisock) return;
+  if (!seen.some((d) => d.state !== 'gone')) return;
+  // the minisock took over: replace the tracepoint's CLOSE with what sock_diag saw,
+  // a state change each time the minisock's state changed (FIN_WAIT_2 → TIME_WAIT)
   h.transitions.pop();
-  if (minisock.state !== last.from) {
-    h.transitions.push({ t: last.t, from: last.from, to: minisock.state as TcpState, source: 'sock_diag' });
-  }
-  const gone = seen.find((d) => d.state === 'gone' && d.t > minisock.t);
-  if (gone) {
-    const from = h.transitions[h.transitions.length - 1].to;
-    h.transitions.push({ t: gone.t, from, to: 'CLOSED', source: 'sock_diag' });
+  let state: TcpState = last.from;
+  let first = true;
+  for (const d of seen) {
+    const to: TcpState = d.state === 'gone' ? 'CLOSED' : d.state;
+    if (to !== state) {
+      h.transitions.push({ t: first ? last.t : d.t, from: state, to, source: 'sock_diag' });
+      state = to;
+    }
+    first = false;
+    if (to === 'CLOSED') break;
   }
 }
 

@@ -3,18 +3,12 @@
  * leftovers of dead runs removed first; at the end summary.json and report.html.
  */
 import { rmSync, existsSync, readdirSync } from 'node:fs';
-import { relative } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { runId, cleanLeftovers } from '../topology/index.js';
 import { cleanInstances } from '../observe/index.js';
 import { runDir } from '../case/paths.js';
 import { finishRun } from './finish.js';
-
-/** A path relative to the working folder when it is inside it, else absolute. */
-export function shownPath(p: string): string {
-  const rel = relative(process.cwd(), p);
-  return rel.startsWith('..') ? p : rel;
-}
+import { shownPath } from './paths.js';
 
 export default async function setup(project: TestProject): Promise<() => void> {
   if (process.getuid?.() !== 0) {

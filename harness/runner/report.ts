@@ -1,6 +1,7 @@
 /** report.html for a run folder, from its traces and summary. */
 import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { shownPath } from './paths.js';
 import { renderReportHtml } from '../report/index.js';
 import type { RunSummaryFile, TracedCase } from './summary.js';
 
@@ -23,7 +24,7 @@ export function writeReport(runDir: string, summary: RunSummaryFile, traces: Tra
       const message = messages.get(dir);
       return { dir, trace, ...(message ? { message } : {}) };
     }),
-    problems: (summary.problems ?? []).map((p) => ({ title: `${p.title} (${relative(process.cwd(), p.file)})`, message: p.message })),
+    problems: (summary.problems ?? []).map((p) => ({ title: `${p.title} (${shownPath(p.file)})`, message: p.message })),
   });
   const file = join(runDir, REPORT_FILE);
   writeFileSync(file, html);

@@ -3,7 +3,7 @@
  * terminal output need: the whole failure message (trace.json keeps only its first
  * line) with the place in the case file where it was raised.
  */
-import { relative } from 'node:path';
+import { shownPath } from './paths.js';
 import type { TestCase, TestModule } from 'vitest/node';
 import type { CaseTrace } from '../trace/types.js';
 import { stripAnsi } from '../report/html-util.js';
@@ -33,7 +33,7 @@ export function failureText(errors: ReadonlyArray<ErrorLike>, file?: string): st
       const parts = [stripAnsi(e.message ?? e.name ?? 'unknown error').replace(/\s+$/, '')];
       if (e.diff) parts.push('', stripAnsi(e.diff));
       const frame = file ? e.stacks?.find((s) => s.file === file) : undefined;
-      if (frame) parts.push('', `at ${relative(process.cwd(), frame.file)}:${frame.line}:${frame.column}`);
+      if (frame) parts.push('', `at ${shownPath(frame.file)}:${frame.line}:${frame.column}`);
       return parts.join('\n');
     })
     .join('\n\n');

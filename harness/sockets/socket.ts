@@ -164,6 +164,7 @@ export class TcpSocket implements TrackedSocket {
     }
     return this.track('connect', fmt({ address, port }), async () => {
       this.ensureOpen('connect');
+      this.remote = { address, port }; // the peer it tries, even if the attempt fails
       if (!libc.connectStart(this.fd, encodeSockaddr({ address, port }))) {
         this.refreshTuple();
         await this.ready(libc.POLLOUT, 'connect');

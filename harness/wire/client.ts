@@ -119,11 +119,36 @@ export class SidecarClient {
   static async connectTo(path: string, child: ChildProcess | null = null, stderr = () => ''): Promise<SidecarClient> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect(path, () => resolve(s));
-      s.once('error', (e) => reject(new Error(`cannot reach the capture sidecar at ${path}: ${e.message}`)));
+      s.once('error', (e: NodeJS.ErrnoException) =>
+        reject(Object.assign(new Error(`cannot reach the capture sidecar at ${path}: ${e.message}`), { code: e.code })),
+      );
     });
     const client = new SidecarClient(socket, child, stderr);
     await client.request({ op: 'ping' });
     return client;
+  }
+
+  /**
+   * Connect to a sidecar that runs elsewhere (TCPLADDER_SIDECAR: the Compose `capture`
+   * service), waiting up to `waitMs` for its socket to appear and accept.
+   */
+  static async connectRemote(path: string, waitMs = remoteWaitMs()): Promise<SidecarClient> {
+    const deadline = Date.now() + waitMs;
+    const hint = () => `is the capture sidecar running? In Docker Compose see \`docker compose logs capture\``;
+    for (;;) {
+      try {
+        return await SidecarClient.connectTo(path, null, hint);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOENT' && code !== 'ECONNREFUSED') || Date.now() >= deadline) {
+          throw new Error(
+            `no capture sidecar answers at ${path} (TCPLADDER_SIDECAR) after ${waitMs / 1000} s: ${(e as Error).message}. ` +
+              'Start it first (Docker Compose: the `capture` service), or unset TCPLADDER_SIDECAR to let the harness start its own.',
+          );
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
   }
 
   /** Start a sidecar process for this process and connect to it. */
@@ -157,17 +182,28 @@ export class SidecarClient {
   }
 }
 
+function remoteWaitMs(): number {
+  const ms = Number(process.env.TCPLADDER_SIDECAR_WAIT_MS);
+  return Number.isFinite(ms) && ms >= 0 ? ms : START_TIMEOUT_MS;
+}
+
 let shared: Promise<SidecarClient> | null = null;
 let current: SidecarClient | null = null;
+/** A remote sidecar that was waited for in vain: later cases fail at once instead of waiting again. */
+let remoteFailure: Error | null = null;
 
 /** The sidecar of this process, started on first use. */
 export function sidecar(): Promise<SidecarClient> {
   if (!shared) {
     const remote = process.env.TCPLADDER_SIDECAR;
-    shared = remote ? SidecarClient.connectTo(remote) : SidecarClient.start();
+    if (remote && remoteFailure) return Promise.reject(remoteFailure);
+    shared = remote ? SidecarClient.connectRemote(remote) : SidecarClient.start();
     shared.then(
       (c) => (current = c),
-      () => (shared = null),
+      (e: Error) => {
+        shared = null;
+        if (remote) remoteFailure = e;
+      },
     );
   }
   return shared;

@@ -3,7 +3,12 @@
  * relay session on the ports of one case's wire namespace, frames stream back as
  * they pass, `detach` waits until the expected frames are in and returns counts.
  *
- *   node --import tsx harness/wire/sidecar.ts --socket PATH [--die-with-parent]
+ *   node --import tsx harness/wire/sidecar.ts --socket PATH [--die-with-parent] [--netns-root DIR]
+ *
+ * --netns-root DIR: open each wire namespace at DIR + the path the harness sends.
+ * The Compose `capture` container shares the harness container's pid namespace and
+ * uses `--netns-root /proc/1/root`: the harness's /run/netns bind mounts live in the
+ * harness's mount namespace, which /proc/1/root (its init) shows from outside.
  */
 import { createServer, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
@@ -24,6 +29,7 @@ if (!socketPath) {
   process.exit(2);
 }
 if (process.argv.includes('--die-with-parent')) dieWithParent();
+const netnsRoot = (arg('--netns-root') ?? '').replace(/\/+$/, '');
 
 const sessions = new Map<string, { relay: Relay; client: Socket }>();
 
@@ -66,7 +72,7 @@ async function handle(client: Socket, line: string): Promise<void> {
         const session = req.session;
         const relay = new Relay(
           req.ports,
-          req.netns,
+          netnsRoot + req.netns,
           req.pcap,
           {
             frame: (f) =>

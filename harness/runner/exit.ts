@@ -1,0 +1,15 @@
+/** The exit code of `tcpladder run`: 0 all passed, 1 a case failed, else what vitest's ending says. */
+import type { RunSummaryFile } from './summary.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+
+/**
+ * `vitestCode` is the child's exit code (130 after a signal). No summary means
+ * no case ran: a vitest crash or signal keeps its code, anything else is a failure.
+ */
+export function runExitCode(summary: RunSummaryFile | null, vitestCode: number): number {
+  if (summary === null) return vitestCode > 1 ? vitestCode : EXIT_FAILED;
+  const failed = summary.failed > 0 || (summary.problems?.length ?? 0) > 0 || vitestCode !== 0;
+  return failed ? EXIT_FAILED : EXIT_OK;
+}

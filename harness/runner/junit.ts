@@ -1,0 +1,59 @@
+/**
+ * JUnit XML for CI systems: one <testsuite> per case file, one <testcase> per case
+ * and address family, a <failure> with the whole message (expected/observed table
+ * and observed ladder) for a failed case, and the case's capture folder.
+ */
+import { escapeXml } from '../report/ladder-svg.js';
+import { stripAnsi } from '../report/html-util.js';
+import { shownPath } from './paths.js';
+import type { RunSummaryFile, SummaryCase } from './summary.js';
+
+const seconds = (ms: number) => (ms / 1000).toFixed(3);
+const text = (s: string) => escapeXml(stripAnsi(s));
+
+function testcase(c: SummaryCase, classname: string, runDir: string): string {
+  const name = `${c.case} [${c.family === 'ipv6' ? 'IPv6' : 'IPv4'}]`;
+  const open = `    <testcase classname="${text(classname)}" name="${text(name)}" time="${seconds(c.durationMs)}">`;
+  const parts = [open];
+  if (c.status !== 'passed') {
+    const message = c.message ?? c.error ?? 'failed';
+    parts.push(`      <failure message="${text(c.error ?? message.split('\n')[0]!)}" type="AssertionError">${text(message)}</failure>`);
+  }
+  parts.push(`      <system-out>${text(`captures: ${shownPath(`${runDir}/${c.dir}`)}/ (wire.pcap, trace.json, ladder.txt)`)}</system-out>`);
+  parts.push('    </testcase>');
+  return parts.join('\n');
+}
+
+export function renderJunit(summary: RunSummaryFile, runDir: string): string {
+  const byFile = new Map<string, SummaryCase[]>();
+  for (const c of summary.cases) {
+    const list = byFile.get(c.file) ?? [];
+    list.push(c);
+    byFile.set(c.file, list);
+  }
+  const problems = summary.problems ?? [];
+  const suites = [...byFile].map(([file, cases]) => {
+    const name = shownPath(file);
+    const failures = cases.filter((c) => c.status !== 'passed').length;
+    const time = cases.reduce((t, c) => t + c.durationMs, 0);
+    return [
+      `  <testsuite name="${text(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(time)}" timestamp="${summary.startedAt}">`,
+      ...cases.map((c) => testcase(c, name, runDir)),
+      '  </testsuite>',
+    ].join('\n');
+  });
+  for (const p of problems) {
+    const name = shownPath(p.file);
+    suites.push(
+      [
+        `  <testsuite name="${text(name)}" tests="1" failures="0" errors="1" skipped="0" time="0">`,
+        `    <testcase classname="${text(name)}" name="${text(p.title)}" time="0">`,
+        `      <error message="${text(p.message.split('\n')[0]!)}">${text(p.message)}</error>`,
+        '    </testcase>',
+        '  </testsuite>',
+      ].join('\n'),
+    );
+  }
+  const head = `<testsuites name="tcpladder run ${text(summary.run)}" tests="${summary.cases.length + problems.length}" failures="${summary.failed}" errors="${problems.length}" time="${seconds(summary.durationMs)}">`;
+  return ['<?xml version="1.0" encoding="UTF-8"?>', head, ...suites, '</testsuites>', ''].join('\n');
+}

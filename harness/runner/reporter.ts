@@ -1,0 +1,125 @@
+/**
+ * The vitest reporter `tcpladder run` uses: a line per case as it finishes
+ * (n/N, name, time, pass/fail), the whole failure of every failed case (its
+ * expected/observed table and text ladder) right below its line, and a summary.
+ *
+ * N counts the cases of the case files collected so far; "+" after it means some
+ * files are not collected yet (vitest collects a file when a worker starts it).
+ *
+ * Settings come from the environment `tcpladder run` sets: TCPLADDER_QUIET=1
+ * prints only failures and the summary; TCPLADDER_COLOR=1/0 (default: colour
+ * when stdout is a TTY and NO_COLOR is unset).
+ */
+import { shownPath } from './paths.js';
+import type { Reporter, SerializedError, TestCase, TestModule, TestSpecification } from 'vitest/node';
+import { paint, wantColour, type Paint } from './colour.js';
+import { failureText, outcomeOf, type TestOutcome } from './results.js';
+import { formatDuration } from '../report/html-util.js';
+
+type UserConsoleLog = Parameters<NonNullable<Reporter['onUserConsoleLog']>>[0];
+
+export interface ReporterOptions {
+  quiet?: boolean;
+  colour?: boolean;
+  write?: (s: string) => void;
+}
+
+function indent(text: string, by = '    '): string {
+  return text
+    .split('\n')
+    .map((l) => (l === '' ? '' : by + l))
+    .join('\n');
+}
+
+export default class TcpladderReporter implements Reporter {
+  private readonly quiet: boolean;
+  private readonly c: Paint;
+  private readonly out: (s: string) => void;
+  /** the last output ended with a blank line */
+  private blank = true;
+  private files = 0;
+  private collected = 0;
+  private total = 0;
+  private done = 0;
+  private readonly failures: TestOutcome[] = [];
+  private counts = { passed: 0, failed: 0, skipped: 0 };
+  private startedAt = performance.now();
+
+  constructor(options: ReporterOptions = {}) {
+    const env = process.env;
+    this.quiet = options.quiet ?? env.TCPLADDER_QUIET === '1';
+    const colour = options.colour ?? (env.TCPLADDER_COLOR ? env.TCPLADDER_COLOR === '1' : wantColour(process.stdout));
+    this.c = paint(colour);
+    this.out = options.write ?? ((s) => void process.stdout.write(s));
+  }
+
+  private write(s: string): void {
+    if (s === '') return;
+    this.out(s);
+    this.blank = s.endsWith('\n\n');
+  }
+
+  onTestRunStart(specifications: ReadonlyArray<TestSpecification>): void {
+    this.startedAt = performance.now();
+    this.files = new Set(specifications.map((s) => s.moduleId)).size;
+    if (!this.quiet) this.write(`running ${this.files} case file${this.files === 1 ? '' : 's'}\n`);
+  }
+
+  onTestModuleCollected(module: TestModule): void {
+    this.collected++;
+    for (const _ of module.children.allTests()) this.total++;
+  }
+
+  onTestCaseResult(test: TestCase): void {
+    const o = outcomeOf(test);
+    if (o.state === 'pending') return;
+    this.done++;
+    this.counts[o.state]++;
+    const width = String(this.total).length;
+    const counter = `${String(this.done).padStart(width)}/${this.total}${this.collected < this.files ? '+' : ' '}`;
+    const mark = o.state === 'passed' ? this.c.green('✓') : o.state === 'failed' ? this.c.red('✗') : this.c.yellow('-');
+    const time = o.state === 'skipped' ? this.c.yellow('skipped') : this.c.dim(formatDuration(o.durationMs));
+    const line = `${mark} ${counter} ${o.state === 'failed' ? this.c.red(o.name) : o.name}  ${time}\n`;
+    if (o.state === 'failed') {
+      this.failures.push(o);
+      this.write(line + this.failureBlock(o.message ?? 'failed') + '\n');
+    } else if (!this.quiet) {
+      this.write(line);
+    }
+  }
+
+  onTestModuleEnd(module: TestModule): void {
+    const errors = module.errors();
+    if (errors.length === 0) return;
+    this.counts.failed++;
+    const name = shownPath(module.moduleId);
+    this.failures.push({ name: `${name} did not load`, file: module.moduleId, state: 'failed', durationMs: 0 });
+    this.write(`${this.c.red('✗')} ${this.c.red(`${name} did not load`)}\n${this.failureBlock(failureText(errors, module.moduleId))}\n`);
+  }
+
+  onUserConsoleLog(log: UserConsoleLog): void {
+    if (!this.quiet) this.write(this.c.dim(log.content.endsWith('\n') ? log.content : `${log.content}\n`));
+  }
+
+  onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>): void {
+    for (const e of unhandled) {
+      this.write(`${this.c.red('✗ unhandled error')}\n${this.failureBlock(failureText([e]))}\n`);
+    }
+    const { passed, failed, skipped } = this.counts;
+    const parts = [this.c.green(`${passed} passed`), failed ? this.c.red(`${failed} failed`) : `${failed} failed`];
+    if (skipped) parts.push(this.c.yellow(`${skipped} skipped`));
+    if (unhandled.length) parts.push(this.c.red(`${unhandled.length} unhandled error${unhandled.length === 1 ? '' : 's'}`));
+    const took = formatDuration(performance.now() - this.startedAt);
+    let out = `${this.blank ? '' : '\n'}${parts.join(', ')} in ${took}\n`;
+    if (this.failures.length) {
+      out += `failed:\n${this.failures.map((f) => `  ${this.c.red('✗')} ${f.name}${f.message ? this.c.dim(` — ${f.message.split('\n')[0]}`) : ''}`).join('\n')}\n`;
+    }
+    this.write(out);
+  }
+
+  /** The failure message indented below its line, mismatch lines in red. */
+  private failureBlock(message: string): string {
+    const lines = indent(message.replace(/\s+$/, '')).split('\n');
+    return lines.map((l) => (l.includes('✗') ? this.c.red(l) : /^\s*observed ladder:$/.test(l) ? this.c.bold(l) : l)).join('\n') + '\n';
+  }
+}
