@@ -2,6 +2,7 @@
 import { createRequire } from 'node:module';
 import { runCommand, RUN_HELP } from './run.js';
 import { cleanCommand } from './clean.js';
+import { doctorCommand } from './doctor.js';
 import { showCommand } from './show.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
 
@@ -13,6 +14,7 @@ Usage:
   tcpladder run [paths…]      run conformance cases (default: cases/), write captures/<run>/
   tcpladder show FILE         print the ladder diagram of any pcap or pcapng capture
   tcpladder clean             remove leftovers of tcpladder runs whose process is gone
+  tcpladder doctor            check this machine has what a run needs, with the fix for each gap
   tcpladder help [command]    help for a command
   tcpladder --version
 
@@ -26,6 +28,7 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   show: (argv, io) => showCommand(argv, io),
   clean: cleanCommand,
+  doctor: doctorCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

@@ -1,6 +1,7 @@
 /**
  * vitest global setup (main process): one run id and run folder for all workers,
- * leftovers of dead runs removed first; at the end summary.json and report.html.
+ * leftovers of dead runs removed first; at the end summary.json, report.html and
+ * bundle.json (the normalised results `tcpladder diff` compares).
  */
 import { rmSync, existsSync, readdirSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
@@ -8,6 +9,7 @@ import { runId, cleanLeftovers } from '../topology/index.js';
 import { cleanInstances } from '../observe/index.js';
 import { runDir } from '../case/paths.js';
 import { finishRun } from './finish.js';
+import { writeBundle } from '../diff/index.js';
 import { shownPath } from './paths.js';
 
 export default async function setup(project: TestProject): Promise<() => void> {
@@ -21,6 +23,11 @@ export default async function setup(project: TestProject): Promise<() => void> {
   if (removed.length) process.stderr.write(`tcpladder: removed leftovers of earlier runs: ${removed.join(', ')}\n`);
   return () => {
     const { summary, report } = finishRun(dir, run, startedAt, project.vitest.state.getTestModules());
+    try {
+      writeBundle(dir, { run, createdAt: startedAt });
+    } catch (e) {
+      process.stderr.write(`tcpladder: bundle.json not written: ${(e as Error).message}\n`);
+    }
     // `tcpladder run` prints its own summary; plain vitest (npm test) gets this line
     if (report && !process.env.TCPLADDER_CLI) {
       process.stderr.write(`tcpladder: ${summary.passed} passed, ${summary.failed} failed — report: ${shownPath(report)}\n`);
