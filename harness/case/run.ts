@@ -33,6 +33,8 @@ export class CaseRun {
   private topology: Topology | null = null;
   private observer: CaseObserver | null = null;
   private client: SidecarClient | null = null;
+  private sidecarError: Error | null = null;
+  private stopSidecarWatch: () => void = () => {};
   private session: string | null = null;
   private stopFrames: () => void = () => {};
   private readonly sockets: TrackedSocket[] = [];
@@ -93,6 +95,11 @@ export class CaseRun {
     }
     const client = await sidecar();
     this.client = client;
+    // a sidecar that dies mid-case ends the case at once, with its own message
+    this.stopSidecarWatch = client.onFailure((e) => {
+      this.sidecarError ??= e;
+      this.abort.abort(e);
+    });
     const bridge = options.wire === 'bridge';
     const topo = await createTopology(names, { sysctls: options.sysctls, bridge });
     this.topology = topo;
@@ -227,7 +234,10 @@ export class CaseRun {
   }
 
   ladderText(): string {
-    return renderLadderText(ladderFromTrace(this.snapshot()));
+    const trace = this.snapshot();
+    // a case that failed before hosts() made its hosts (no sidecar, no root …) has no ladder
+    if (trace.hosts.length < 2) return '(no ladder: the case ended before its hosts were made)\n';
+    return renderLadderText(ladderFromTrace(trace));
   }
 
   /** Transitions that are neither in the RFC 793 diagram nor a documented Linux deviation. */
@@ -247,6 +257,8 @@ export class CaseRun {
     if (this.finished) throw new Error('finish() called twice');
     this.finished = true;
     let failure = error instanceof Error ? error : error ? new Error(String(error)) : null;
+    // the sidecar's death explains whatever the case body saw after it (ECANCELED, a timeout)
+    if (this.sidecarError) failure = this.sidecarError;
     const topo = this.topology;
     try {
       if (topo && this.client && this.session) {
@@ -268,6 +280,7 @@ export class CaseRun {
     } catch (e) {
       failure ??= e as Error;
     } finally {
+      this.stopSidecarWatch();
       this.abort.abort();
       for (const s of this.sockets) s.forceClose();
       this.observer?.close();
@@ -284,8 +297,9 @@ function firstLine(e: Error): string {
 }
 
 function writeOutputs(dir: string, trace: CaseTrace): void {
-  const ladder = ladderFromTrace(trace);
   writeFileSync(join(dir, 'trace.json'), JSON.stringify(trace, null, 1) + '\n');
+  if (trace.hosts.length < 2) return; // failed before its hosts were made: nothing to draw
+  const ladder = ladderFromTrace(trace);
   writeFileSync(join(dir, 'ladder.txt'), renderLadderText(ladder));
   writeFileSync(join(dir, 'ladder.svg'), renderLadderSvg(ladder));
 }

@@ -62,6 +62,19 @@ export class SidecarClient {
     this.dead = e;
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
+    for (const fn of [...this.failureListeners]) fn(e);
+  }
+
+  private readonly failureListeners = new Set<(e: Error) => void>();
+
+  /** Call `fn` when the sidecar dies or its connection breaks (at once if it already has). */
+  onFailure(fn: (e: Error) => void): () => void {
+    if (this.dead) {
+      fn(this.dead);
+      return () => {};
+    }
+    this.failureListeners.add(fn);
+    return () => this.failureListeners.delete(fn);
   }
 
   private dispatch(msg: SidecarMessage): void {
