@@ -14,10 +14,17 @@ import type { TrackedSocket, SocketCall, SocketContext, Family } from '../socket
 import type { CaseTrace, TraceSocket, TraceWireCheck } from '../trace/types.js';
 import { CaseHost } from './host.js';
 import { caseDir } from './paths.js';
+import { resolveHostProfiles, readHostSysctls, type ProfilePin } from '../profiles/index.js';
 
 export interface HostsOptions {
   /** sysctls per host name, e.g. { server: { 'net.ipv4.tcp_timestamps': 0 } } */
   sysctls?: Record<string, Sysctls>;
+  /**
+   * sysctl profile (cases/profiles/<name>.json) for every host, or per host name:
+   * { server: 'rfc1337' }. Hosts without one get the run's (tcpladder run --profile);
+   * `sysctls` apply on top.
+   */
+  profile?: ProfilePin;
   /** relay (default): the sidecar forwards and can apply rules; bridge: a kernel bridge forwards, the sidecar only records */
   wire?: 'relay' | 'bridge';
 }
@@ -43,6 +50,8 @@ export class CaseRun {
   private hostList: CaseHost[] = [];
   private wireCheck: TraceWireCheck | null = null;
   private finished = false;
+  /** per host: the profile in force and the TCP sysctls read back from its namespace */
+  private hostSettings = new Map<string, { profile: string | null; sysctls: Record<string, string> }>();
 
   constructor(
     readonly name: string,
@@ -67,16 +76,17 @@ export class CaseRun {
 
   private readonly ctx: SocketContext = {
     signal: this.abort.signal,
+    transitions: async (sock) => {
+      await this.observer?.settle();
+      return this.socketTrace(sock).transitions;
+    },
     record: (call) => this.calls.push(call),
     adopt: (sock, target = sock) => {
       this.sockets.push(sock);
       registerSubject(target, {
         kind: 'states',
         label: `${sock.label} (${sock.host.name})`,
-        transitions: async () => {
-          await this.observer?.settle();
-          return this.socketTrace(sock).transitions;
-        },
+        transitions: () => this.ctx.transitions(sock),
         ladder: () => this.ladderText(),
         pcap: this.wire.pcapPath,
       });
@@ -101,8 +111,13 @@ export class CaseRun {
       this.abort.abort(e);
     });
     const bridge = options.wire === 'bridge';
-    const topo = await createTopology(names, { sysctls: options.sysctls, bridge });
+    const profiles = resolveHostProfiles(names, options.profile, options.sysctls);
+    const sysctls = Object.fromEntries(names.map((n) => [n, profiles[n].sysctls]));
+    const topo = await createTopology(names, { sysctls, bridge });
     this.topology = topo;
+    for (const h of topo.hosts) {
+      this.hostSettings.set(h.name, { profile: profiles[h.name].profile, sysctls: readHostSysctls(h.ns, Object.keys(profiles[h.name].sysctls)) });
+    }
     this.wire.hosts.push(...topo.hosts.map((h) => ({ name: h.name, mac: h.mac, ipv4: h.ipv4, ipv6: h.ipv6 })));
     this.session = topo.id;
     this.stopFrames = client.onFrames(topo.id, (f) => this.wire.push(f));
@@ -214,7 +229,7 @@ export class CaseRun {
       ...(error ? { error } : {}),
       startedAt: this.startedAt.toISOString(),
       durationMs: Number(process.hrtime.bigint() - this.t0) / 1e6,
-      hosts: (this.topology?.hosts ?? []).map((h) => ({ name: h.name, ipv4: h.ipv4, ipv6: h.ipv6, mac: h.mac })),
+      hosts: (this.topology?.hosts ?? []).map((h) => ({ name: h.name, ipv4: h.ipv4, ipv6: h.ipv6, mac: h.mac, ...this.hostSettings.get(h.name) })),
       segments: this.wire.segments(),
       otherFrames: this.wire.otherFrames(),
       sockets: this.sockets.map((s) => this.socketTrace(s)),

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { runCommand, RUN_HELP } from './run.js';
 import { cleanCommand } from './clean.js';
 import { doctorCommand } from './doctor.js';
+import { diffCommand } from './diff.js';
 import { showCommand } from './show.js';
 import { EXIT, UsageError, processIo, type Io } from './io.js';
 
@@ -15,6 +16,7 @@ Usage:
   tcpladder show FILE         print the ladder diagram of any pcap or pcapng capture
   tcpladder clean             remove leftovers of tcpladder runs whose process is gone
   tcpladder doctor            check this machine has what a run needs, with the fix for each gap
+  tcpladder diff A B          compare two runs' bundles (bundle.json or run folders) case by case
   tcpladder help [command]    help for a command
   tcpladder --version
 
@@ -29,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   show: (argv, io) => showCommand(argv, io),
   clean: cleanCommand,
   doctor: doctorCommand,
+  diff: diffCommand,
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

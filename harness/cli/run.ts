@@ -18,6 +18,8 @@ import { runExitCode } from '../runner/exit.js';
 import { wantColour } from '../runner/colour.js';
 import { shownPath } from '../runner/paths.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
+import { loadProfile, ProfileError } from '../profiles/index.js';
+import { runProfiles } from './profile-runs.js';
 
 export const RUN_HELP = `tcpladder run [paths…] [options]
 
@@ -32,6 +34,9 @@ Options:
   --quiet         print only failures and the summary
   --json          print the run's summary as JSON on stdout (progress goes to stderr)
   --junit FILE    also write JUnit XML to FILE (one testcase per case and family)
+  --profile NAME  apply sysctl profile cases/profiles/NAME.json to every host that
+                  does not pin its own; repeat it (--profile A --profile B) to run
+                  the cases once per profile and print the diff of the bundles
   -h, --help      this text
 
 Colour only on a terminal, never when NO_COLOR is set. Needs root.
@@ -45,7 +50,7 @@ Exit codes:
 const REPORTER = fileURLToPath(new URL('../runner/reporter.ts', import.meta.url));
 
 export async function runCommand(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, { flags: ['--fast', '--quiet', '--json', '-h', '--help'], values: ['--junit'] });
+  const args = parseArgs(argv, { flags: ['--fast', '--quiet', '--json', '-h', '--help'], values: ['--junit'], repeatable: ['--profile'] });
   if (args.flags.has('-h') || args.flags.has('--help')) {
     io.stdout(RUN_HELP);
     return EXIT.ok;
@@ -62,7 +67,18 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     if (statSync(p).isFile() && !p.endsWith('.case.ts')) throw new UsageError(`${p}: case files end in .case.ts`);
     filters.push(rel);
   }
+  const profiles = args.values['--profile'] ?? [];
+  for (const p of profiles) {
+    try {
+      loadProfile(p);
+    } catch (e) {
+      throw e instanceof ProfileError ? new UsageError(`--profile ${p}: ${e.message}`) : e;
+    }
+  }
+  if (profiles.length > 1 && (json || junit !== undefined)) throw new UsageError('--json and --junit take a single --profile');
   if (process.getuid?.() !== 0) throw new UsageError('needs root for network namespaces, veth links and tracefs (try sudo; tcpladder doctor checks the rest)');
+
+  if (profiles.length > 1) return runProfiles(profiles, argv, io, runCommand);
 
   const run = runId();
   const dir = runDir();
@@ -79,6 +95,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     TCPLADDER_CLI: '1',
     TCPLADDER_COLOR: wantColour(progress) ? '1' : '0',
     TCPLADDER_QUIET: quiet ? '1' : '0',
+    ...(profiles.length ? { TCPLADDER_PROFILE: profiles[0] } : {}),
     ...(args.flags.has('--fast') ? { TCPLADDER_SKIP_SLOW: '1' } : {}),
   };
   const code = await new Promise<number>((done) => {

@@ -20,7 +20,7 @@ import {
   type TcpEndpoint,
   type TcpOption,
 } from '../packet/index.js';
-import { renderLadderText, type Ladder, type LadderRow, type SegmentMark } from '../report/index.js';
+import { renderLadderText, type Ladder, type LadderRow, type LadderSegment, type SegmentMark } from '../report/index.js';
 
 export interface ShowIo {
   stdout: (s: string) => void;
@@ -97,6 +97,8 @@ export function endpointText(e: TcpEndpoint): string {
   return e.addr.includes(':') ? `[${e.addr}]:${e.port}` : `${e.addr}:${e.port}`;
 }
 
+const NO_TS_VALUES = { tsValues: false } as const;
+
 /** Seconds since `t0` as a number, from nanosecond bigints. */
 function seconds(t: bigint, t0: bigint): number {
   return Number(t - t0) / 1e9;
@@ -110,13 +112,15 @@ export function connectionLadder(conn: Connection, t0: bigint): Ladder {
   const rows: LadderRow[] = [];
   for (const s of conn.segments) {
     const marks: SegmentMark[] = [];
-    if (s.retransmission) marks.push('retransmission');
-    if (s.outOfOrder) marks.push('out-of-order');
     const notes: string[] = [];
-    if (s.keepAlive) notes.push('keep-alive');
-    if (s.gapBefore) notes.push('previous segment not captured');
-    if (s.decoded.malformed !== null) notes.push(`malformed: ${s.decoded.malformed}`);
-    rows.push({
+    if (s.marks.length > 0 || s.decoded.malformed !== null) {
+      if (s.retransmission) marks.push('retransmission');
+      if (s.outOfOrder) marks.push('out-of-order');
+      if (s.keepAlive) notes.push('keep-alive');
+      if (s.gapBefore) notes.push('previous segment not captured');
+      if (s.decoded.malformed !== null) notes.push(`malformed: ${s.decoded.malformed}`);
+    }
+    const row: LadderSegment = {
       kind: 'segment',
       t: seconds(s.time, t0),
       from: s.dir,
@@ -126,12 +130,13 @@ export function connectionLadder(conn: Connection, t0: bigint): Ladder {
       ack: s.relAck,
       len: s.len,
       win: s.tcp.win,
-      ...(s.tcp.options.length > 0 ? { options: formatOptions(s.tcp.options, { tsValues: false }) } : {}),
-      ...(marks.length > 0 ? { marks } : {}),
-      ...(notes.length > 0 ? { note: notes.join('; ') } : {}),
-      frame: s.n,
-      conn: conn.id,
-    });
+    };
+    if (s.tcp.options.length > 0) row.options = formatOptions(s.tcp.options, NO_TS_VALUES);
+    if (marks.length > 0) row.marks = marks;
+    if (notes.length > 0) row.note = notes.join('; ');
+    row.frame = s.n;
+    row.conn = conn.id;
+    rows.push(row);
   }
   return {
     title: `connection ${conn.id}: ${endpointText(conn.a)} ↔ ${endpointText(conn.b)}`,

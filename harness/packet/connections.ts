@@ -147,6 +147,41 @@ interface ConnState {
 /** Wireshark's out-of-order window when the handshake was not seen: 3 ms. */
 const DEFAULT_OOO_NS = 3_000_000n;
 
+/**
+ * Connections by 4-tuple, either direction, without building a key string per frame:
+ * address strings come from the decoder's caches, so Map lookups on them are cheap.
+ */
+class TupleIndex {
+  private readonly byLow = new Map<string, Map<string, Map<number, ConnState>>>();
+
+  private inner(lo: string, hi: string, create: boolean): Map<number, ConnState> | undefined {
+    let m = this.byLow.get(lo);
+    if (!m) {
+      if (!create) return undefined;
+      m = new Map();
+      this.byLow.set(lo, m);
+    }
+    let ports = m.get(hi);
+    if (!ports && create) {
+      ports = new Map();
+      m.set(hi, ports);
+    }
+    return ports;
+  }
+
+  get(src: string, sport: number, dst: string, dport: number): ConnState | undefined {
+    const srcLow = src < dst || (src === dst && sport <= dport);
+    const ports = srcLow ? this.inner(src, dst, false) : this.inner(dst, src, false);
+    return ports?.get(srcLow ? sport * 65536 + dport : dport * 65536 + sport);
+  }
+
+  set(src: string, sport: number, dst: string, dport: number, st: ConnState): void {
+    const srcLow = src < dst || (src === dst && sport <= dport);
+    const ports = (srcLow ? this.inner(src, dst, true) : this.inner(dst, src, true))!;
+    ports.set(srcLow ? sport * 65536 + dport : dport * 65536 + sport, st);
+  }
+}
+
 function sameEndpoint(e: TcpEndpoint, addr: string, port: number): boolean {
   return e.port === port && e.addr === addr;
 }
@@ -168,7 +203,7 @@ function sameEndpoint(e: TcpEndpoint, addr: string, port: number): boolean {
  * retransmission of a segment the capture missed.
  */
 export function analyseConnections(frames: readonly FrameForAnalysis[]): ConnectionAnalysis {
-  const byTuple = new Map<string, ConnState>();
+  const byTuple = new TupleIndex();
   const connections: Connection[] = [];
   const segments: SegmentInfo[] = [];
   for (let i = 0; i < frames.length; i++) {
@@ -179,13 +214,9 @@ export function analyseConnections(frames: readonly FrameForAnalysis[]): Connect
     if (!tcp || !ip) continue;
     const src = ip.src;
     const dst = ip.dst;
-    const key =
-      src < dst || (src === dst && tcp.sport <= tcp.dport)
-        ? src + ' ' + tcp.sport + ' ' + dst + ' ' + tcp.dport
-        : dst + ' ' + tcp.dport + ' ' + src + ' ' + tcp.sport;
     const flags = tcp.flags;
     const pureSyn = (flags & (SYN | ACK)) === SYN;
-    let st = byTuple.get(key);
+    let st = byTuple.get(src, tcp.sport, dst, tcp.dport);
     if (st && pureSyn) {
       // Wireshark's rule: a SYN whose seq is not the base of its direction belongs to a
       // new connection (a reconnect after a close or a reset always has a new ISN);
@@ -212,7 +243,7 @@ export function analyseConnections(frames: readonly FrameForAnalysis[]): Connect
       };
       connections.push(conn);
       st = { conn, dirs: [new Direction(), new Direction()], synTime: null, synAckSeen: false, irtt: null };
-      byTuple.set(key, st);
+      byTuple.set(src, tcp.sport, dst, tcp.dport, st);
     }
     const c = st.conn;
     const dir: 0 | 1 = sameEndpoint(c.a, src, tcp.sport) ? 0 : 1;

@@ -167,7 +167,7 @@ export function caseSection(c: ReportCase, index: number): string {
       : tag('p', { class: 'no-ladder' }, 'No ladder: the case ended before it made its hosts.');
   return tag(
     'section',
-    { class: `case ${failed ? 'failed' : 'passed'}`, id: caseAnchor(c), 'data-case': t.case, 'data-family': t.family, 'data-segments': t.segments.length },
+    { class: `case ${failed ? 'failed' : 'passed'}`, id: caseAnchor(c), 'data-dir': c.dir, 'data-case': t.case, 'data-family': t.family, 'data-segments': t.segments.length },
     heading,
     meta,
     links(c),

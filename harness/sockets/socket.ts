@@ -49,8 +49,19 @@ export interface TrackedSocket {
   forceClose(): void;
 }
 
+export interface ObservedTransition {
+  /** seconds since the case started */
+  t: number;
+  from: string;
+  to: string;
+  /** tracepoint, sock_diag or api */
+  source: string;
+}
+
 export interface SocketContext {
   signal: AbortSignal;
+  /** the state transitions observed so far for `socket` (after the kernel's events are in) */
+  transitions(socket: TrackedSocket): Promise<ObservedTransition[]>;
   record(call: SocketCall): void;
   /** track `socket`; `target` is the object cases pass to expect() (default: the socket) */
   adopt(socket: TrackedSocket, target?: object): void;
@@ -272,6 +283,11 @@ export class TcpSocket implements TrackedSocket {
       this.closed = true;
       libc.closeSync(this.fd);
     });
+  }
+
+  /** The state transitions observed so far (tracepoint and sock_diag, merged). */
+  transitions(): Promise<ObservedTransition[]> {
+    return this.ctx.transitions(this);
   }
 
   info(): TcpInfo {

@@ -1,0 +1,33 @@
+// TIME_WAIT lasts 2MSL (RFC 9293 §3.6.1). Linux does not make MSL a setting: the
+// timewait minisock lives TCP_TIMEWAIT_LEN = 60 s and is then freed. The case measures
+// it through sock_diag (the state tracepoint never reports TIME_WAIT).
+// Tolerance: the minisock's timer is a 60 s kernel timer, which the timer wheel may fire
+// up to one wheel granule (4.096 s at HZ=1000 for this range) late but never early; sock_diag
+// is sampled every 25 ms. So the measured length must be within [59.9 s, 64.5 s].
+import { expect } from 'vitest';
+import { tcpCase } from '../../harness/index.js';
+
+tcpCase(
+  'TIME_WAIT lasts 2MSL (60 s on Linux)',
+  async ({ hosts }) => {
+    const { client, server } = await hosts('client', 'server');
+    const listener = await server.listen(8080);
+    const conn = await client.connect(server, 8080);
+    const peer = await listener.accept();
+    await conn.shutdown('write');
+    await peer.read();
+    await expect(conn).toPassThrough(['FIN_WAIT_2']);
+    await peer.close();
+    await expect(conn).toHaveStates(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
+    await expect(conn).toHaveStates(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT', 'CLOSED'], { within: 70_000 });
+
+    const t = await conn.transitions();
+    const enter = t.find((x) => x.to === 'TIME_WAIT')!;
+    const leave = t.find((x) => x.from === 'TIME_WAIT' && x.to === 'CLOSED')!;
+    const seconds = leave.t - enter.t;
+    expect(seconds).toBeGreaterThanOrEqual(59.9);
+    expect(seconds).toBeLessThanOrEqual(64.5);
+    expect(leave.source).toBe('sock_diag');
+  },
+  { slow: true, timeout: 90_000 },
+);
