@@ -22,7 +22,7 @@ export function writeReport(runDir: string, summary: RunSummaryFile, traces: Tra
     },
     cases: traces.map(({ dir, trace }) => {
       const message = messages.get(dir);
-      return { dir, trace, ...(message ? { message } : {}) };
+      return { dir, trace: { ...trace, file: shownPath(trace.file) }, ...(message ? { message } : {}) };
     }),
     problems: (summary.problems ?? []).map((p) => ({ title: `${p.title} (${shownPath(p.file)})`, message: p.message })),
   });
