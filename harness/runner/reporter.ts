@@ -11,7 +11,7 @@
  * when stdout is a TTY and NO_COLOR is unset).
  */
 import { shownPath } from './paths.js';
-import type { Reporter, SerializedError, TestCase, TestModule, TestSpecification } from 'vitest/node';
+import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, TestSpecification } from 'vitest/node';
 import { paint, wantColour, type Paint } from './colour.js';
 import { failureText, outcomeOf, type TestOutcome } from './results.js';
 import { formatDuration } from '../report/html-util.js';
@@ -101,7 +101,7 @@ export default class TcpladderReporter implements Reporter {
     if (!this.quiet) this.write(this.c.dim(log.content.endsWith('\n') ? log.content : `${log.content}\n`));
   }
 
-  onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>): void {
+  onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>, _reason?: TestRunEndReason): void {
     for (const e of unhandled) {
       this.write(`${this.c.red('✗ unhandled error')}\n${this.failureBlock(failureText([e]))}\n`);
     }
