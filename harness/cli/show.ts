@@ -3,14 +3,14 @@
  * the ladder diagram of every TCP connection in a pcap/pcapng file, or one JSON
  * object per frame with --json.
  */
-import { readFile } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import {
-  analyseConnections,
   CaptureFormatError,
+  CaptureReader,
+  ConnectionTracker,
   decodeFrame,
   flagNames,
   formatOptions,
-  readCapture,
   summariseFrame,
   toHex,
   type CapturedFrame,
@@ -20,7 +20,7 @@ import {
   type TcpEndpoint,
   type TcpOption,
 } from '../packet/index.js';
-import { renderLadderText, type Ladder, type LadderRow, type LadderSegment, type SegmentMark } from '../report/index.js';
+import { renderLadderText, type Ladder, type LadderRow, type LadderSegment, type LadderTextOptions, type SegmentMark } from '../report/index.js';
 
 export interface ShowIo {
   stdout: (s: string) => void;
@@ -104,45 +104,54 @@ function seconds(t: bigint, t0: bigint): number {
   return Number(t - t0) / 1e9;
 }
 
-/**
- * The ladder of one analysed connection: column 0 is connection.a (the client when
- * the handshake was captured), column 1 connection.b; times are seconds since t0.
- */
-export function connectionLadder(conn: Connection, t0: bigint): Ladder {
-  const rows: LadderRow[] = [];
-  for (const s of conn.segments) {
+/** The ladder row of one analysed segment; times are seconds since t0. */
+export function segmentRow(s: SegmentInfo, t0: bigint): LadderSegment {
+  const row: LadderSegment = {
+    kind: 'segment',
+    t: seconds(s.time, t0),
+    from: s.dir,
+    to: s.dir === 0 ? 1 : 0,
+    flags: flagNames(s.flags),
+    seq: s.relSeq,
+    ack: s.relAck,
+    len: s.len,
+    win: s.tcp.win,
+  };
+  if (s.tcp.options.length > 0) row.options = formatOptions(s.tcp.options, NO_TS_VALUES);
+  if (s.marks.length > 0 || s.decoded.malformed !== null) {
     const marks: SegmentMark[] = [];
     const notes: string[] = [];
-    if (s.marks.length > 0 || s.decoded.malformed !== null) {
-      if (s.retransmission) marks.push('retransmission');
-      if (s.outOfOrder) marks.push('out-of-order');
-      if (s.keepAlive) notes.push('keep-alive');
-      if (s.gapBefore) notes.push('previous segment not captured');
-      if (s.decoded.malformed !== null) notes.push(`malformed: ${s.decoded.malformed}`);
-    }
-    const row: LadderSegment = {
-      kind: 'segment',
-      t: seconds(s.time, t0),
-      from: s.dir,
-      to: s.dir === 0 ? 1 : 0,
-      flags: flagNames(s.flags),
-      seq: s.relSeq,
-      ack: s.relAck,
-      len: s.len,
-      win: s.tcp.win,
-    };
-    if (s.tcp.options.length > 0) row.options = formatOptions(s.tcp.options, NO_TS_VALUES);
+    if (s.retransmission) marks.push('retransmission');
+    if (s.outOfOrder) marks.push('out-of-order');
+    if (s.keepAlive) notes.push('keep-alive');
+    if (s.gapBefore) notes.push('previous segment not captured');
+    if (s.decoded.malformed !== null) notes.push(`malformed: ${s.decoded.malformed}`);
     if (marks.length > 0) row.marks = marks;
     if (notes.length > 0) row.note = notes.join('; ');
-    row.frame = s.n;
-    row.conn = conn.id;
-    rows.push(row);
   }
+  row.frame = s.n;
+  row.conn = s.conn;
+  return row;
+}
+
+function ladderOf(conn: Connection, rows: LadderRow[]): Ladder {
   return {
     title: `connection ${conn.id}: ${endpointText(conn.a)} ↔ ${endpointText(conn.b)}`,
     columns: [{ name: endpointText(conn.a) }, { name: endpointText(conn.b) }],
     rows,
   };
+}
+
+/**
+ * The ladder of one analysed connection (its segments kept): column 0 is
+ * connection.a (the client when the handshake was captured), column 1 connection.b;
+ * times are seconds since t0.
+ */
+export function connectionLadder(conn: Connection, t0: bigint): Ladder {
+  return ladderOf(
+    conn,
+    conn.segments.map((s) => segmentRow(s, t0)),
+  );
 }
 
 /** Time as decimal seconds since the epoch with 9 fraction digits, e.g. "1700000000.000123456". */
@@ -258,90 +267,95 @@ function otherKind(d: DecodedFrame): string {
   return 'other';
 }
 
+const CHUNK = 8 * 1024 * 1024;
+
+/**
+ * Reads the capture as a stream of chunks, so memory stays flat: --json prints each
+ * frame as it is decoded; the text mode keeps only the ladder rows of the selected
+ * connections.
+ */
 export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === 'string') {
     io.stderr(`tcpladder show: ${args}\n${USAGE}\n`);
     return 2;
   }
-  let bytes: Uint8Array;
+  const wanted = (tcp: { sport: number; dport: number }, conn: number): boolean =>
+    (args.conn === undefined || conn === args.conn) && (args.port === undefined || tcp.sport === args.port || tcp.dport === args.port);
+  const filtered = args.conn !== undefined || args.port !== undefined;
+  const out = new Out(io.stdout);
+  const reader = new CaptureReader();
+  const tracker = new ConnectionTracker({ keepSegments: false });
+  const rows: LadderRow[][] = [];
+  const others = new Map<string, number>();
+  let n = 0;
+  let t0: bigint | undefined;
+
+  const take = (fr: CapturedFrame): void => {
+    n++;
+    t0 ??= fr.time;
+    const d = decodeFrame(fr.data, fr.linkType, fr.origLength);
+    const seg = tracker.add({ n, time: fr.time, decoded: d }, n - 1);
+    if (args.json) {
+      if (!filtered || (seg && wanted(seg.tcp, seg.conn))) out.line(JSON.stringify(frameJson(n, fr, d, seg)));
+    } else if (seg) {
+      if (wanted(seg.tcp, seg.conn)) (rows[seg.conn - 1] ??= []).push(segmentRow(seg, t0));
+    } else {
+      const k = otherKind(d);
+      others.set(k, (others.get(k) ?? 0) + 1);
+    }
+  };
+
+  let fh: FileHandle | undefined;
   try {
-    bytes = await readFile(args.file);
+    fh = await open(args.file, 'r');
+    for (;;) {
+      const buf = new Uint8Array(CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      if (bytesRead === 0) break;
+      const frames = reader.push(buf.subarray(0, bytesRead));
+      for (let i = 0; i < frames.length; i++) take(frames[i]);
+    }
+    reader.end();
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    io.stderr(`tcpladder show: cannot read ${args.file}: ${err.code ?? err.message}\n`);
-    return 2;
-  }
-  let frames: CapturedFrame[];
-  let format: string;
-  try {
-    ({ frames, format } = readCapture(bytes));
-  } catch (e) {
+    out.flush();
     if (e instanceof CaptureFormatError) {
       io.stderr(`tcpladder show: ${args.file}: ${e.message}\n`);
       return 2;
     }
-    throw e;
+    const err = e as NodeJS.ErrnoException;
+    if (typeof err.code !== 'string') throw e;
+    io.stderr(`tcpladder show: cannot read ${args.file}: ${err.code}\n`);
+    return 2;
+  } finally {
+    await fh?.close();
   }
 
-  const decoded: DecodedFrame[] = new Array(frames.length);
-  const forAnalysis = new Array<{ n: number; time: bigint; decoded: DecodedFrame }>(frames.length);
-  for (let i = 0; i < frames.length; i++) {
-    const fr = frames[i];
-    const d = decodeFrame(fr.data, fr.linkType, fr.origLength);
-    decoded[i] = d;
-    forAnalysis[i] = { n: i + 1, time: fr.time, decoded: d };
-  }
-  const analysis = analyseConnections(forAnalysis);
-  const conns = analysis.connections;
-
+  const conns = tracker.connections;
   if (args.conn !== undefined && args.conn > conns.length) {
+    out.flush();
     io.stderr(`tcpladder show: ${args.file}: no connection ${args.conn} (the capture has ${conns.length})\n`);
     return 2;
   }
-  const filtered = args.conn !== undefined || args.port !== undefined;
-  const selected = conns.filter(
-    (c) =>
-      (args.conn === undefined || c.id === args.conn) &&
-      (args.port === undefined || c.a.port === args.port || c.b.port === args.port),
-  );
-  const out = new Out(io.stdout);
-
   if (args.json) {
-    const bySegment: (SegmentInfo | undefined)[] = new Array(frames.length);
-    for (const s of analysis.segments) bySegment[s.index] = s;
-    const chosen = new Set(selected.map((c) => c.id));
-    for (let i = 0; i < frames.length; i++) {
-      const seg = bySegment[i];
-      if (filtered && (!seg || !chosen.has(seg.conn))) continue;
-      out.line(JSON.stringify(frameJson(i + 1, frames[i], decoded[i], seg)));
-    }
     out.flush();
     return 0;
   }
-
-  const t0 = frames.length > 0 ? frames[0].time : 0n;
-  const others = new Map<string, number>();
-  for (let i = 0; i < decoded.length; i++) {
-    if (!decoded[i].tcp) {
-      const k = otherKind(decoded[i]);
-      others.set(k, (others.get(k) ?? 0) + 1);
-    }
-  }
-  let header = `${args.file}: ${format}, ${frames.length} frames, ${conns.length} TCP connection${conns.length === 1 ? '' : 's'}`;
-  if (others.size > 0) {
-    header += `; not TCP: ${[...others].map(([k, v]) => `${k} ${v}`).join(', ')}`;
-  }
+  let header = `${args.file}: ${reader.format}, ${n} frames, ${conns.length} TCP connection${conns.length === 1 ? '' : 's'}`;
+  if (others.size > 0) header += `; not TCP: ${[...others].map(([k, v]) => `${k} ${v}`).join(', ')}`;
   out.line(header);
-  if (selected.length === 0) {
-    out.line(filtered ? 'no TCP connection matches' : 'no TCP connections');
-    out.flush();
-    return 0;
-  }
-  for (const c of selected) {
+  const opts: LadderTextOptions = { color: args.color };
+  if (args.width !== undefined) opts.width = args.width;
+  let shown = 0;
+  for (const c of conns) {
+    const r = rows[c.id - 1];
+    if (!r) continue;
+    rows[c.id - 1] = [];
     out.line('');
-    out.text(renderLadderText(connectionLadder(c, t0), { color: args.color, ...(args.width ? { width: args.width } : {}) }));
+    out.text(renderLadderText(ladderOf(c, r), opts));
+    shown++;
   }
+  if (shown === 0) out.line(filtered ? 'no TCP connection matches' : 'no TCP connections');
   out.flush();
   return 0;
 }

@@ -1,15 +1,20 @@
 /**
- * A case's wire as a run-independent list. Every segment that says something about
- * the stack stays as it is (relative numbers, options without timestamp values):
- * SYN, FIN, RST, anything the wire or the analysis marked (dropped, held,
- * retransmission…), unusual flags, and the first ACK of a peer's SYN or FIN.
- * Data-only segments of one direction become one block (bytes, segment count,
- * largest segment), and the bare ACKs in between are left out: how many there are
- * and where they fall depends on timing, not on the stack.
+ * A case's wire as a run-independent list. What the stack decides stays, segment by
+ * segment, with relative numbers and options (timestamp values and SACK blocks left
+ * out): SYN, FIN, RST, unusual flags, segments the wire or the analysis marked
+ * (dropped, held, out-of-order, keep-alive…), retransmissions by the retransmission
+ * timer, the first ACK of a peer's SYN or FIN, and ACKs that close the window.
+ *
+ * What timing decides goes: bare ACKs (how many, where — delayed ACKs, window
+ * updates, duplicate ACKs), retransmissions sooner than the minimum RTO (see
+ * retransmissions.ts), whether a FIN rides on the last data segment (a FIN with
+ * data becomes the data, then the FIN). Data-only segments of one direction become
+ * one block: bytes, segment count, largest segment.
  */
 import type { TraceSegment } from '../trace/types.js';
 import type { BundleSegment } from './bundle-schema.js';
 import { optionsLayout, optionsText } from './options-text.js';
+import { retransmissionGaps, TIMER_RETRANSMISSION_MS } from './retransmissions.js';
 
 const PLAIN_FLAGS = new Set(['ACK', 'PSH']);
 
@@ -38,8 +43,8 @@ export function withoutPsh(flags: string): string {
 
 function controlSegment(s: TraceSegment, flags: Set<string>): BundleSegment {
   const hasAck = flags.has('ACK');
-  const sackBase = hasAck ? (s.ack - s.rack) >>> 0 : null;
   const marks = [...(s.marks ?? []), ...(s.malformed ? ['malformed'] : [])];
+  const opts = optionsText(s.options);
   return {
     conn: s.conn,
     from: s.from,
@@ -49,12 +54,29 @@ function controlSegment(s: TraceSegment, flags: Set<string>): BundleSegment {
     ...(hasAck ? { ack: s.rack } : {}),
     len: s.len,
     ...(flags.has('SYN') || s.win === 0 ? { win: s.win } : {}),
-    ...(s.options.length ? { opts: optionsText(s.options, sackBase) } : {}),
+    ...(opts ? { opts } : {}),
     ...(marks.length ? { marks } : {}),
   };
 }
 
-export function normaliseSegments(segments: readonly TraceSegment[]): BundleSegment[] {
+/** A FIN (no other control flag, nothing marked) that carries data: the data, then the FIN alone. */
+function splitFin(s: TraceSegment, flags: Set<string>): [TraceSegment, TraceSegment] | null {
+  if (!flags.has('FIN') || flags.has('SYN') || flags.has('RST') || s.len === 0 || s.marks?.length || s.malformed) return null;
+  const dataFlags = s.flags.split(/\s+/).filter((f) => f && f !== 'FIN').join(' ');
+  return [
+    { ...s, flags: dataFlags },
+    { ...s, flags: withoutPsh(s.flags), seq: (s.seq + s.len) >>> 0, rseq: s.rseq + s.len, len: 0 },
+  ];
+}
+
+export function normaliseSegments(trace: readonly TraceSegment[]): BundleSegment[] {
+  const gaps = retransmissionGaps(trace);
+  const segments: TraceSegment[] = [];
+  trace.forEach((s, i) => {
+    const gap = gaps.get(i);
+    if (gap !== undefined && gap < TIMER_RETRANSMISSION_MS) return; // a probe or fast retransmit: timing
+    segments.push(...(splitFin(s, flagSet(s.flags)) ?? [s]));
+  });
   const out: BundleSegment[] = [];
   /** per connection and sender: ack values that would acknowledge the peer's SYN or FIN */
   const pendingAcks = new Map<string, number[]>();
@@ -83,13 +105,17 @@ export function normaliseSegments(segments: readonly TraceSegment[]): BundleSegm
     if (flags.has('SYN')) pendingAcks.set(peer, [...(pendingAcks.get(peer) ?? []), s.rseq + 1]);
     if (flags.has('FIN')) pendingAcks.set(peer, [...(pendingAcks.get(peer) ?? []), s.rseq + s.len + (flags.has('SYN') ? 2 : 1)]);
 
-    const plain = flags.has('ACK') && [...flags].every((f) => PLAIN_FLAGS.has(f)) && !s.marks?.length && !s.malformed;
-    if (!plain || (s.len === 0 && acksControl)) {
+    const marks = s.marks ?? [];
+    const plainFlags = flags.has('ACK') && [...flags].every((f) => PLAIN_FLAGS.has(f)) && !s.malformed;
+    const bare = plainFlags && s.len === 0;
+    // a bare ACK says something when it completes a handshake or close, closes the window or probes it
+    const telling = bare && (acksControl || s.win === 0 || marks.includes('keep-alive'));
+    if (bare && !telling) continue; // timing, not behaviour (whatever the wire did to it)
+    if (!plainFlags || telling || marks.length) {
       closeBlocks(s.conn);
       out.push(controlSegment(s, flags));
       continue;
     }
-    if (s.len === 0) continue; // a bare ACK: timing, not behaviour
 
     const block = open.get(side);
     if (block) {

@@ -2,12 +2,14 @@
  * Durations that kernel timers decide, measured from a trace, in whole milliseconds:
  *  - "<socket> TIME_WAIT": how long the socket stayed in TIME_WAIT (when the case saw it end);
  *  - "<socket> FIN_WAIT_2": an orphaned FIN_WAIT_2 that ended in CLOSED (tcp_fin_timeout);
- *  - "conn N a > b FLAGS seq=S retransmission K": time since the previous transmission (RTO, SYN retries);
+ *  - "conn N a > b FLAGS seq=S retransmission K": time since the previous transmission, for
+ *    retransmissions by the retransmission timer (RTO, SYN and FIN retries; see retransmissions.ts);
  *  - "<socket> call(args)": a socket call that blocked for at least BLOCKING_CALL_MS (a linger close, a
  *    connect that timed out) — shorter calls measure the case's own pace, not a timer.
  */
 import type { CaseTrace } from '../trace/types.js';
 import { withoutPsh } from './normalise-segments.js';
+import { retransmissionGaps, TIMER_RETRANSMISSION_MS } from './retransmissions.js';
 import type { EndpointNames } from './endpoint-names.js';
 
 /** Linux's minimum RTO: nothing quicker is a kernel timer worth comparing. */
@@ -36,22 +38,15 @@ export function measureTimers(trace: CaseTrace, names: EndpointNames): Record<st
     });
   }
 
-  const retransmissions = new Map<string, number>();
-  trace.segments.forEach((s, i) => {
-    const marks = s.marks ?? [];
-    if (!marks.includes('retransmission') || marks.includes('duplicated') || marks.includes('injected')) return;
-    const control = (f: string) => f.split(' ').filter((x) => x === 'SYN' || x === 'FIN' || x === 'RST').join(' ');
-    for (let j = i - 1; j >= 0; j--) {
-      const p = trace.segments[j];
-      if (p.conn === s.conn && p.from === s.from && p.rseq === s.rseq && control(p.flags) === control(s.flags)) {
-        const base = `conn ${s.conn} ${s.from} > ${s.to} ${withoutPsh(s.flags)} seq=${s.rseq}`;
-        const k = (retransmissions.get(base) ?? 0) + 1;
-        retransmissions.set(base, k);
-        put(timers, `${base} retransmission ${k}`, ms(s.t - p.t));
-        return;
-      }
-    }
-  });
+  const count = new Map<string, number>();
+  for (const [i, gap] of retransmissionGaps(trace.segments)) {
+    if (gap < TIMER_RETRANSMISSION_MS) continue;
+    const s = trace.segments[i];
+    const base = `conn ${s.conn} ${s.from} > ${s.to} ${withoutPsh(s.flags)} seq=${s.rseq}`;
+    const k = (count.get(base) ?? 0) + 1;
+    count.set(base, k);
+    put(timers, `${base} retransmission ${k}`, gap);
+  }
 
   for (const c of trace.calls) {
     if (c.ms >= BLOCKING_CALL_MS) put(timers, `${c.socket} ${c.call}(${names.text(c.args ?? '')})`, Math.round(c.ms));

@@ -203,15 +203,41 @@ function sameEndpoint(e: TcpEndpoint, addr: string, port: number): boolean {
  * retransmission of a segment the capture missed.
  */
 export function analyseConnections(frames: readonly FrameForAnalysis[]): ConnectionAnalysis {
-  const byTuple = new TupleIndex();
-  const connections: Connection[] = [];
+  const tracker = new ConnectionTracker();
   const segments: SegmentInfo[] = [];
   for (let i = 0; i < frames.length; i++) {
-    const fr = frames[i];
+    const info = tracker.add(frames[i], i);
+    if (info) segments.push(info);
+  }
+  return { connections: tracker.connections, segments };
+}
+
+export interface ConnectionTrackerOptions {
+  /** keep every SegmentInfo in its Connection.segments (default true); false keeps memory flat for streaming */
+  keepSegments?: boolean;
+}
+
+/**
+ * The analysis of analyseConnections one frame at a time, for captures read as a
+ * stream: add() returns the frame's SegmentInfo as soon as the frame arrives.
+ */
+export class ConnectionTracker {
+  readonly connections: Connection[] = [];
+  private readonly byTuple = new TupleIndex();
+  private readonly keepSegments: boolean;
+
+  constructor(opts: ConnectionTrackerOptions = {}) {
+    this.keepSegments = opts.keepSegments ?? true;
+  }
+
+  /** `index` is the frame's position in the input (SegmentInfo.index); default n − 1. */
+  add(fr: FrameForAnalysis, index: number = fr.n - 1): SegmentInfo | undefined {
     const d = fr.decoded;
     const tcp = d.tcp;
     const ip = d.ip;
-    if (!tcp || !ip) continue;
+    if (!tcp || !ip) return undefined;
+    const byTuple = this.byTuple;
+    const connections = this.connections;
     const src = ip.src;
     const dst = ip.dst;
     const flags = tcp.flags;
@@ -301,7 +327,7 @@ export function analyseConnections(frames: readonly FrameForAnalysis[]): Connect
     if (keepAlive) marks.push('keep-alive');
     if (gapBefore) marks.push('previous-not-captured');
     const info: SegmentInfo = {
-      index: i,
+      index,
       n: fr.n,
       time: fr.time,
       conn: c.id,
@@ -318,8 +344,7 @@ export function analyseConnections(frames: readonly FrameForAnalysis[]): Connect
       tcp,
       decoded: d,
     };
-    c.segments.push(info);
-    segments.push(info);
+    if (this.keepSegments) c.segments.push(info);
+    return info;
   }
-  return { connections, segments };
 }

@@ -21,6 +21,8 @@ export { internetChecksum, verifyChecksums, type ChecksumCheck } from './checksu
 export { toHex } from './bytes.js';
 export {
   analyseConnections,
+  ConnectionTracker,
+  type ConnectionTrackerOptions,
   type AnalysisMark,
   type Connection,
   type ConnectionAnalysis,

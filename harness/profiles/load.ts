@@ -6,7 +6,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProfileFile, type Profile } from './schema.js';
+import { ProfileFile, SYSCTL_KEY, type Profile } from './schema.js';
 import { ProfileError, fieldName } from './errors.js';
 
 /** cases/profiles/ of this checkout (TCPLADDER_PROFILES_DIR overrides it). */
@@ -52,6 +52,9 @@ export function parseProfile(text: string, file: string, exists: (key: string) =
   const stem = basename(file, '.json');
   if (profile.name !== stem) throw new ProfileError(file, 'name', `is "${profile.name}" but the file is ${stem}.json: they must match`);
   for (const key of Object.keys(profile.sysctls)) {
+    if (!SYSCTL_KEY.test(key)) {
+      throw new ProfileError(file, `sysctls[${JSON.stringify(key)}]`, 'not a per-namespace sysctl (net.ipv4.*, net.ipv6.* or net.core.*, e.g. net.ipv4.tcp_sack)');
+    }
     if (!exists(key)) throw new ProfileError(file, `sysctls[${JSON.stringify(key)}]`, `no such sysctl on this kernel (${sysctlPath(key)} does not exist)`);
   }
   return { ...profile, file };

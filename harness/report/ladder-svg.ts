@@ -298,7 +298,7 @@ export const TIMER_STATES: Readonly<Record<string, string>> = {
   TIME_WAIT: '2MSL timer (Linux: 60 s, compiled in)',
 };
 
-const TIMER = { width: 5, gap: 1.5, fill: '#f9a825', opacity: 0.35 } as const;
+const TIMER = { width: 6, gap: 1, fill: '#f9a825', opacity: 0.55 } as const;
 
 interface TimerSpan {
   row: LadderState;

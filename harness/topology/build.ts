@@ -166,7 +166,8 @@ export async function linkReady(h: HostSpec): Promise<void> {
 }
 
 function bridgeLines(hosts: HostSpec[]): string[] {
-  return ['link add br0 type bridge', ...hosts.map((h) => `link set ${h.port} master br0`), 'link set br0 up'];
+  // multicast off: the bridge device would otherwise send IGMP reports of its own to the hosts
+  return ['link add br0 type bridge', 'link set br0 multicast off', ...hosts.map((h) => `link set ${h.port} master br0`), 'link set br0 up'];
 }
 
 function hostNamed(hosts: HostSpec[], name: string): HostSpec {

@@ -78,7 +78,10 @@ export class SidecarClient {
   }
 
   private dispatch(msg: SidecarMessage): void {
-    if (msg.type === 'frame' || msg.type === 'release') {
+    if (msg.type === 'frames') {
+      const fn = this.sessions.get(msg.session);
+      if (fn) for (const f of msg.frames) fn(f);
+    } else if (msg.type === 'frame' || msg.type === 'release') {
       this.sessions.get(msg.session)?.(msg);
     } else if (msg.type === 'ok' || msg.type === 'error') {
       const p = this.pending.get(msg.id);

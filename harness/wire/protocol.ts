@@ -90,4 +90,11 @@ export interface ReleaseEvent {
   ms: number;
 }
 
-export type SidecarMessage = Reply | FrameEvent | ReleaseEvent | { type: 'log'; message: string };
+/** Frames streamed in batches: one message per turn of the sidecar's event loop. */
+export interface FrameBatch {
+  type: 'frames';
+  session: string;
+  frames: FrameEvent[];
+}
+
+export type SidecarMessage = Reply | FrameEvent | FrameBatch | ReleaseEvent | { type: 'log'; message: string };

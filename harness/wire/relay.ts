@@ -46,6 +46,9 @@ const epochBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
 const BROADCAST_BIT = 0x01;
 const RING_BYTES = 8 * 1024 * 1024;
+// In bridge mode nothing slows the senders down to the recorder's pace, so the
+// kernel ring must absorb bursts (an 8 MiB transfer is ~6000 frames in a few ms).
+const BRIDGE_RING_BYTES = 128 * 1024 * 1024;
 
 interface Pending {
   n: number;
@@ -82,7 +85,7 @@ export class Relay {
     this.stats = ports.map((p) => ({ host: p.host, captured: 0, delivered: 0, unsent: 0 }));
     this.writer = new PcapWriter(pcapPath);
     try {
-      this.inWireNamespace(() => ports.forEach((_, i) => this.openPort(i)));
+      this.inWireNamespace(() => (mode === 'bridge' ? this.openBridgeTap() : ports.forEach((_, i) => this.openPort(i))));
     } catch (e) {
       this.close();
       throw e;
@@ -114,6 +117,27 @@ export class Relay {
     this.handles[index] = cap;
   }
 
+  /**
+   * Bridge mode: one handle on the first port sees both directions in the order that
+   * host's link carries them (its frames as they enter the bridge, the other host's as
+   * the bridge hands them over). Separate handles per port would lose the order across
+   * ports, and the bridge device itself never sees forwarded unicast frames.
+   */
+  private openBridgeTap(): void {
+    if (this.ports.length !== 2) throw new Error('bridge mode records two hosts; use the relay for more');
+    const macs = this.ports.map((p) => p.hostMac);
+    const cap = new Cap();
+    const buffer = Buffer.alloc(65535);
+    cap.open(this.ports[0].ifname, macs.map((m) => `ether src ${m}`).join(' or '), BRIDGE_RING_BYTES, buffer);
+    cap.on('packet', (nbytes) => {
+      const data = Buffer.from(buffer.subarray(0, nbytes));
+      const src = [...data.subarray(6, 12)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+      const from = macs.indexOf(src);
+      if (from >= 0) this.receive(from, data, false);
+    });
+    this.handles[0] = cap;
+  }
+
   /** The host behind `index` got a new link (reboot): capture on it again. */
   reopen(index: number): void {
     this.drop(index);
@@ -141,6 +165,7 @@ export class Relay {
     if (!injected) this.stats[from].captured++;
     const to = this.destinations(from, data);
     if (this.mode === 'bridge') {
+      for (const p of to) this.stats[p].delivered++; // the bridge forwards it
       this.events.frame({ n, time, port: from, to, data });
       return;
     }

@@ -12,7 +12,7 @@
  */
 import { createServer, type Socket } from 'node:net';
 import { rmSync } from 'node:fs';
-import { Request, type SidecarMessage } from './protocol.js';
+import { Request, type SidecarMessage, type FrameEvent, type FrameBatch } from './protocol.js';
 import { Relay } from './relay.js';
 import { dieWithParent } from '../sockets/libc.js';
 
@@ -34,7 +34,32 @@ const netnsRoot = (arg('--netns-root') ?? '').replace(/\/+$/, '');
 const sessions = new Map<string, { relay: Relay; client: Socket }>();
 
 function send(client: Socket, msg: SidecarMessage): void {
+  flush(client); // frames first: replies and releases must not overtake them
   if (!client.destroyed) client.write(JSON.stringify(msg) + '\n');
+}
+
+// Frames queue up while the capture handles are being drained and leave in one
+// message per session, so a burst costs one write instead of thousands.
+const queued = new Map<Socket, Map<string, FrameEvent[]>>();
+
+function enqueue(client: Socket, f: FrameEvent): void {
+  let bySession = queued.get(client);
+  if (!bySession) {
+    bySession = new Map();
+    queued.set(client, bySession);
+    setImmediate(() => flush(client));
+  }
+  const list = bySession.get(f.session);
+  if (list) list.push(f);
+  else bySession.set(f.session, [f]);
+}
+
+function flush(client: Socket): void {
+  const bySession = queued.get(client);
+  if (!bySession) return;
+  queued.delete(client);
+  if (client.destroyed) return;
+  for (const [session, frames] of bySession) client.write(JSON.stringify({ type: 'frames', session, frames } satisfies FrameBatch) + '\n');
 }
 
 async function waitFor(relay: Relay, expect: number[] | undefined): Promise<void> {
@@ -76,7 +101,7 @@ async function handle(client: Socket, line: string): Promise<void> {
           req.pcap,
           {
             frame: (f) =>
-              send(client, {
+              enqueue(client, {
                 type: 'frame',
                 session,
                 n: f.n,

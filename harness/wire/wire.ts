@@ -80,6 +80,11 @@ export class Wire {
     readonly family: 4 | 6 = 4,
   ) {}
 
+  /** true when a kernel bridge forwards and the sidecar only records */
+  get bridged(): boolean {
+    return this.link?.bridge ?? false;
+  }
+
   /** Connect the case's wire to its sidecar session (done by hosts()). */
   attach(link: Link): void {
     this.link = link;
