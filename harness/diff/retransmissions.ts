@@ -7,7 +7,7 @@
  * run to run. Slow ones are the retransmission timer's (RTO, SYN and FIN
  * retries), at least Linux's minimum RTO of 200 ms later: behaviour worth
  * comparing. The capture stamps a frame when the relay sees it, which can be
- * tens of milliseconds late (a FIN retransmitted by the timer measured 185 ms),
+ * tens of milliseconds late (a FIN retransmitted by the timer measured 184 ms),
  * so the line between the two is drawn at 120 ms.
  */
 import type { TraceSegment } from '../trace/types.js';

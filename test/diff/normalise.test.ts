@@ -1,0 +1,160 @@
+/** The normaliser: what stays (the stack's behaviour), what goes (run-to-run noise), on recorded and hand-made traces. */
+import { describe, expect, it } from 'vitest';
+import { normaliseCase, normaliseSegments, compareCases } from '../../harness/diff/index.js';
+import { EndpointNames } from '../../harness/diff/endpoint-names.js';
+import { optionsText } from '../../harness/diff/options-text.js';
+import { measureTimers } from '../../harness/diff/timers.js';
+import { recordedTrace, seg, trace, HOSTS } from './fixtures.js';
+
+const TS = { kind: 8, name: 'ts', length: 10, tsval: 123456, tsecr: 654321 };
+const NOP = { kind: 1, name: 'nop', length: 1 };
+
+describe('recorded runs of the same case normalise to the same entry', () => {
+  it('half-close: the FIN rode on the last data segment in one run and went alone in the other', () => {
+    const a = recordedTrace('half-close-ipv4-a');
+    const b = recordedTrace('half-close-ipv4-b');
+    const finA = a.segments.find((s) => s.from === 'server' && s.flags.includes('FIN'))!;
+    const finB = b.segments.find((s) => s.from === 'server' && s.flags.includes('FIN'))!;
+    expect([finA.len, finB.len]).toEqual([1040, 0]); // the raw traces differ
+    expect(a.segments.length).not.toBe(b.segments.length);
+
+    const na = normaliseCase(a);
+    expect(normaliseCase(b)).toEqual(na);
+    expect(na.segments.map((s) => `${s.from} ${s.flags} ${s.seq} ${s.len}${s.data ? ` ×${s.data.segments} max ${s.data.maxLen}` : ''}`)).toEqual([
+      'client SYN 0 0',
+      'server SYN ACK 0 0',
+      'client ACK 1 0',
+      'client FIN ACK 1 0',
+      'server ACK 1 0',
+      'server ACK 1 102400 ×71 max 1448',
+      'server FIN ACK 102401 0',
+      'client ACK 2 0',
+    ]);
+  });
+
+  it('SO_LINGER with every ACK lost: probes raced close() differently, the retransmission timer did not', () => {
+    const a = recordedTrace('linger-acks-lost-ipv6-a');
+    const b = recordedTrace('linger-acks-lost-ipv6-b');
+    const quick = (t: typeof a) => t.segments.filter((s) => s.marks?.includes('retransmission')).map((s) => s.rseq);
+    expect(quick(a)).not.toEqual(quick(b)); // A probed with the FIN, B with the last data segment
+    const na = normaliseCase(a);
+    const nb = normaliseCase(b);
+    expect(nb.segments).toEqual(na.segments);
+    expect(Object.keys(nb.timers)).toEqual(Object.keys(na.timers));
+    expect(na.timers['conn 1 client > server ACK seq=1 retransmission 2']).toBe(452);
+    expect(compareCases(na, nb)).toEqual([]); // timers within tolerance
+  });
+
+  it('lost final ACK: the FIN retransmitted by the timer stays, with its interval, and the ACK from TIME_WAIT', () => {
+    const na = normaliseCase(recordedTrace('lost-final-ack-ipv4-a'));
+    const nb = normaliseCase(recordedTrace('lost-final-ack-ipv4-b'));
+    expect(na.segments.slice(-3).map((s) => `${s.from} ${s.flags}${s.marks ? ` [${s.marks}]` : ''}`)).toEqual([
+      'client ACK [dropped]',
+      'server FIN ACK [retransmission]',
+      'client ACK',
+    ]);
+    expect(na.timers).toEqual({ 'conn 1 server > client FIN ACK seq=1 retransmission 1': 184 });
+    expect(nb.timers).toEqual({ 'conn 1 server > client FIN ACK seq=1 retransmission 1': 209 });
+    expect(compareCases(na, nb)).toEqual([]);
+  });
+
+  it('keeps no address, port, ISN or absolute time', () => {
+    const raw = recordedTrace('half-close-ipv4-a');
+    const text = JSON.stringify(normaliseCase(raw));
+    for (const h of raw.hosts) {
+      expect(text).not.toContain(h.ipv4);
+      expect(text).not.toContain(h.ipv6);
+    }
+    const syn = raw.segments[0];
+    expect(text).not.toContain(String(syn.sport));
+    expect(text).not.toContain(String(syn.seq));
+    expect(text).not.toContain(raw.startedAt);
+  });
+});
+
+describe('segments', () => {
+  it('keeps SYN, FIN, RST, the ACKs of a SYN or FIN, zero-window ACKs and marked segments; drops other bare ACKs', () => {
+    const out = normaliseSegments([
+      seg('client', 'SYN', 0, 0),
+      seg('server', 'SYN ACK', 0, 1),
+      seg('client', 'ACK', 1, 1), // acknowledges the SYN-ACK
+      seg('client', 'PSH ACK', 1, 1, { len: 100 }),
+      seg('server', 'ACK', 1, 101), // a bare ACK of data
+      seg('server', 'ACK', 1, 101, { win: 0 }), // closes the window
+      seg('client', 'ACK', 100, 1, { marks: ['keep-alive'] }), // window probe
+      seg('server', 'ACK', 1, 101, { marks: ['dropped'] }), // a dropped bare ACK of data: still timing
+      seg('client', 'FIN ACK', 101, 1),
+      seg('server', 'ACK', 1, 102), // acknowledges the FIN
+      seg('server', 'RST ACK', 1, 102, { win: 0 }),
+    ]);
+    expect(out.map((s) => `${s.from} ${s.flags} ${s.seq}${s.win !== undefined ? ` win=${s.win}` : ''}`)).toEqual([
+      'client SYN 0 win=500',
+      'server SYN ACK 0 win=500',
+      'client ACK 1',
+      'client ACK 1',
+      'server ACK 1 win=0',
+      'client ACK 100',
+      'client FIN ACK 101',
+      'server ACK 1',
+      'server RST ACK 1 win=0',
+    ]);
+    expect(out[3]).toMatchObject({ len: 100, data: { segments: 1, maxLen: 100 } });
+  });
+
+  it('makes one block of a direction’s data across the ACKs between, split by control segments', () => {
+    const out = normaliseSegments([
+      seg('client', 'ACK', 1, 1, { len: 1000 }),
+      seg('server', 'ACK', 1, 1001),
+      seg('client', 'PSH ACK', 1001, 1, { len: 500 }),
+      seg('client', 'ACK', 1501, 1, { len: 1000, marks: ['out-of-order'] }),
+      seg('client', 'ACK', 2501, 1, { len: 20 }),
+    ]);
+    expect(out.map((s) => [s.seq, s.len, s.data ?? null, s.flags])).toEqual([
+      [1, 1500, { segments: 2, maxLen: 1000 }, 'ACK'],
+      [1501, 1000, null, 'ACK'],
+      [2501, 20, { segments: 1, maxLen: 20 }, 'ACK'],
+    ]);
+  });
+
+  it('leaves out retransmissions sooner than 120 ms, keeps later ones', () => {
+    const first = seg('client', 'SYN', 0, 0, { t: 1 });
+    const probe = seg('client', 'SYN', 0, 0, { t: 1.05, marks: ['retransmission'] });
+    const timer = seg('client', 'SYN', 0, 0, { t: 2.05, marks: ['retransmission'] });
+    const out = normaliseSegments([first, probe, timer]);
+    expect(out.map((s) => s.marks ?? [])).toEqual([[], ['retransmission']]);
+    expect(measureTimers(trace([first, probe, timer]), new EndpointNames(HOSTS, []))).toEqual({ 'conn 1 client > server SYN seq=0 retransmission 1': 1000 });
+  });
+});
+
+describe('options', () => {
+  it('keeps kinds in order and the values that describe the stack; timestamps and SACK blocks go', () => {
+    expect(
+      optionsText([
+        { kind: 2, name: 'mss', length: 4, mss: 1460 },
+        { kind: 4, name: 'sackOK', length: 2 },
+        TS,
+        NOP,
+        { kind: 3, name: 'wscale', length: 3, wscale: 7 },
+      ]),
+    ).toBe('mss 1460,sackOK,ts,nop,wscale 7');
+    expect(optionsText([NOP, NOP, TS, NOP, NOP, { kind: 5, name: 'sack', length: 10, sack: [1, 2] }])).toBe('nop,nop,ts');
+    expect(optionsText([{ kind: 34, name: 'fastopen', length: 10, raw: 'aabbccddeeff0011' }, { kind: 99, name: 'unknown', length: 4, raw: '0000' }])).toBe('fastopen/10,kind99/4');
+  });
+});
+
+describe('addresses and ports', () => {
+  const names = new EndpointNames(HOSTS, [
+    { t: 0, ms: 0, host: 'server', socket: 'server#1', call: 'bind', args: '198.18.7.2:8080', result: 'ok' },
+    { t: 0, ms: 0, host: 'client', socket: 'client#1', call: 'connect', args: '[fd74:6370:6c00:7::2]:9090', result: 'ok' },
+  ]);
+
+  it('names hosts, keeps the ports the case chose, calls the kernel’s choices eph', () => {
+    expect(names.endpoint('198.18.7.1:41722')).toBe('client:eph');
+    expect(names.endpoint('198.18.7.2:8080')).toBe('server:8080');
+    expect(names.endpoint('[fd74:6370:6c00:7::1]:9090')).toBe('client:9090');
+    expect(names.endpoint(null)).toBe(null);
+    expect(names.text('server#2 from 198.18.7.1:41722')).toBe('server#2 from client:eph');
+    expect(names.text('no route to fd74:6370:6c00:7::9 or 198.18.7.77')).toBe('no route to net::9 or net.77');
+    expect(names.text('took 1.234 s, 12:30:45')).toBe('took 1.234 s, 12:30:45');
+  });
+});
