@@ -18,7 +18,7 @@ import { resolveHostProfiles, readHostSysctls, type ProfilePin } from '../profil
 
 export interface HostsOptions {
   /** sysctls per host name, e.g. { server: { 'net.ipv4.tcp_timestamps': 0 } } */
-  sysctls?: Record<string, Sysctls>;
+  sysctls?: Partial<Record<string, Sysctls>>;
   /**
    * sysctl profile (cases/profiles/<name>.json) for every host, or per host name:
    * { server: 'rfc1337' }. Hosts without one get the run's (tcpladder run --profile);
@@ -278,7 +278,18 @@ export class CaseRun {
     try {
       if (topo && this.client && this.session) {
         await this.observer?.settle().catch(() => undefined);
-        await Promise.all(topo.hosts.map((h) => ipLinkDown(h.ns, h.ifname)));
+        if (this.wire.bridged) {
+          // the bridge tap sits on the first host's port and sees the other host's frames
+          // only as the bridge hands them over: silence the other host first and let its
+          // last frames through before the first host's link (and so the tap's port) goes down
+          const [first, second] = topo.hosts;
+          await ipLinkDown(second.ns, second.ifname);
+          const expect = [0, readCounters(second.ns, second.ifname).tx + (this.retired[1]?.host.tx ?? 0)];
+          await this.client.request({ op: 'sync', session: this.session, expect }).catch(() => undefined);
+          await ipLinkDown(first.ns, first.ifname);
+        } else {
+          await Promise.all(topo.hosts.map((h) => ipLinkDown(h.ns, h.ifname)));
+        }
         const add = (a: Counters, b: Counters | undefined): Counters =>
           b ? { rx: a.rx + b.rx, tx: a.tx + b.tx, txDropped: a.txDropped + b.txDropped } : a;
         const sent = topo.hosts.map((h, i) => add(readCounters(h.ns, h.ifname), this.retired[i]?.host));

@@ -1,5 +1,5 @@
 /** tcpladder doctor: does this machine have what a run needs? One line per check, a fix for each failure. */
-import { wantColour, paint } from '../runner/colour.js';
+import { wantColour, paint } from '../runner/index.js';
 import { checks, NetnsProbe, type Check, type CheckResult } from './doctor-checks.js';
 import { EXIT, parseArgs, type Io } from './io.js';
 

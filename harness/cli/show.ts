@@ -38,7 +38,9 @@ interface ShowArgs {
   width?: number;
 }
 
-function parseArgs(argv: string[]): ShowArgs | string {
+const HELP = Symbol('help');
+
+function parseArgs(argv: string[]): ShowArgs | string | typeof HELP {
   let file: string | undefined;
   const args: Omit<ShowArgs, 'file'> = { json: false, color: false };
   const intArg = (name: string, v: string | undefined, min: number, max: number): number | string => {
@@ -60,6 +62,9 @@ function parseArgs(argv: string[]): ShowArgs | string {
       case '--json':
         args.json = true;
         break;
+      case '-h':
+      case '--help':
+        return HELP;
       case '--color':
       case '--colour':
         args.color = true;
@@ -104,7 +109,22 @@ function seconds(t: bigint, t0: bigint): number {
   return Number(t - t0) / 1e9;
 }
 
-/** The ladder row of one analysed segment; times are seconds since t0. */
+/** Options worth a label: any SYN's, and otherwise anything beyond NOP/EOL padding and timestamps. */
+function informativeOptions(options: readonly TcpOption[], flags: number): boolean {
+  if (options.length === 0) return false;
+  if (flags & 0x02) return true;
+  for (let i = 0; i < options.length; i++) {
+    const k = options[i].kind;
+    if (k !== 1 && k !== 0 && k !== 8) return true;
+  }
+  return false;
+}
+
+/**
+ * The ladder row of one analysed segment; times are seconds since t0. The label
+ * leaves out the `nop,nop,ts` that every segment of a timestamped connection carries
+ * (the values are not shown in a ladder anyway); SYNs always show their options.
+ */
 export function segmentRow(s: SegmentInfo, t0: bigint): LadderSegment {
   const row: LadderSegment = {
     kind: 'segment',
@@ -117,7 +137,7 @@ export function segmentRow(s: SegmentInfo, t0: bigint): LadderSegment {
     len: s.len,
     win: s.tcp.win,
   };
-  if (s.tcp.options.length > 0) row.options = formatOptions(s.tcp.options, NO_TS_VALUES);
+  if (informativeOptions(s.tcp.options, s.flags)) row.options = formatOptions(s.tcp.options, NO_TS_VALUES);
   if (s.marks.length > 0 || s.decoded.malformed !== null) {
     const marks: SegmentMark[] = [];
     const notes: string[] = [];
@@ -236,25 +256,57 @@ export function frameJson(n: number, frame: CapturedFrame, d: DecodedFrame, seg?
 
 /** Collects output and hands it to io.stdout in large chunks. */
 class Out {
-  private parts: string[] = [];
-  private size = 0;
+  private buf = '';
   constructor(private readonly write: (s: string) => void) {}
   line(s: string): void {
-    this.parts.push(s, '\n');
-    this.size += s.length + 1;
-    if (this.size > 1 << 20) this.flush();
+    this.buf += s + '\n';
+    if (this.buf.length > 1 << 20) this.flush();
   }
   text(s: string): void {
-    this.parts.push(s);
-    this.size += s.length;
-    if (this.size > 1 << 20) this.flush();
+    this.buf += s;
+    if (this.buf.length > 1 << 20) this.flush();
   }
   flush(): void {
-    if (this.parts.length === 0) return;
-    this.write(this.parts.join(''));
-    this.parts = [];
-    this.size = 0;
+    if (this.buf === '') return;
+    this.write(this.buf);
+    this.buf = '';
   }
+}
+
+/**
+ * JSON.stringify(frameJson(…)) for a TCP frame, built by hand: `show --json` on a
+ * large capture spends most of its time here. Addresses, flags and numbers need no
+ * escaping; the malformed reason goes through JSON.stringify.
+ */
+export function tcpJsonLine(n: number, frame: CapturedFrame, d: DecodedFrame, seg?: SegmentInfo): string {
+  const tcp = d.tcp!;
+  const ip = d.ip!;
+  let opts = '';
+  const options = tcp.options;
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i];
+    let j = (i ? ',{"kind":' : '{"kind":') + o.kind + ',"name":"' + o.name + '","length":' + o.length;
+    if (o.mss !== undefined) j += ',"mss":' + o.mss;
+    if (o.wscale !== undefined) j += ',"wscale":' + o.wscale;
+    if (o.tsval !== undefined) j += ',"tsval":' + o.tsval;
+    if (o.tsecr !== undefined) j += ',"tsecr":' + o.tsecr;
+    if (o.sack !== undefined) j += ',"sack":[' + o.sack.join(',') + ']';
+    if (o.subtype !== undefined) j += ',"subtype":' + o.subtype;
+    if (o.exid !== undefined) j += ',"exid":' + o.exid;
+    if (o.raw !== undefined) j += ',"raw":"' + toHex(o.raw) + '"';
+    opts += j + '}';
+  }
+  let line =
+    '{"n":' + n + ',"time":"' + timeString(frame.time) + '","src":"' + ip.src + '","dst":"' + ip.dst +
+    '","sport":' + tcp.sport + ',"dport":' + tcp.dport + ',"seq":' + tcp.seq + ',"ack":' + tcp.ack +
+    ',"flags":"' + tcp.flagString + '","win":' + tcp.win + ',"len":' + tcp.payloadLength +
+    ',"options":[' + opts + '],"malformed":' + (d.malformed === null ? 'null' : JSON.stringify(d.malformed));
+  if (seg) {
+    line += ',"conn":' + seg.conn + ',"rseq":' + seg.relSeq + ',"rack":' + seg.relAck + ',"marks":[';
+    for (let i = 0; i < seg.marks.length; i++) line += (i ? ',"' : '"') + seg.marks[i] + '"';
+    line += ']';
+  }
+  return line + '}';
 }
 
 function otherKind(d: DecodedFrame): string {
@@ -271,11 +323,16 @@ const CHUNK = 8 * 1024 * 1024;
 
 /**
  * Reads the capture as a stream of chunks, so memory stays flat: --json prints each
- * frame as it is decoded; the text mode keeps only the ladder rows of the selected
- * connections.
+ * frame as it is decoded (a file found corrupt part-way ends that output with exit
+ * code 2); the text mode keeps only the ladder rows of the selected connections.
+ * Exit codes: 0 done, 2 bad usage or an unreadable / corrupt file.
  */
 export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
   const args = parseArgs(argv);
+  if (args === HELP) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
   if (typeof args === 'string') {
     io.stderr(`tcpladder show: ${args}\n${USAGE}\n`);
     return 2;
@@ -297,7 +354,9 @@ export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
     const d = decodeFrame(fr.data, fr.linkType, fr.origLength);
     const seg = tracker.add({ n, time: fr.time, decoded: d }, n - 1);
     if (args.json) {
-      if (!filtered || (seg && wanted(seg.tcp, seg.conn))) out.line(JSON.stringify(frameJson(n, fr, d, seg)));
+      if (!filtered || (seg && wanted(seg.tcp, seg.conn))) {
+        out.line(d.tcp && d.ip ? tcpJsonLine(n, fr, d, seg) : JSON.stringify(frameJson(n, fr, d, seg)));
+      }
     } else if (seg) {
       if (wanted(seg.tcp, seg.conn)) (rows[seg.conn - 1] ??= []).push(segmentRow(seg, t0));
     } else {

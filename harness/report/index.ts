@@ -13,3 +13,5 @@ export { renderLadderSvg, type LadderSvgOptions } from './ladder-svg.js';
 export { ladderFromTrace } from './from-trace.js';
 export { segmentLabel, stateLabel, formatTime } from './ladder-label.js';
 export { renderReportHtml, orderCases, type ReportInput, type ReportRun, type ReportCase, type ReportProblem } from './html.js';
+export { escapeXml } from './ladder-svg.js';
+export { escapeHtml, stripAnsi, formatDuration } from './html-util.js';

@@ -3,8 +3,7 @@
  * and address family, a <failure> with the whole message (expected/observed table
  * and observed ladder) for a failed case, and the case's capture folder.
  */
-import { escapeXml } from '../report/ladder-svg.js';
-import { stripAnsi } from '../report/html-util.js';
+import { escapeXml, stripAnsi } from '../report/index.js';
 import { shownPath } from './paths.js';
 import type { RunSummaryFile, SummaryCase } from './summary.js';
 

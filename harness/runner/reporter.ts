@@ -14,7 +14,7 @@ import { shownPath } from './paths.js';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, TestSpecification } from 'vitest/node';
 import { paint, wantColour, type Paint } from './colour.js';
 import { failureText, outcomeOf, type TestOutcome } from './results.js';
-import { formatDuration } from '../report/html-util.js';
+import { formatDuration } from '../report/index.js';
 
 type UserConsoleLog = Parameters<NonNullable<Reporter['onUserConsoleLog']>>[0];
 

@@ -6,7 +6,7 @@
 import { shownPath } from './paths.js';
 import type { TestCase, TestModule } from 'vitest/node';
 import type { CaseTrace } from '../trace/types.js';
-import { stripAnsi } from '../report/html-util.js';
+import { stripAnsi } from '../report/index.js';
 
 export interface TestOutcome {
   /** vitest's test name: `<case> [IPv4]` for a case */

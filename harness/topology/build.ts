@@ -29,7 +29,7 @@ export interface HostSpec {
 
 export interface TopologyOptions {
   /** sysctls per host name, applied before the host's link comes up */
-  sysctls?: Record<string, Sysctls>;
+  sysctls?: Partial<Record<string, Sysctls>>;
   /** join the wire ports with a kernel bridge (the sidecar then only records) */
   bridge?: boolean;
 }

@@ -131,7 +131,7 @@ async function handle(client: Socket, line: string): Promise<void> {
         return;
       }
       case 'sync':
-        relayOf(req.session);
+        await waitFor(relayOf(req.session), req.expect);
         // capture handles are dispatched in the poll phase; two turns of the loop
         // let every frame already in their buffers through before the answer
         await new Promise((r) => setImmediate(r));
