@@ -111,7 +111,7 @@ export class CaseRun {
       this.abort.abort(e);
     });
     const bridge = options.wire === 'bridge';
-    const profiles = resolveHostProfiles(names, options.profile, options.sysctls);
+    const profiles = resolveHostProfiles(names, options.profile, options.sysctls as Record<string, Sysctls> | undefined);
     const sysctls = Object.fromEntries(names.map((n) => [n, profiles[n].sysctls]));
     const topo = await createTopology(names, { sysctls, bridge });
     this.topology = topo;
