@@ -18,8 +18,8 @@ export function slug(name: string): string {
       .toLowerCase()
       .replace(/→/g, '-')
       .replace(/[^a-z0-9]+/g, '-')
-      .replace(/^-+|-+$/g, '')
-      .slice(0, 80) || 'case'
+      .slice(0, 80)
+      .replace(/^-+|-+$/g, '') || 'case'
   );
 }
 

@@ -103,7 +103,17 @@ export function matchSegments(patterns: Pattern[], segments: TraceSegment[]): Ma
   const alignment = new Array<number>(patterns.length).fill(-1);
   let bestAlignment = alignment.slice();
 
+  // (pattern, segment) positions already known to fail: without this, `...` runs make
+  // the search exponential in the number of segments
+  const failed = new Set<number>();
+  const width = segments.length + 1;
   const go = (pi: number, si: number): boolean => {
+    if (failed.has(pi * width + si)) return false;
+    if (attempt(pi, si)) return true;
+    failed.add(pi * width + si);
+    return false;
+  };
+  const attempt = (pi: number, si: number): boolean => {
     if (pi === patterns.length) {
       if (si === segments.length) return true;
       if (pi > best.depth) {

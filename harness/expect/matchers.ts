@@ -201,7 +201,7 @@ expect.extend({
       message: () =>
         r.ok
           ? `expected ${subject.label} not to pass through ${want.join(' → ')}`
-          : [`${subject.label}: never reached ${want[r.at]} (expected in order: ${want.join(' → ')})`, '', stateTable(want, transitions, -1), '', 'observed ladder:', subject.ladder()].join('\n'),
+          : [`${subject.label}: never reached ${want[r.at]} (expected in order: ${want.join(' → ')})`, '', stateTable(want, transitions, -1), '', 'observed ladder:', subject.ladder(), `pcap: ${subject.pcap}`].join('\n'),
     };
   },
 

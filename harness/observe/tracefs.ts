@@ -65,7 +65,12 @@ export class TraceSession {
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        const e = parseTraceLine(line);
+        let e: KernelEvent | null;
+        try {
+          e = parseTraceLine(line);
+        } catch {
+          continue; // a line of a format this version does not know: not ours to act on
+        }
         if (!e) continue;
         if (e.kind === 'marker') this.markers.get(e.text)?.();
         else for (const l of this.listeners) l(e);

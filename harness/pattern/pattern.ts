@@ -171,9 +171,16 @@ export function parsePattern(text: string, index?: number): Pattern {
       case 'opts': {
         const list = /^\[(.*)\]$/.exec(raw);
         if (op !== '=' || !list) throw new PatternError(p, t.col + 5, 'opts takes a list like [mss,sackOK,ts,nop,wscale]', index);
-        const names = list[1].split(',').map((s) => s.trim()).filter(Boolean);
-        const bad = names.find((n) => !OPTION_NAMES.has(n));
-        if (bad) throw new PatternError(p, t.col + raw.indexOf(bad) + 5, `unknown option "${bad}" (known: ${[...OPTION_NAMES].join(', ')})`, index);
+        let offset = t.col + 'opts='.length + 1; // just inside the [
+        const names: string[] = [];
+        for (const part of list[1].split(',')) {
+          const name = part.trim();
+          const col = offset + part.indexOf(name);
+          offset += part.length + 1;
+          if (!name) continue;
+          if (!OPTION_NAMES.has(name)) throw new PatternError(p, col, `unknown option "${name}" (known: ${[...OPTION_NAMES].join(', ')})`, index);
+          names.push(name);
+        }
         pat.opts = names;
         break;
       }

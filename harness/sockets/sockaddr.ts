@@ -33,6 +33,12 @@ export function decodeSockaddr(buf: Buffer): Endpoint {
 }
 
 export function ipv6Bytes(address: string): Buffer {
+  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  if (dotted) {
+    // IPv4-mapped and friends: the last 32 bits written as a dotted quad
+    const q = dotted[2].split('.').map(Number);
+    address = `${dotted[1]}${((q[0] << 8) | q[1]).toString(16)}:${((q[2] << 8) | q[3]).toString(16)}`;
+  }
   const [head, tail = ''] = address.split('::');
   const parts = (s: string) => (s ? s.split(':') : []);
   const h = parts(head);

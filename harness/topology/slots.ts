@@ -5,6 +5,7 @@
  */
 import { mkdirSync, openSync, closeSync, writeSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { STATE_DIR, ownerAlive } from './owner.js';
+import { formatIpv6, ipv6Bytes } from '../sockets/sockaddr.js';
 
 // 198.18.0.0/15 is reserved for network benchmarking tests (RFC 2544); fd74:6370:6c00::/48 is a ULA.
 export const SLOT_COUNT = 512;
@@ -13,7 +14,8 @@ const dir = `${STATE_DIR}/slots`;
 export function slotSubnets(slot: number) {
   return {
     ipv4: (host: number) => `198.${18 + (slot >> 8)}.${slot & 255}.${host}`,
-    ipv6: (host: number) => `fd74:6370:6c00:${slot.toString(16)}::${host.toString(16)}`,
+    // written the way the kernel and every tool print it (RFC 5952): slot 0 is fd74:6370:6c00::1
+    ipv6: (host: number) => formatIpv6(ipv6Bytes(`fd74:6370:6c00:${slot.toString(16)}::${host.toString(16)}`)),
   };
 }
 

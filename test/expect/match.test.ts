@@ -234,21 +234,17 @@ describe('matchStates (exact) and matchSubsequence (ordered)', () => {
 });
 
 describe('matchSegments: cost', () => {
-  // BUG (reported): matchSegments backtracks over every split of the wire between
-  // `...` runs without remembering positions that already failed, so its time grows
-  // like segments^(number of `...`). The matcher runs again on every frame while it
-  // waits (toHaveSegments), so one failing assertion over a bulk transfer can stall a
-  // run for minutes. Memoising failed (pattern, segment) pairs makes it polynomial.
-  it.fails('a failing match with several ... over 70 ACKs answers within 250 ms', () => {
+  // Without memoising failed (pattern, segment) positions the search grows like
+  // segments^(number of `...`): this input (8 runs over 400 segments) would not finish
+  // within the test's timeout. It must, and with the right answer.
+  it('a failing match with many ... over hundreds of segments still ends, with the failure', () => {
     const segments: TraceSegment[] = [];
-    for (let i = 0; i < 70; i++) segments.push(segment('client', 'server', 'ACK', 1 + i, 1));
+    for (let i = 0; i < 400; i++) segments.push(segment('client', 'server', 'ACK', 1 + i, 1));
     const patterns: string[] = [];
-    for (let k = 0; k < 4; k++) patterns.push('...', 'client > server ACK');
+    for (let k = 0; k < 8; k++) patterns.push('...', 'client > server ACK');
     patterns.push('...', 'server > client FIN ACK');
-    const t = performance.now();
     const r = match(patterns, segments);
-    const ms = performance.now() - t;
     expect(r.ok).toBe(false);
-    expect(ms).toBeLessThan(250);
+    expect(r.failure?.pattern).toBe(patterns.length - 1);
   });
 });

@@ -228,9 +228,7 @@ describe('toPassThrough', () => {
     expect(msg).toContain(`observed ladder:\n${LADDER}`);
   });
 
-  // BUG (reported): toPassThrough's failure message has the ladder but not the pcap
-  // line that toHaveSegments and toHaveStates end with ("names the pcap", issue 2).
-  it.fails('its failure names the pcap like the other matchers', async () => {
+  it('its failure names the pcap like the other matchers', async () => {
     const msg = await failure(expect(fakeSocket(peer)).toPassThrough(['TIME_WAIT'], { within: 0 }));
     expect(msg).toContain(`pcap: ${PCAP}`);
   });

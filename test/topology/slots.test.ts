@@ -61,12 +61,7 @@ describe('slotSubnets', () => {
     }
   });
 
-  // BUG (reported): slot 0 writes its IPv6 addresses "fd74:6370:6c00:0::1", but the
-  // kernel (tracepoints, getsockname), tcpdump and harness/packet print
-  // "fd74:6370:6c00::1". The harness compares these strings: the observer's subnet
-  // prefix ("fd74:6370:6c00:0::") matches no event, and Wire.hostByAddress names no
-  // host, so every IPv6 case that lands on slot 0 sees no states and no host names.
-  it.fails('slot 0: IPv6 addresses are in the canonical (RFC 5952) form', () => {
+  it('slot 0: IPv6 addresses are in the canonical (RFC 5952) form', () => {
     expect(slots.slotSubnets(0).ipv6(1)).toBe(canonical(slots.slotSubnets(0).ipv6(1)));
   });
 });

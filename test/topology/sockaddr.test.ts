@@ -70,10 +70,7 @@ describe('ipv6Bytes', () => {
     expect(hex(ipv6Bytes('2001:DB8::FF00:42:8329'))).toBe('20010db8000000000000ff0000428329');
   });
 
-  // BUG (reported): ipv6Bytes does not read an embedded IPv4 tail: "::ffff:198.18.0.1"
-  // comes out as ::ffff:1 (parseInt("198.18.0.1", 16) = 408) without an error, so a
-  // socket told to connect to an IPv4-mapped address connects somewhere else.
-  it.fails('reads IPv4-mapped addresses with a dotted-quad tail', () => {
+  it('reads IPv4-mapped addresses with a dotted-quad tail', () => {
     expect(hex(ipv6Bytes('::ffff:198.18.0.1'))).toBe('00000000000000000000ffffc6120001');
   });
 });
