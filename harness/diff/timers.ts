@@ -1,7 +1,7 @@
 /**
  * Durations that kernel timers decide, measured from a trace, in whole milliseconds:
  *  - "<socket> TIME_WAIT": how long the socket stayed in TIME_WAIT (when the case saw it end);
- *  - "<socket> FIN_WAIT_2": an orphaned FIN_WAIT_2 that ended in CLOSED (tcp_fin_timeout);
+ *  - "<socket> FIN_WAIT_2": an orphaned FIN_WAIT_2 that ended in CLOSED after a second or more (tcp_fin_timeout);
  *  - "conn N a > b FLAGS seq=S retransmission K": time since the previous transmission, for
  *    retransmissions by the retransmission timer (RTO, SYN and FIN retries; see retransmissions.ts);
  *  - "<socket> call(args)": a socket call that blocked for at least BLOCKING_CALL_MS (a linger close, a
@@ -34,7 +34,8 @@ export function measureTimers(trace: CaseTrace, names: EndpointNames): Record<st
       const next = sock.transitions[i + 1];
       if (!next) return;
       if (tr.to === 'TIME_WAIT') put(timers, `${sock.label} TIME_WAIT`, ms(next.t - tr.t));
-      else if (tr.to === 'FIN_WAIT_2' && next.to === 'CLOSED') put(timers, `${sock.label} FIN_WAIT_2`, ms(next.t - tr.t));
+      // tcp_fin_timeout counts whole seconds: a quicker end is an RST, not the timer
+      else if (tr.to === 'FIN_WAIT_2' && next.to === 'CLOSED' && next.t - tr.t >= 1) put(timers, `${sock.label} FIN_WAIT_2`, ms(next.t - tr.t));
     });
   }
 

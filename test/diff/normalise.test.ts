@@ -158,3 +158,37 @@ describe('addresses and ports', () => {
     expect(names.text('took 1.234 s, 12:30:45')).toBe('took 1.234 s, 12:30:45');
   });
 });
+
+describe('timers', () => {
+  const names = new EndpointNames(HOSTS, []);
+  const socket = (states: [number, string][]) => ({
+    label: 'client#1',
+    host: 'client',
+    local: null,
+    remote: null,
+    transitions: states.map(([t, to], i) => ({ t, from: i ? states[i - 1][1] : 'CLOSED', to, source: 'tracepoint' })),
+  });
+
+  it('measures TIME_WAIT when the case saw it end, an orphaned FIN_WAIT_2 only when the fin timeout could have ended it', () => {
+    const t = trace([], {
+      sockets: [
+        socket([[1, 'FIN_WAIT_1'], [1.1, 'FIN_WAIT_2'], [1.2, 'TIME_WAIT'], [61.25, 'CLOSED']]),
+        { ...socket([[1, 'FIN_WAIT_2'], [1.001, 'CLOSED']]), label: 'client#2' }, // an RST, not the timer
+        { ...socket([[1, 'FIN_WAIT_2'], [6.003, 'CLOSED']]), label: 'client#3' },
+        { ...socket([[1, 'TIME_WAIT']]), label: 'client#4' }, // still running at the end
+      ],
+    });
+    expect(measureTimers(t, names)).toEqual({ 'client#1 TIME_WAIT': 60050, 'client#3 FIN_WAIT_2': 5003 });
+  });
+
+  it('records calls that blocked for 200 ms or more, addresses named', () => {
+    const t = trace([], {
+      calls: [
+        { t: 0, ms: 2013.4, host: 'client', socket: 'client#1', call: 'close', result: 'ok' },
+        { t: 0, ms: 150, host: 'client', socket: 'client#1', call: 'read', args: 'to EOF', result: 'EOF after 0 bytes' },
+        { t: 0, ms: 3000, host: 'client', socket: 'client#2', call: 'connect', args: '198.18.7.2:8080', result: 'ETIMEDOUT' },
+      ],
+    });
+    expect(measureTimers(t, new EndpointNames(HOSTS, t.calls))).toEqual({ 'client#1 close()': 2013, 'client#2 connect(server:8080)': 3000 });
+  });
+});
