@@ -2,19 +2,11 @@
  * trace.json: everything one case run saw, in one self-describing file. The report,
  * the ladder and the diff read only this. Times are seconds since the case started.
  */
+import type { TcpOption } from '../packet/index.js';
+import type { SocketCall } from '../sockets/index.js';
 
-export interface TraceOption {
-  kind: number;
-  name: string;
-  length: number;
-  mss?: number;
-  wscale?: number;
-  tsval?: number;
-  tsecr?: number;
-  sack?: number[];
-  /** hex of the option body, for kinds without a structured decoding */
-  raw?: string;
-}
+/** A decoded option as JSON: the option body, where kept, as hex. */
+export type TraceOption = Omit<TcpOption, 'raw'> & { raw?: string };
 
 export interface TraceSegment {
   /** frame number in wire.pcap, 1-based */
@@ -67,15 +59,8 @@ export interface TraceSocket {
   transitions: TraceTransition[];
 }
 
-export interface TraceCall {
-  t: number;
-  ms: number;
-  host: string;
-  socket: string;
-  call: string;
-  args?: string;
-  result: string;
-}
+/** A socket call as recorded, with its start in seconds since the case started. */
+export type TraceCall = Omit<SocketCall, 't'> & { t: number };
 
 export interface TraceKernelEvent {
   t: number;
