@@ -51,7 +51,9 @@ export function buildHistories(events: KernelEvent[], diag: DiagObservation[] = 
   const portless: StateEvent[] = [];
 
   for (const e of events) {
-    if (e.kind !== 'state') continue;
+    // tcp_set_state() traces every call, also one that keeps the state (a close() after
+    // shutdown() in CLOSE_WAIT sets LAST_ACK twice): not a transition
+    if (e.kind !== 'state' || e.from === e.to) continue;
     if (e.sport === 0 && e.to === 'SYN_SENT') {
       portless.push(e);
       continue;
