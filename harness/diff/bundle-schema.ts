@@ -14,7 +14,7 @@ const Name = z.string().min(1).max(200);
 /**
  * One segment, or a block of data segments (`data` set): consecutive data-only
  * segments of one direction, with the bare ACKs between them left out (their
- * number and place depend on timing, not on the stack).
+ * number and place depend on timing, not on the stack). See normalise-segments.ts.
  */
 export const BundleSegment = z.strictObject({
   conn: z.number().int().min(1),
@@ -34,7 +34,8 @@ export const BundleSegment = z.strictObject({
   opts: z.string().max(500).optional(),
   /** what the wire or the capture analysis said: retransmission, dropped, held, injected… */
   marks: z.array(z.string().max(40)).max(10).optional(),
-  data: z.strictObject({ segments: z.number().int().min(1), maxLen: z.number().int().min(1) }).optional(),
+  /** a data block: its largest segment (how the bytes were cut into segments depends on timing) */
+  data: z.strictObject({ maxLen: z.number().int().min(1) }).optional(),
 });
 
 export const BundleSocket = z.strictObject({

@@ -78,8 +78,6 @@ function fieldValue(s: BundleSegment, f: SegmentField): string | number | null {
   switch (f) {
     case 'marks':
       return s.marks?.length ? s.marks.join(',') : null;
-    case 'segments':
-      return s.data?.segments ?? null;
     case 'maxLen':
       return s.data?.maxLen ?? null;
     default:
@@ -87,7 +85,7 @@ function fieldValue(s: BundleSegment, f: SegmentField): string | number | null {
   }
 }
 
-const SEGMENT_FIELDS: readonly SegmentField[] = ['flags', 'seq', 'ack', 'len', 'win', 'opts', 'marks', 'segments', 'maxLen'];
+const SEGMENT_FIELDS: readonly SegmentField[] = ['flags', 'seq', 'ack', 'len', 'win', 'opts', 'marks', 'maxLen'];
 
 export function segmentChanges(a: BundleSegment, b: BundleSegment): FieldChange[] {
   return SEGMENT_FIELDS.flatMap((field) => {

@@ -3,7 +3,7 @@ import type { BundleSegment } from './bundle-schema.js';
 import { withoutPsh } from './normalise-segments.js';
 
 /** A segment field that can differ between two aligned segments. */
-export type SegmentField = 'flags' | 'seq' | 'ack' | 'len' | 'win' | 'opts' | 'marks' | 'segments' | 'maxLen';
+export type SegmentField = 'flags' | 'seq' | 'ack' | 'len' | 'win' | 'opts' | 'marks' | 'maxLen';
 
 export interface FieldChange {
   field: SegmentField;

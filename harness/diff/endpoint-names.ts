@@ -25,22 +25,25 @@ export class EndpointNames {
       this.byAddress.set(h.ipv4, h.name);
       this.byAddress.set(h.ipv6, h.name);
     }
-    // ports the case asked for: bind(addr:port) with a port, connect(addr:port)
+    // ports the case asked for: bind(addr:port), connect(addr:port), and Node's
+    // net.connect(addr:port) and server.listen(port)
     for (const c of calls) {
-      if ((c.call === 'bind' || c.call === 'connect') && c.args) {
-        const p = portOf(c.args);
-        if (p) this.fixedPorts.add(p);
-      }
+      if (!c.args) continue;
+      const p = /(^|\.)(bind|connect)$/.test(c.call) ? portOf(c.args) : c.call === 'server.listen' && /^\d+$/.test(c.args) ? Number(c.args) : null;
+      if (p) this.fixedPorts.add(p);
     }
-    // any address of the case's subnets, with an optional port
+    // any address of the case's subnets, with an optional port: [v6]:port, v4:port, a host's
+    // v6 address then :port (as Node writes it), any other v6 address of the subnet
     const alternatives: string[] = [];
     const first = hosts[0];
     if (first) {
-      const v4 = first.ipv4.slice(0, first.ipv4.lastIndexOf('.') + 1);
-      const v6 = first.ipv6.slice(0, first.ipv6.lastIndexOf(':') + 1);
-      alternatives.push(`\\[(${escapeRegExp(v6)}[0-9a-f]{0,4})\\](?::(\\d+))?`);
-      alternatives.push(`(?<![\\d.])(${escapeRegExp(v4)}\\d{1,3})(?![\\d])(?::(\\d+))?`);
-      alternatives.push(`(${escapeRegExp(v6)}[0-9a-f]{0,4})(?![0-9a-f:])`);
+      const v4 = escapeRegExp(first.ipv4.slice(0, first.ipv4.lastIndexOf('.') + 1));
+      const v6 = escapeRegExp(first.ipv6.slice(0, first.ipv6.lastIndexOf(':') + 1));
+      const known6 = hosts.map((h) => h.ipv6).sort((a, b) => b.length - a.length).map(escapeRegExp).join('|');
+      alternatives.push(`\\[(?<b6>${v6}[0-9a-f]{0,4})\\](?::(?<b6port>\\d+))?`);
+      alternatives.push(`(?<![\\d.])(?<v4>${v4}\\d{1,3})(?!\\d)(?::(?<v4port>\\d+))?`);
+      alternatives.push(`(?<k6>${known6})(?::(?<k6port>\\d+))?(?![0-9a-f:])`);
+      alternatives.push(`(?<o6>${v6}[0-9a-f]{0,4})(?![0-9a-f:])`);
     }
     this.pattern = alternatives.length ? new RegExp(alternatives.join('|'), 'gi') : null;
   }
@@ -66,9 +69,10 @@ export class EndpointNames {
   /** Every address (and the port after it) inside free text replaced. */
   text(s: string): string {
     if (!this.pattern) return s;
-    return s.replace(this.pattern, (_m, v6b: string | undefined, v6bPort: string | undefined, v4: string | undefined, v4Port: string | undefined, v6: string | undefined) => {
-      const addr = v6b ?? v4 ?? v6 ?? '';
-      const port = v6bPort ?? v4Port;
+    return s.replace(this.pattern, (...args: unknown[]) => {
+      const g = args[args.length - 1] as Record<string, string | undefined>;
+      const addr = g.b6 ?? g.v4 ?? g.k6 ?? g.o6 ?? '';
+      const port = g.b6port ?? g.v4port ?? g.k6port;
       return port === undefined ? this.address(addr) : `${this.address(addr)}:${this.port(Number(port))}`;
     });
   }

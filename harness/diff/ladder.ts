@@ -25,7 +25,7 @@ export function ladderFromBundleCase(c: BundleCase, title: string, highlights: L
     const from = column.get(s.from);
     const to = column.get(s.to);
     if (from === undefined || to === undefined || from === to) return;
-    const notes = [...(s.data ? [`${s.data.segments} segments, max ${s.data.maxLen}`] : []), ...(highlights.segments?.has(i) ? [highlights.segments.get(i)!] : [])];
+    const notes = [...(s.data ? [`data, max ${s.data.maxLen}`] : []), ...(highlights.segments?.has(i) ? [highlights.segments.get(i)!] : [])];
     const marks = (s.marks ?? []).filter((m): m is SegmentMark => SEGMENT_MARKS.has(m));
     rows.push({
       kind: 'segment',

@@ -33,6 +33,16 @@ function callText(c: TraceCall, names: EndpointNames): string {
   return `${c.call}(${names.text(c.args ?? '')}) → ${names.text(c.result)}`;
 }
 
+/** "client#1", "server#2 (node)": a socket; "node" (a spawned program), "client" (crash, reboot) are not. */
+function isSocketLabel(label: string): boolean {
+  return /^[^#\s]+#\d+/.test(label);
+}
+
+/**
+ * Each socket with its states and the outcome of every call made on it. Events of
+ * programs a case spawned (pids, their output) and of hosts (crash, reboot) are
+ * not socket calls and are left out.
+ */
 function sockets(trace: CaseTrace, names: EndpointNames): BundleSocket[] {
   const byLabel = new Map<string, BundleSocket>();
   for (const s of trace.sockets) {
@@ -47,6 +57,7 @@ function sockets(trace: CaseTrace, names: EndpointNames): BundleSocket[] {
   }
   const calls = [...trace.calls].sort((a, b) => a.t - b.t);
   for (const c of calls) {
+    if (!isSocketLabel(c.socket)) continue;
     let sock = byLabel.get(c.socket);
     if (!sock) {
       sock = { label: c.socket, host: c.host, local: null, remote: null, states: [], calls: [] };
@@ -68,7 +79,7 @@ export function normaliseCase(trace: CaseTrace): BundleCase {
     status: trace.status,
     ...(trace.error ? { error: names.text(trace.error) } : {}),
     hosts: trace.hosts.map((h) => ({ name: h.name, profile: h.profile ?? null, ...(h.sysctls ? { sysctls: { ...h.sysctls } } : {}) })),
-    segments: normaliseSegments(trace.segments),
+    segments: normaliseSegments(trace.segments, { kernelEvents: trace.kernelEvents, hostOrder: trace.hosts.map((h) => h.name) }),
     sockets: sockets(trace, names),
     timers: measureTimers(trace, names),
   };

@@ -4,8 +4,9 @@
  *  - "<socket> FIN_WAIT_2": an orphaned FIN_WAIT_2 that ended in CLOSED after a second or more (tcp_fin_timeout);
  *  - "conn N a > b FLAGS seq=S retransmission K": time since the previous transmission, for
  *    retransmissions by the retransmission timer (RTO, SYN and FIN retries; see retransmissions.ts);
- *  - "<socket> call(args)": a socket call that blocked for at least BLOCKING_CALL_MS (a linger close, a
- *    connect that timed out) — shorter calls measure the case's own pace, not a timer.
+ *  - "<socket> call(args)": a call a kernel timer can hold up that took at least BLOCKING_CALL_MS:
+ *    close() with SO_LINGER, connect() through SYN retransmissions, any call that ended in ETIMEDOUT.
+ *    Reads and writes are left out: how long they take is the transfer's and the peer's pace.
  */
 import type { CaseTrace } from '../trace/types.js';
 import { withoutPsh } from './normalise-segments.js';
@@ -14,6 +15,9 @@ import type { EndpointNames } from './endpoint-names.js';
 
 /** Linux's minimum RTO: nothing quicker is a kernel timer worth comparing. */
 export const BLOCKING_CALL_MS = 200;
+
+/** Calls whose duration a kernel timer decides when they block. */
+const TIMER_BOUND_CALLS = new Set(['close', 'abort', 'connect']);
 
 function ms(seconds: number): number {
   return Math.round(seconds * 1000);
@@ -40,7 +44,7 @@ export function measureTimers(trace: CaseTrace, names: EndpointNames): Record<st
   }
 
   const count = new Map<string, number>();
-  for (const [i, gap] of retransmissionGaps(trace.segments)) {
+  for (const [i, gap] of retransmissionGaps(trace)) {
     if (gap < TIMER_RETRANSMISSION_MS) continue;
     const s = trace.segments[i];
     const base = `conn ${s.conn} ${s.from} > ${s.to} ${withoutPsh(s.flags)} seq=${s.rseq}`;
@@ -50,7 +54,8 @@ export function measureTimers(trace: CaseTrace, names: EndpointNames): Record<st
   }
 
   for (const c of trace.calls) {
-    if (c.ms >= BLOCKING_CALL_MS) put(timers, `${c.socket} ${c.call}(${names.text(c.args ?? '')})`, Math.round(c.ms));
+    const timerBound = TIMER_BOUND_CALLS.has(c.call) || c.result === 'ETIMEDOUT';
+    if (timerBound && c.ms >= BLOCKING_CALL_MS) put(timers, `${c.socket} ${c.call}(${names.text(c.args ?? '')})`, Math.round(c.ms));
   }
   return Object.fromEntries(Object.entries(timers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

@@ -20,13 +20,12 @@ describe('recorded runs of the same case normalise to the same entry', () => {
 
     const na = normaliseCase(a);
     expect(normaliseCase(b)).toEqual(na);
-    expect(na.segments.map((s) => `${s.from} ${s.flags} ${s.seq} ${s.len}${s.data ? ` ×${s.data.segments} max ${s.data.maxLen}` : ''}`)).toEqual([
+    // the handshake's ACK and the ACK of the client's FIN are left out: the next segment of the same sender carries them
+    expect(na.segments.map((s) => `${s.from} ${s.flags} ${s.seq} ${s.len}${s.data ? ` data max ${s.data.maxLen}` : ''}`)).toEqual([
       'client SYN 0 0',
       'server SYN ACK 0 0',
-      'client ACK 1 0',
       'client FIN ACK 1 0',
-      'server ACK 1 0',
-      'server ACK 1 102400 ×71 max 1448',
+      'server ACK 1 102400 data max 1448',
       'server FIN ACK 102401 0',
       'client ACK 2 0',
     ]);
@@ -58,6 +57,17 @@ describe('recorded runs of the same case normalise to the same entry', () => {
     expect(compareCases(na, nb)).toEqual([]);
   });
 
+  it.each([
+    ['simultaneous-open-ipv4', 'the two SYN-ACKs captured in either order; a bare ACK sent or carried by the data'],
+    ['data-after-close-ipv4', 'the ACK of the FIN sent alone or carried by the data that followed'],
+    ['linger-acks-lost-stall-ipv4', 'a busy relay stamped a burst of frames 340 ms late'],
+  ])('%s: %s', (name) => {
+    const a = recordedTrace(`${name}-a`);
+    const b = recordedTrace(`${name}-b`);
+    expect(JSON.stringify(a.segments.map((s) => [s.from, s.flags, s.rseq, s.rack]))).not.toBe(JSON.stringify(b.segments.map((s) => [s.from, s.flags, s.rseq, s.rack])));
+    expect(compareCases(normaliseCase(a), normaliseCase(b))).toEqual([]);
+  });
+
   it('keeps no address, port, ISN or absolute time', () => {
     const raw = recordedTrace('half-close-ipv4-a');
     const text = JSON.stringify(normaliseCase(raw));
@@ -73,32 +83,53 @@ describe('recorded runs of the same case normalise to the same entry', () => {
 });
 
 describe('segments', () => {
-  it('keeps SYN, FIN, RST, the ACKs of a SYN or FIN, zero-window ACKs and marked segments; drops other bare ACKs', () => {
+  it('keeps SYN, FIN, RST, the last ACK of a SYN or FIN, zero-window ACKs and marked segments; drops other bare ACKs', () => {
     const out = normaliseSegments([
       seg('client', 'SYN', 0, 0),
       seg('server', 'SYN ACK', 0, 1),
-      seg('client', 'ACK', 1, 1), // acknowledges the SYN-ACK
+      seg('client', 'ACK', 1, 1), // acknowledges the SYN-ACK, but so does the data that follows
       seg('client', 'PSH ACK', 1, 1, { len: 100 }),
       seg('server', 'ACK', 1, 101), // a bare ACK of data
       seg('server', 'ACK', 1, 101, { win: 0 }), // closes the window
       seg('client', 'ACK', 100, 1, { marks: ['keep-alive'] }), // window probe
       seg('server', 'ACK', 1, 101, { marks: ['dropped'] }), // a dropped bare ACK of data: still timing
       seg('client', 'FIN ACK', 101, 1),
-      seg('server', 'ACK', 1, 102), // acknowledges the FIN
-      seg('server', 'RST ACK', 1, 102, { win: 0 }),
+      seg('server', 'ACK', 1, 102), // acknowledges the FIN, and nothing from the server follows
     ]);
     expect(out.map((s) => `${s.from} ${s.flags} ${s.seq}${s.win !== undefined ? ` win=${s.win}` : ''}`)).toEqual([
       'client SYN 0 win=500',
       'server SYN ACK 0 win=500',
       'client ACK 1',
-      'client ACK 1',
       'server ACK 1 win=0',
       'client ACK 100',
       'client FIN ACK 101',
       'server ACK 1',
-      'server RST ACK 1 win=0',
     ]);
-    expect(out[3]).toMatchObject({ len: 100, data: { segments: 1, maxLen: 100 } });
+    expect(out[2]).toMatchObject({ len: 100, data: { maxLen: 100 } });
+  });
+
+  it('leaves out a bare ACK that the same sender’s next segment acknowledges again: delayed ACK or piggyback is timing', () => {
+    const close = (separateAck: boolean) =>
+      normaliseSegments([
+        seg('server', 'FIN ACK', 1, 1),
+        ...(separateAck ? [seg('client', 'ACK', 1, 2)] : []),
+        seg('client', 'FIN ACK', 1, 2),
+        seg('server', 'ACK', 2, 2),
+      ]);
+    expect(close(true)).toEqual(close(false));
+    expect(close(true).map((s) => `${s.from} ${s.flags}`)).toEqual(['server FIN ACK', 'client FIN ACK', 'server ACK']);
+  });
+
+  it('puts mirror-image segments sent at the same moment in host order, and nothing else', () => {
+    const fins = [seg('client', 'FIN ACK', 1, 1, { marks: ['held'] }), seg('server', 'FIN ACK', 1, 1)];
+    const acks = (serverFirst: boolean) => (serverFirst ? [seg('server', 'ACK', 2, 2), seg('client', 'ACK', 2, 2)] : [seg('client', 'ACK', 2, 2), seg('server', 'ACK', 2, 2)]);
+    const order = (serverFirst: boolean) => normaliseSegments([...fins, ...acks(serverFirst)], { hostOrder: ['client', 'server'] }).map((s) => `${s.from} ${s.flags}`);
+    expect(order(true)).toEqual(['client FIN ACK', 'server FIN ACK', 'client ACK', 'server ACK']);
+    expect(order(false)).toEqual(order(true));
+    expect(normaliseSegments([...fins, ...acks(true)], { hostOrder: ['client', 'server'], captureOrder: true }).map((s) => s.from).slice(2)).toEqual(['server', 'client']);
+    // a window probe and its answer are not a mirror pair: the capture's order stays
+    const probe = [seg('server', 'ACK', 99, 1, { marks: ['keep-alive'] }), seg('client', 'ACK', 1, 100, { win: 0 })];
+    expect(normaliseSegments(probe, { hostOrder: ['client', 'server'] }).map((s) => s.from)).toEqual(['server', 'client']);
   });
 
   it('makes one block of a direction’s data across the ACKs between, split by control segments', () => {
@@ -110,10 +141,26 @@ describe('segments', () => {
       seg('client', 'ACK', 2501, 1, { len: 20 }),
     ]);
     expect(out.map((s) => [s.seq, s.len, s.data ?? null, s.flags])).toEqual([
-      [1, 1500, { segments: 2, maxLen: 1000 }, 'ACK'],
+      [1, 1500, { maxLen: 1000 }, 'ACK'],
       [1501, 1000, null, 'ACK'],
-      [2501, 20, { segments: 1, maxLen: 20 }, 'ACK'],
+      [2501, 20, { maxLen: 20 }, 'ACK'],
     ]);
+  });
+
+  it('times retransmissions with the kernel’s events when each retransmitted segment has one', () => {
+    const original = seg('client', 'PSH ACK', 1, 1, { len: 10, t: 1 });
+    const late = seg('client', 'PSH ACK', 1, 1, { len: 10, t: 1.3, marks: ['retransmission'] }); // stamped late by a busy relay
+    const tuple = `${original.src}:${original.sport}>${original.dst}:${original.dport}`;
+    const kernel = [{ t: 1.024, kind: 'retransmit', tuple, state: 'ESTABLISHED' }];
+    expect(normaliseSegments([original, late], { kernelEvents: kernel }).map((s) => s.marks ?? [])).toEqual([[]]); // a 24 ms probe
+    expect(normaliseSegments([original, late]).map((s) => s.marks ?? [])).toEqual([[], ['retransmission']]); // no events: the capture's 300 ms
+    const unpaired = [...kernel, { t: 1.5, kind: 'retransmit', tuple, state: 'ESTABLISHED' }];
+    expect(normaliseSegments([original, late], { kernelEvents: unpaired })).toHaveLength(2); // two events, one segment: not trusted
+  });
+
+  it('a SYN-ACK is not a retransmission of a SYN (simultaneous open)', () => {
+    const out = normaliseSegments([seg('client', 'SYN', 0, 0), seg('client', 'SYN ACK', 0, 1, { t: 0.0011, marks: ['retransmission'] })]);
+    expect(out.map((s) => s.flags)).toEqual(['SYN', 'SYN ACK']);
   });
 
   it('leaves out retransmissions sooner than 120 ms, keeps later ones', () => {
