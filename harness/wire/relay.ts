@@ -67,6 +67,9 @@ interface ActiveRule {
 
 export class Relay {
   private readonly handles: (CapHandle | null)[] = [];
+  // cap copies each frame into the buffer given to open() through a raw pointer and
+  // keeps no reference to it: the buffers must stay reachable as long as the handles
+  private readonly buffers: Buffer[] = [];
   private readonly stats: PortStats[];
   private readonly writer: PcapWriter;
   private readonly rules: ActiveRule[] = [];
@@ -112,6 +115,7 @@ export class Relay {
     const port = this.ports[index];
     const cap = new Cap();
     const buffer = Buffer.alloc(65535);
+    this.buffers.push(buffer);
     cap.open(port.ifname, `ether src ${port.hostMac}`, RING_BYTES, buffer);
     cap.on('packet', (nbytes) => this.receive(index, Buffer.from(buffer.subarray(0, nbytes)), false));
     this.handles[index] = cap;
@@ -128,6 +132,7 @@ export class Relay {
     const macs = this.ports.map((p) => p.hostMac);
     const cap = new Cap();
     const buffer = Buffer.alloc(65535);
+    this.buffers.push(buffer);
     cap.open(this.ports[0].ifname, macs.map((m) => `ether src ${m}`).join(' or '), BRIDGE_RING_BYTES, buffer);
     cap.on('packet', (nbytes) => {
       const data = Buffer.from(buffer.subarray(0, nbytes));
@@ -136,6 +141,15 @@ export class Relay {
       if (from >= 0) this.receive(from, data, false);
     });
     this.handles[0] = cap;
+    // The second host's frames are counted where they enter the bridge: the tap sees
+    // them only once forwarded, and a frame the bridge drops (its port losing carrier
+    // as the host's link goes down) was still sent, and is still counted.
+    const counter = new Cap();
+    const scratch = Buffer.alloc(65535);
+    this.buffers.push(scratch);
+    counter.open(this.ports[1].ifname, `ether src ${macs[1]}`, BRIDGE_RING_BYTES, scratch);
+    counter.on('packet', () => this.stats[1].captured++);
+    this.handles[1] = counter;
   }
 
   /** The host behind `index` got a new link (reboot): capture on it again. */
@@ -162,7 +176,8 @@ export class Relay {
   receive(from: number, data: Buffer, injected: boolean): void {
     if (this.closed) return;
     const { n, time } = this.record(data);
-    if (!injected) this.stats[from].captured++;
+    // in bridge mode the second host's frames are counted at its own port (openBridgeTap)
+    if (!injected && !(this.mode === 'bridge' && from === 1)) this.stats[from].captured++;
     const to = this.destinations(from, data);
     if (this.mode === 'bridge') {
       for (const p of to) this.stats[p].delivered++; // the bridge forwards it
