@@ -124,7 +124,12 @@ class Direction {
       if (r[j + 1] > e) e = r[j + 1];
       j += 2;
     }
-    r.splice(i, j - i, s, e);
+    if (j - i === 2) {
+      r[i] = s;
+      r[i + 1] = e;
+    } else {
+      r.splice(i, j - i, s, e);
+    }
     if (end > this.next) {
       this.next = end;
       this.nextTime = time;

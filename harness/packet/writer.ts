@@ -60,7 +60,12 @@ export class PcapWriter {
   private view: DataView;
   private used = 0;
   private closed = false;
-  frames = 0;
+  private count = 0;
+
+  /** frames written so far */
+  get frames(): number {
+    return this.count;
+  }
 
   constructor(path: string, opts: PcapWriterOptions = {}) {
     this.path = path;
@@ -91,13 +96,13 @@ export class PcapWriter {
         const rec = new Uint8Array(need);
         writeRecord(new DataView(rec.buffer), rec, 0, frame.time, data, incl, orig);
         writeAll(this.fd, rec);
-        this.frames++;
+        this.count++;
         return;
       }
     }
     writeRecord(this.view, this.buf, this.used, frame.time, data, incl, orig);
     this.used += need;
-    this.frames++;
+    this.count++;
   }
 
   /** Writes the buffered frames to the file now. */

@@ -370,10 +370,19 @@ describe('TCP options', () => {
     expect(u.tcp!.options).toEqual([{ kind: 99, name: 'unknown', length: 8, raw: bytes(9, 8, 7, 6, 5, 4) }]);
   });
 
-  it('stops at EOL: what follows is padding', () => {
-    const f = opts([{ kind: 2, mss: 536 }, { kind: 0 }, { bytes: bytes(2, 0, 9) }]);
-    expect(f.malformed).toBeNull();
-    expect(f.tcp!.options.map((o) => o.name)).toEqual(['mss', 'eol']);
+  it('goes on after EOL like tshark, but bytes after an EOL never make the frame malformed', () => {
+    const padded = opts([{ kind: 3, wscale: 7 }, { kind: 0 }, { kind: 0 }, { kind: 0 }, { kind: 0 }, { kind: 0 }]);
+    expect(padded.malformed).toBeNull();
+    expect(padded.tcp!.options.map((o) => o.name)).toEqual(['wscale', 'eol', 'eol', 'eol', 'eol', 'eol']);
+    const after = opts([{ kind: 0 }, { kind: 2, mss: 536 }, { kind: 1 }, { kind: 1 }, { kind: 1 }]);
+    expect(after.malformed).toBeNull();
+    expect(after.tcp!.options.map((o) => o.name)).toEqual(['eol', 'mss', 'nop', 'nop', 'nop']);
+    const garbage = opts([{ kind: 2, mss: 536 }, { kind: 0 }, { bytes: bytes(8, 1, 9) }]);
+    expect(garbage.malformed).toBeNull();
+    expect(garbage.tcp!.options.map((o) => o.name)).toEqual(['mss', 'eol']);
+    const badLength = opts([{ kind: 0 }, { bytes: bytes(2, 3, 1) }]);
+    expect(badLength.malformed).toBeNull();
+    expect(badLength.tcp!.options.map((o) => o.name)).toEqual(['eol', 'mss']);
   });
 
   it.each([
