@@ -23,10 +23,12 @@ export default async function setup(project: TestProject): Promise<() => void> {
   if (removed.length) process.stderr.write(`tcpladder: removed leftovers of earlier runs: ${removed.join(', ')}\n`);
   return () => {
     const { summary, report } = finishRun(dir, run, startedAt, project.vitest.state.getTestModules());
-    try {
-      writeBundle(dir, { run, createdAt: startedAt });
-    } catch (e) {
-      process.stderr.write(`tcpladder: bundle.json not written: ${(e as Error).message}\n`);
+    if (report) {
+      try {
+        writeBundle(dir, { run, createdAt: startedAt });
+      } catch (e) {
+        process.stderr.write(`tcpladder: bundle.json not written: ${(e as Error).message}\n`);
+      }
     }
     // `tcpladder run` prints its own summary; plain vitest (npm test) gets this line
     if (report && !process.env.TCPLADDER_CLI) {
