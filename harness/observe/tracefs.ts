@@ -4,7 +4,7 @@
  * process.hrtime and the capture sidecar use, so all timestamps compare directly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync, rmdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync, rmdirSync, readdirSync, readlinkSync } from 'node:fs';
 import { execa } from 'execa';
 import { parseTraceLine, type KernelEvent } from './events.js';
 import { resourceName, ownerOf, ownerAlive, PREFIX } from '../topology/owner.js';
@@ -111,23 +111,54 @@ export class TraceSession {
   }
 }
 
-function removeInstance(dir: string): void {
+/** rmdir the instance, retrying while its reader lets go; false if it is still there. */
+function removeInstance(dir: string): boolean {
   // rmdir fails while the reader still holds trace_pipe open; it is going away
   for (let i = 0; i < 50; i++) {
     try {
       rmdirSync(dir);
-      return;
+      return true;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
       const until = Date.now() + 10;
       while (Date.now() < until) {
         /* short spin: this also runs from exit handlers, where nothing async may */
       }
     }
   }
+  return false;
 }
 
-/** Remove tracefs instances left by tcpladder processes that are gone. */
+/**
+ * Is some process we can see holding a file of instance `name` open? tracefs is one
+ * per kernel: a run in another pid namespace (a Docker container) has instances whose
+ * pid means nothing here, so its live reader is what tells it is alive.
+ */
+function heldOpen(name: string): boolean {
+  const needle = `/instances/${name}/`;
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${p}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${p}/fd/${fd}`).includes(needle)) return true;
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Remove tracefs instances left by tcpladder processes that are gone: named `tcpl-…`,
+ * owner not alive, no reader holding them. Returns the names actually removed.
+ */
 export async function cleanInstances(): Promise<string[]> {
   const base = await tracefsRoot().catch(() => null);
   if (!base) return [];
@@ -135,10 +166,9 @@ export async function cleanInstances(): Promise<string[]> {
   for (const name of readdirSync(`${base}/instances`)) {
     if (!name.startsWith(PREFIX)) continue;
     const pid = ownerOf(name);
-    if (pid !== null && !ownerAlive(pid)) {
-      removeInstance(`${base}/instances/${name}`);
-      removed.push(name);
-    }
+    if (pid === null || ownerAlive(pid)) continue;
+    if (heldOpen(name)) continue;
+    if (removeInstance(`${base}/instances/${name}`)) removed.push(name);
   }
   return removed;
 }
