@@ -6,7 +6,7 @@
 export { Bundle, BundleCase, BundleSegment, BundleSocket, BundleHost, BUNDLE_FORMAT, BUNDLE_VERSION } from './bundle-schema.js';
 export { normaliseCase, caseId } from './normalise-case.js';
 export { normaliseSegments } from './normalise-segments.js';
-export { measureTimers, BLOCKING_CALL_MS } from './timers.js';
+export { measureTimers, TIMER_MIN_MS } from './timers.js';
 export { buildBundle, hostSysctls, type BundleMeta } from './build-bundle.js';
 export { writeBundle, readRunTraces, bundleText, BUNDLE_FILE } from './write-bundle.js';
 export { readBundle, parseBundle, bundlePath } from './read-bundle.js';

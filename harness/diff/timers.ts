@@ -1,20 +1,25 @@
 /**
  * Durations that kernel timers decide, measured from a trace, in whole milliseconds:
- *  - "<socket> TIME_WAIT": how long the socket stayed in TIME_WAIT (when the case saw it end);
- *  - "<socket> FIN_WAIT_2": an orphaned FIN_WAIT_2 that ended in CLOSED after a second or more (tcp_fin_timeout);
+ *  - "<socket> TIME_WAIT": how long the socket stayed in TIME_WAIT, when the case saw it end;
+ *  - "<socket> FIN_WAIT_2": an orphaned FIN_WAIT_2 that ended in CLOSED (tcp_fin_timeout);
  *  - "conn N a > b FLAGS seq=S retransmission K": time since the previous transmission, for
  *    retransmissions by the retransmission timer (RTO, SYN and FIN retries; see retransmissions.ts);
- *  - "<socket> call(args)": a call a kernel timer can hold up that took at least BLOCKING_CALL_MS:
- *    close() with SO_LINGER, connect() through SYN retransmissions, any call that ended in ETIMEDOUT.
+ *  - "<socket> call(args)": a call a kernel timer held up: close() with SO_LINGER, connect() through
+ *    SYN retransmissions (both counted only from TIMER_MIN_MS), any call that ended in ETIMEDOUT.
  *    Reads and writes are left out: how long they take is the transfer's and the peer's pace.
+ *
+ * These timers count whole seconds (SO_LINGER, tcp_fin_timeout, TIME_WAIT) or start at one
+ * (the SYN's first RTO), so a state or call that ended sooner was ended by something else — an
+ * RST, a recycled 4-tuple, the peer's ACKs — which the states and segments already show, and
+ * whose duration is the case's own pace.
  */
 import type { CaseTrace } from '../trace/types.js';
 import { withoutPsh } from './normalise-segments.js';
 import { retransmissionGaps, TIMER_RETRANSMISSION_MS } from './retransmissions.js';
 import type { EndpointNames } from './endpoint-names.js';
 
-/** Linux's minimum RTO: nothing quicker is a kernel timer worth comparing. */
-export const BLOCKING_CALL_MS = 200;
+/** Shortest duration a state or call ended by one of these timers can have. */
+export const TIMER_MIN_MS = 1000;
 
 /** Calls whose duration a kernel timer decides when they block. */
 const TIMER_BOUND_CALLS = new Set(['close', 'abort', 'connect']);
@@ -36,10 +41,9 @@ export function measureTimers(trace: CaseTrace, names: EndpointNames): Record<st
   for (const sock of trace.sockets) {
     sock.transitions.forEach((tr, i) => {
       const next = sock.transitions[i + 1];
-      if (!next) return;
+      if (!next || ms(next.t - tr.t) < TIMER_MIN_MS) return;
       if (tr.to === 'TIME_WAIT') put(timers, `${sock.label} TIME_WAIT`, ms(next.t - tr.t));
-      // tcp_fin_timeout counts whole seconds: a quicker end is an RST, not the timer
-      else if (tr.to === 'FIN_WAIT_2' && next.to === 'CLOSED' && next.t - tr.t >= 1) put(timers, `${sock.label} FIN_WAIT_2`, ms(next.t - tr.t));
+      else if (tr.to === 'FIN_WAIT_2' && next.to === 'CLOSED') put(timers, `${sock.label} FIN_WAIT_2`, ms(next.t - tr.t));
     });
   }
 
@@ -54,8 +58,8 @@ export function measureTimers(trace: CaseTrace, names: EndpointNames): Record<st
   }
 
   for (const c of trace.calls) {
-    const timerBound = TIMER_BOUND_CALLS.has(c.call) || c.result === 'ETIMEDOUT';
-    if (timerBound && c.ms >= BLOCKING_CALL_MS) put(timers, `${c.socket} ${c.call}(${names.text(c.args ?? '')})`, Math.round(c.ms));
+    const timerBound = c.result === 'ETIMEDOUT' || (TIMER_BOUND_CALLS.has(c.call) && c.ms >= TIMER_MIN_MS);
+    if (timerBound) put(timers, `${c.socket} ${c.call}(${names.text(c.args ?? '')})`, Math.round(c.ms));
   }
   return Object.fromEntries(Object.entries(timers).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

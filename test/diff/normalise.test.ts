@@ -216,26 +216,29 @@ describe('timers', () => {
     transitions: states.map(([t, to], i) => ({ t, from: i ? states[i - 1][1] : 'CLOSED', to, source: 'tracepoint' })),
   });
 
-  it('measures TIME_WAIT when the case saw it end, an orphaned FIN_WAIT_2 only when the fin timeout could have ended it', () => {
+  it('measures TIME_WAIT and an orphaned FIN_WAIT_2 when the case saw them end, and only when their timer could have ended them', () => {
     const t = trace([], {
       sockets: [
         socket([[1, 'FIN_WAIT_1'], [1.1, 'FIN_WAIT_2'], [1.2, 'TIME_WAIT'], [61.25, 'CLOSED']]),
         { ...socket([[1, 'FIN_WAIT_2'], [1.001, 'CLOSED']]), label: 'client#2' }, // an RST, not the timer
         { ...socket([[1, 'FIN_WAIT_2'], [6.003, 'CLOSED']]), label: 'client#3' },
         { ...socket([[1, 'TIME_WAIT']]), label: 'client#4' }, // still running at the end
+        { ...socket([[1, 'TIME_WAIT'], [1.004, 'CLOSED']]), label: 'client#5' }, // recycled by a new connect(), not the timer
       ],
     });
     expect(measureTimers(t, names)).toEqual({ 'client#1 TIME_WAIT': 60050, 'client#3 FIN_WAIT_2': 5003 });
   });
 
-  it('records calls that blocked for 200 ms or more, addresses named', () => {
+  it('records calls a timer held up: close() and connect() from a second on, anything that timed out', () => {
     const t = trace([], {
       calls: [
         { t: 0, ms: 2013.4, host: 'client', socket: 'client#1', call: 'close', result: 'ok' },
-        { t: 0, ms: 150, host: 'client', socket: 'client#1', call: 'read', args: 'to EOF', result: 'EOF after 0 bytes' },
+        { t: 0, ms: 5000, host: 'client', socket: 'client#1', call: 'read', args: 'to EOF', result: 'EOF after 0 bytes' }, // the peer's pace
+        { t: 0, ms: 568, host: 'client', socket: 'client#3', call: 'close', result: 'ok' }, // ended by the peer's ACKs
+        { t: 0, ms: 250, host: 'client', socket: 'client#4', call: 'read', args: '10 bytes', result: 'ETIMEDOUT' },
         { t: 0, ms: 3000, host: 'client', socket: 'client#2', call: 'connect', args: '198.18.7.2:8080', result: 'ETIMEDOUT' },
       ],
     });
-    expect(measureTimers(t, new EndpointNames(HOSTS, t.calls))).toEqual({ 'client#1 close()': 2013, 'client#2 connect(server:8080)': 3000 });
+    expect(measureTimers(t, new EndpointNames(HOSTS, t.calls))).toEqual({ 'client#1 close()': 2013, 'client#2 connect(server:8080)': 3000, 'client#4 read(10 bytes)': 250 });
   });
 });
