@@ -13,6 +13,8 @@ import type { FrameEvent, PortStats, ReleaseEvent, Reply, SidecarMessage } from 
 
 const START_TIMEOUT_MS = 15000;
 const REQUEST_TIMEOUT_MS = 10000;
+/** how long a case waits for a remote sidecar that died to be back */
+const RECONNECT_WAIT_MS = 10000;
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
 type Req = DistributiveOmit<import('zod').input<typeof import('./protocol.js').Request>, 'id'>;
@@ -66,6 +68,11 @@ export class SidecarClient {
   }
 
   private readonly failureListeners = new Set<(e: Error) => void>();
+
+  /** Why the sidecar is gone, or null while it serves. */
+  get failure(): Error | null {
+    return this.dead;
+  }
 
   /** Call `fn` when the sidecar dies or its connection breaks (at once if it already has). */
   onFailure(fn: (e: Error) => void): () => void {
@@ -210,10 +217,21 @@ let remoteFailure: Error | null = null;
 
 /** The sidecar of this process, started on first use. */
 export function sidecar(): Promise<SidecarClient> {
+  // A sidecar that died failed the case it served, with the reason; the next case gets
+  // a new one (a remote one, restarted by its container, within RECONNECT_WAIT_MS).
+  let again = false;
+  if (current?.failure) {
+    current.close();
+    current = null;
+    shared = null;
+    again = true;
+  }
   if (!shared) {
     const remote = process.env.TCPLADDER_SIDECAR;
     if (remote && remoteFailure) return Promise.reject(remoteFailure);
-    shared = remote ? SidecarClient.connectRemote(remote) : SidecarClient.start();
+    shared = remote
+      ? SidecarClient.connectRemote(remote, again ? Math.min(remoteWaitMs(), RECONNECT_WAIT_MS) : remoteWaitMs())
+      : SidecarClient.start();
     shared.then(
       (c) => (current = c),
       (e: Error) => {

@@ -80,7 +80,9 @@ describe('docker-compose.yml', () => {
     expect(capture.depends_on).toContain('harness');
     expect(capture.command[0]).toBe('bash');
     const script = read(capture.command[1]);
-    expect(script).toMatch(/harness\/wire\/sidecar\.ts --socket "\$socket" --netns-root \/proc\/1\/root/);
+    expect(script).toMatch(/harness\/wire\/sidecar\.ts --socket "\$socket" --netns-root "\$netns_root"/);
+    expect(script).toMatch(/^netns_root="\$\{TCPLADDER_NETNS_ROOT-\/proc\/1\/root\}"$/m);
+    expect(capture.environment?.TCPLADDER_NETNS_ROOT).toBeUndefined();
   });
 
   test('capture holds every capability the harness holds (the kernel asks for it before /proc/1/root), and neither is privileged', () => {
