@@ -2,6 +2,7 @@
  * tcpCase(): a vitest test per address family, each with fresh hosts, a recorded
  * wire and observed states; the trace, ladder and pcap land in captures/<run>/.
  */
+import { existsSync } from 'node:fs';
 import { test } from 'vitest';
 import { CaseRun, type HostsOptions } from './run.js';
 import type { CaseHost } from './host.js';
@@ -78,7 +79,9 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
       const { error: failure } = await run.finish(error);
       if (failure) {
         if (!failure.message.includes('observed ladder:')) {
-          failure.message += `\n\nobserved ladder:\n${run.ladderText()}\npcap: ${run.wire.pcapPath}`;
+          // a case that failed before its hosts were made has no capture to point at
+          const pcap = existsSync(run.wire.pcapPath) ? run.wire.pcapPath : '(none: the case ended before the capture began)';
+          failure.message += `\n\nobserved ladder:\n${run.ladderText()}\npcap: ${pcap}`;
         }
         throw failure;
       }

@@ -1,0 +1,88 @@
+// Capture completeness: frames vanish behind the sidecar's back and the case fails
+// with "capture incomplete", although everything the case itself asserts holds.
+//
+//  1. after the relay: an nftables netdev egress rule in the wire namespace drops what
+//     the relay sends out of the server's port. The relay's send succeeded and counted
+//     the frame as delivered; the veth never carries it, so the server's receive
+//     counter stays behind (and the port counts no tx drop either).
+//  2. before the capture: the client sends a frame with a source MAC that is not its
+//     own (a raw frame through libpcap in the client's namespace). Its interface counts
+//     it as sent; the sidecar captures only the host's own MAC, so it never records it.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { vitestCases, tempDir, writeCase, settledLeftovers, readSummary, removeRunDir, ROOT, type Child } from './helpers.js';
+
+const tmp = tempDir('completeness');
+let run: Child | undefined;
+afterAll(() => {
+  if (run) removeRunDir(run);
+  tmp.remove();
+});
+
+writeCase(
+  tmp.dir,
+  'loss',
+  `import { execFileSync } from 'node:child_process';
+
+const inNs = (ns: string, cmd: string[], input?: string) => execFileSync('ip', ['netns', 'exec', ns, ...cmd], { encoding: 'utf8', input });
+
+tcpCase('reliability: frames dropped after the relay delivered them', async ({ hosts, wire }) => {
+  const { client, server } = await hosts('client', 'server');
+  const wireNs = server.ns.replace(/-h\\d+$/, '-wire');
+  const listener = await server.listen(8080);
+  const conn = await client.connect(server, 8080);
+  const peer = await listener.accept();
+  // every frame the relay sends towards the server vanishes until the table is gone
+  inNs(wireNs, ['nft', '-f', '-'], 'table netdev tcpladder_loss {\\n chain out {\\n type filter hook egress device p1 priority 0; policy accept;\\n counter drop\\n }\\n}\\n');
+  await conn.write('lost once');
+  await expect(wire).toHaveSegments(['...', 'client > server PSH ACK len=9'], { within: 2000 });
+  inNs(wireNs, ['nft', 'delete', 'table', 'netdev', 'tcpladder_loss']);
+  // the retransmission gets through: the case itself has nothing to complain about
+  expect((await peer.read(9)).toString()).toBe('lost once');
+}, { families: [4] });
+
+tcpCase('reliability: a frame the host sent that the capture never saw', async ({ hosts, wire }) => {
+  const { client, server } = await hosts('client', 'server');
+  const listener = await server.listen(8080);
+  const conn = await client.connect(server, 8080);
+  await listener.accept();
+  // an Ethernet frame from a MAC that is not the client's, sent out of the client's eth0
+  const script = \`const { Cap } = require('cap'); const c = new Cap(); c.open('eth0', '', 65536, Buffer.alloc(65536));
+const f = Buffer.alloc(60); Buffer.from('027463ffff02027463ffff0188b5', 'hex').copy(f); c.send(f, f.length); c.close();\`;
+  inNs(client.ns, [process.execPath, '-e', script], undefined);
+  await conn.write('x');
+  await expect(wire).toHaveSegments(['...', 'client > server PSH ACK len=1', 'server > client ACK']);
+}, { families: [6] });`,
+);
+
+describe('capture completeness', () => {
+  it('a frame lost between the relay and the host, or never captured, fails the case with "capture incomplete"', async () => {
+    run = vitestCases(tmp.dir, { env: { NODE_PATH: join(ROOT, 'node_modules') } });
+    const { code } = await run.done;
+    expect(code, run.stderr()).toBe(1);
+    const s = readSummary(run.runDir)!;
+    const after = s.cases.find((c) => c.case === 'reliability: frames dropped after the relay delivered them')!;
+    const before = s.cases.find((c) => c.case === 'reliability: a frame the host sent that the capture never saw')!;
+
+    const m = /^capture incomplete: the sidecar delivered (\d+) frames to server, it received (\d+) \(0 dropped while its link was down or gone\)$/.exec(after.error ?? '');
+    expect(m, after.error).not.toBeNull();
+    expect(Number(m![1]) - Number(m![2])).toBeGreaterThanOrEqual(1);
+    const trace = JSON.parse(readFileSync(join(run.runDir, after.dir, 'trace.json'), 'utf8')) as {
+      wire: { complete: boolean; ports: { host: string; delivered: number; received: number; sent: number; captured: number }[] };
+    };
+    expect(trace.wire.complete).toBe(false);
+    const srv = trace.wire.ports.find((p) => p.host === 'server')!;
+    expect(srv.delivered - srv.received).toBe(Number(m![1]) - Number(m![2]));
+    // the other direction is whole: only the server's side is reported
+    const cli = trace.wire.ports.find((p) => p.host === 'client')!;
+    expect(cli.captured).toBe(cli.sent);
+
+    expect(before.error).toMatch(/^capture incomplete: client sent (\d+) frames, the sidecar captured (\d+)$/);
+    const [, sent, captured] = /client sent (\d+) frames, the sidecar captured (\d+)/.exec(before.error!)!;
+    expect(Number(sent) - Number(captured)).toBe(1);
+    // the progress output gives the reason with the ladder and the pcap
+    expect(run.stdout()).toContain('capture incomplete: the sidecar delivered');
+    expect(await settledLeftovers(run)).toEqual([]);
+  }, 50_000);
+});
