@@ -1,6 +1,7 @@
 /**
- * A run's traces → its bundle: cases normalised and sorted by id; the sysctl values
- * every host shared written once at the top, each host keeping only its own.
+ * A run's traces → its bundle: cases normalised and sorted by id; each sysctl's most
+ * common value written once at the top, each host keeping only the values where it
+ * differs (a profile or a case's own sysctls).
  */
 import type { CaseTrace } from '../trace/types.js';
 import { BUNDLE_FORMAT, BUNDLE_VERSION, type Bundle, type BundleCase } from './bundle-schema.js';
@@ -21,20 +22,24 @@ function byKey<T>(entries: [string, T][]): Record<string, T> {
   return Object.fromEntries(entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Values equal on every host that recorded sysctls. */
+/** Each sysctl's most common value over every host that recorded sysctls (ties: the smaller value). */
 function commonSysctls(cases: BundleCase[]): Record<string, string> {
-  let common: Map<string, string> | null = null;
+  const counts = new Map<string, Map<string, number>>();
   for (const c of cases) {
     for (const h of c.hosts) {
-      if (!h.sysctls) continue;
-      if (common === null) {
-        common = new Map(Object.entries(h.sysctls));
-        continue;
+      for (const [k, v] of Object.entries(h.sysctls ?? {})) {
+        const values = counts.get(k) ?? new Map<string, number>();
+        values.set(v, (values.get(v) ?? 0) + 1);
+        counts.set(k, values);
       }
-      for (const [k, v] of common) if (h.sysctls[k] !== v) common.delete(k);
     }
   }
-  return byKey([...(common ?? new Map<string, string>())]);
+  const common: [string, string][] = [];
+  for (const [k, values] of counts) {
+    const [best] = [...values].sort(([va, na], [vb, nb]) => nb - na || (va < vb ? -1 : va > vb ? 1 : 0));
+    common.push([k, best[0]]);
+  }
+  return byKey(common);
 }
 
 /** Uniquify ids of cases that share a name and family (in different files). */

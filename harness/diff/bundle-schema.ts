@@ -54,7 +54,7 @@ export const BundleSocket = z.strictObject({
 export const BundleHost = z.strictObject({
   name: Name,
   profile: z.string().max(100).nullable(),
-  /** sysctls whose value differs from the bundle's common `sysctls` */
+  /** sysctls whose value differs from the bundle's common `sysctls` (absent: none differs) */
   sysctls: z.record(z.string(), z.string()).optional(),
 });
 
@@ -89,7 +89,7 @@ export const Bundle = z.strictObject({
   profile: z.string().nullable(),
   /** the definitions of every profile the run used, so the bundle explains itself */
   profiles: z.record(z.string(), z.strictObject({ description: z.string(), sysctls: z.record(z.string(), z.union([z.number(), z.string()])) })),
-  /** sysctl values every host of the run had */
+  /** each watched sysctl's most common value over the run's hosts; a host lists only where it differs */
   sysctls: z.record(z.string(), z.string()),
   cases: z.array(BundleCase),
 });

@@ -60,6 +60,20 @@ describe('a bundle against itself', () => {
     ]);
   });
 
+  it('writes each sysctl once, with the hosts that differ listing only their own values', () => {
+    const meta = { run: 'r', createdAt: 't', tool: { name: 'tcpladder', version: '0', node: 'v20' }, system: readBundle(THIS).system, profile: null, describeProfile: () => undefined };
+    const traces = ['half-close-ipv4-a', 'lost-final-ack-ipv4-a', 'linger-acks-lost-ipv6-a'].map(recordedTrace);
+    const server = traces[1].hosts[1];
+    server.profile = 'no-sack';
+    server.sysctls = { ...server.sysctls!, 'net.ipv4.tcp_sack': '0' };
+    const b = buildBundle(traces, meta);
+    expect(b.sysctls['net.ipv4.tcp_sack']).toBe('1');
+    const hosts = b.cases.flatMap((c) => c.hosts.map((h) => ({ id: c.id, ...h })));
+    expect(hosts.filter((h) => h.sysctls)).toEqual([
+      { id: 'lost final ACK: the FIN is retransmitted and answered from TIME_WAIT [ipv4]', name: 'server', profile: 'no-sack', sysctls: { 'net.ipv4.tcp_sack': '0' } },
+    ]);
+  });
+
   it('is the same from another run of the same cases', () => {
     const meta = { run: 'r', createdAt: 't', tool: { name: 'tcpladder', version: '0', node: 'v20' }, system: readBundle(THIS).system, profile: null, describeProfile: () => undefined };
     const names = ['half-close-ipv4', 'lost-final-ack-ipv4', 'linger-acks-lost-ipv6'];
