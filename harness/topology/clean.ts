@@ -10,9 +10,15 @@ export async function cleanLeftovers(): Promise<string[]> {
     const pid = ns.startsWith(PREFIX) ? ownerOf(ns) : null;
     return pid !== null && pid !== process.pid && !ownerAlive(pid);
   });
-  if (dead.length) {
-    await ipBatch(dead.map((ns) => `netns del ${ns}`)).catch(() => undefined);
-    removed.push(...dead.map((ns) => `netns ${ns}`));
+  // one at a time, reporting only what this call removed: `ip -batch` stops at the first
+  // failure, and another run starting now may be removing the same namespaces
+  for (const ns of dead) {
+    try {
+      await ipBatch([`netns del ${ns}`]);
+      removed.push(`netns ${ns}`);
+    } catch {
+      // gone already (another clean was quicker), or not ours to remove (not root)
+    }
   }
   const slots = reclaimSlots();
   if (slots) removed.push(`${slots} address slot(s)`);
@@ -26,8 +32,12 @@ export async function cleanLeftovers(): Promise<string[]> {
     for (const name of names) {
       const pid = Number(/(\d+)/.exec(name)?.[1]);
       if (pid && pid !== process.pid && !ownerAlive(pid)) {
-        rmSync(`${STATE_DIR}/${dir}/${name}`, { force: true });
-        removed.push(`${dir}/${name}`);
+        try {
+          rmSync(`${STATE_DIR}/${dir}/${name}`);
+          removed.push(`${dir}/${name}`);
+        } catch {
+          // gone already, or not ours to remove
+        }
       }
     }
   }
