@@ -7,7 +7,7 @@ process.env.UV_THREADPOOL_SIZE ??= '32';
 export default defineConfig({
   test: {
     // `tcpladder run` runs cases only; `npm test` runs the unit tests and every case
-    include: process.env.TCPLADDER_CASES_ONLY ? ['cases/**/*.case.ts'] : ['test/**/*.test.ts', 'cases/**/*.case.ts'],
+    include: process.env.TCPLADDER_INCLUDE ? (JSON.parse(process.env.TCPLADDER_INCLUDE) as string[]) : ['test/**/*.test.ts', 'cases/**/*.case.ts'],
     globalSetup: ['./harness/runner/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,

@@ -63,6 +63,7 @@ export class CaseRun {
     this.wire = new Wire([], this.t0, join(this.dir, 'wire.pcap'), family);
     registerSubject(this.wire, {
       kind: 'segments',
+      hosts: () => this.wire.hosts.map((h) => h.name),
       segments: () => this.wire.segments(),
       changed: (ms) => this.wire.nextFrame(ms, this.abort.signal),
       pcap: this.wire.pcapPath,
@@ -138,6 +139,7 @@ export class CaseRun {
       adoptPeer: (peer) =>
         registerSubject(peer, {
           kind: 'received',
+          hosts: () => this.wire.hosts.map((h) => h.name),
           label: `scripted peer ${peer.name}`,
           host: peer.name,
           segments: () => this.wire.segments(),

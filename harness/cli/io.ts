@@ -27,6 +27,7 @@ export function parseArgs(argv: string[], spec: { flags?: string[]; values?: str
     if (a.startsWith('-') && a !== '-') {
       const [name, inline] = a.split('=', 2);
       if (spec.flags?.includes(name)) {
+        if (inline !== undefined) throw new UsageError(`${name} takes no value (got ${a})`);
         flags.add(name);
       } else if (spec.values?.includes(name) || spec.repeatable?.includes(name)) {
         const v = inline ?? argv[++i];

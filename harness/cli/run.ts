@@ -54,12 +54,17 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const junit = args.value('--junit');
   if (junit !== undefined && !existsSync(dirname(resolve(junit)))) throw new UsageError(`--junit ${junit}: no such folder ${dirname(junit)}`);
   const paths = args.positionals.length ? args.positionals : ['cases'];
-  const filters: string[] = [];
+  // the files to run, as vitest include globs: any path, also outside cases/
+  const include: string[] = [];
   for (const p of paths) {
     if (!existsSync(p)) throw new UsageError(`no such case file or folder: ${p}`);
-    const rel = relative(process.cwd(), resolve(p)) || '.';
-    if (statSync(p).isFile() && !p.endsWith('.case.ts')) throw new UsageError(`${p}: case files end in .case.ts`);
-    filters.push(rel);
+    const abs = resolve(p);
+    if (statSync(p).isFile()) {
+      if (!p.endsWith('.case.ts')) throw new UsageError(`${p}: case files end in .case.ts`);
+      include.push(abs);
+    } else {
+      include.push(`${abs}/**/*.case.ts`);
+    }
   }
   const profiles = args.values['--profile'] ?? [];
   for (const p of profiles) {
@@ -77,7 +82,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const run = runId();
   const dir = runDir();
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-  const vitestArgs = [vitest, 'run', ...filters, `--reporter=${REPORTER}`];
+  const vitestArgs = [vitest, 'run', `--reporter=${REPORTER}`];
   // with --json, stdout carries only the JSON: progress goes to stderr
   const progress = json ? process.stderr : process.stdout;
   const say = json ? io.stderr : io.stdout;
@@ -85,7 +90,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     ...process.env,
     TCPLADDER_RUN: run,
     TCPLADDER_RUN_DIR: dir,
-    TCPLADDER_CASES_ONLY: '1',
+    TCPLADDER_INCLUDE: JSON.stringify(include),
     TCPLADDER_CLI: '1',
     TCPLADDER_COLOR: wantColour(progress) ? '1' : '0',
     TCPLADDER_QUIET: quiet ? '1' : '0',

@@ -13,6 +13,8 @@ import { isTcpState } from '../observe/states.js';
 
 export interface SegmentSubject {
   kind: 'segments';
+  /** the case's host names: a pattern naming another is bad input, not a mismatch */
+  hosts(): string[];
   segments(): TraceSegment[];
   /** resolves at the next observation or after `ms` */
   changed(ms: number): Promise<void>;
@@ -31,6 +33,7 @@ export interface StateSubject {
 /** What a scripted peer received, with a cursor: each toReceive consumes what it matched. */
 export interface ReceivedSubject {
   kind: 'received';
+  hosts(): string[];
   label: string;
   /** the peer's host name */
   host: string;
@@ -100,6 +103,15 @@ export function sideBySide(patterns: Pattern[], segments: TraceSegment[], result
   return rows.join('\n');
 }
 
+function checkHosts(patterns: Pattern[], hosts: string[]): void {
+  patterns.forEach((p, i) => {
+    if (p.kind !== 'segment') return;
+    for (const h of [p.from, p.to]) {
+      if (!hosts.includes(h)) throw new Error(`segment pattern ${i + 1} "${p.text}": unknown host "${h}" (hosts: ${hosts.join(', ')})`);
+    }
+  });
+}
+
 function within(options?: WaitOptions): number {
   return options?.within ?? DEFAULT_WITHIN_MS;
 }
@@ -159,6 +171,7 @@ expect.extend({
   async toHaveSegments(received: unknown, expected: PatternInput[], options?: WaitOptions) {
     const subject = subjectOf(received, 'segments', 'toHaveSegments');
     const patterns = parsePatterns(expected);
+    checkHosts(patterns, subject.hosts());
     const { segments, result } = await waitForSegments(subject, patterns, this.isNot ? 0 : within(options));
     return {
       pass: result.ok,
@@ -210,6 +223,7 @@ expect.extend({
     const subject = subjectOf(received, 'received', 'toReceive');
     const [p] = parsePatterns([pattern]);
     if (p.kind !== 'segment') throw new TypeError('toReceive takes one segment pattern, not "..."');
+    checkHosts([p], subject.hosts());
     const deadline = Date.now() + within(options);
     const start = subject.cursor();
     let reasons: string[] = [];

@@ -89,7 +89,7 @@ export class TcpSocket implements TrackedSocket {
   ) {}
 
   static create(host: SocketHost, family: Family, options: SocketOptions, ctx: SocketContext): TcpSocket {
-    const parsed = SocketOptions.parse(options);
+    const parsed = parseOptions(options);
     const domain = family === 6 ? libc.AF_INET6 : libc.AF_INET;
     const fd = inNamespace(host.ns, () =>
       libc.socket(domain, libc.SOCK_STREAM | libc.SOCK_NONBLOCK | libc.SOCK_CLOEXEC),
@@ -320,6 +320,27 @@ export class TcpSocket implements TrackedSocket {
       // already gone
     }
   }
+}
+
+/** Socket options from a case: one line naming the option and what is wrong with it. */
+function parseOptions(options: unknown): SocketOptions {
+  const r = SocketOptions.safeParse(options);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  if (issue.code === 'unrecognized_keys') {
+    throw new TypeError(`socket options: unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')} (known: ${Object.keys(SocketOptions.shape).join(', ')})`);
+  }
+  // in a union (linger: false | { seconds }) the branch that got furthest says what is wrong
+  let path = issue.path.map(String);
+  let message = issue.message;
+  if (issue.code === 'invalid_union') {
+    const deepest = issue.errors.flat().sort((a, b) => b.path.length - a.path.length)[0];
+    if (deepest) {
+      path = [...path, ...deepest.path.map(String)];
+      message = deepest.message;
+    }
+  }
+  throw new TypeError(`socket options: ${path.join('.') || '(options)'}: ${message.replace(/^Invalid input: /, '')}`);
 }
 
 function fmt(e: Endpoint): string {

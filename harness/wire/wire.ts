@@ -127,6 +127,11 @@ export class Wire {
   frameMatch(text: string): FrameMatch {
     const p = parsePattern(text);
     if (p.kind !== 'segment') throw new Error(`wire rules need a segment pattern, not "${text}"`);
+    for (const host of [p.from, p.to]) {
+      if (!this.hosts.some((h) => h.name === host)) {
+        throw new Error(`wire rule "${text}": unknown host "${host}" (hosts: ${this.hosts.map((h) => h.name).join(', ')})`);
+      }
+    }
     const unsupported = (['seq', 'ack'] as const).filter((k) => p[k]).concat(p.opts ? ['opts' as never] : []).concat(p.marks ? ['marks' as never] : []);
     if (unsupported.length) throw new Error(`wire rule "${text}": ${unsupported.join(', ')} cannot be matched on the wire (use direction, flags, len, win, mss, wscale, ts, sackOK)`);
     return {

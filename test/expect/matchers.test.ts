@@ -13,6 +13,7 @@ function fakeWire(initial: TraceSegment[]) {
   const wire = {};
   registerSubject(wire, {
     kind: 'segments',
+    hosts: () => ['client', 'server'],
     segments: () => segments,
     changed: (ms) =>
       new Promise<void>((resolve) => {

@@ -91,10 +91,7 @@ describe('a hanging case', () => {
     expect(await settledLeftovers(run)).toEqual([]);
   });
 
-  // `tcpladder run FILE` finds files only under cases/ (vitest's include), so a case
-  // file elsewhere runs nothing: "running 0 case files … no case ran (vitest exited 1)".
-  // Reported in docs/RELIABILITY.md; flip to it() once `run` accepts any path.
-  it.fails('runs through `tcpladder run <file outside cases/>`', async () => {
+  it('runs through `tcpladder run <file outside cases/>`', async () => {
     const c = tcpladder(['run', file]);
     children.push(c);
     await c.done;
