@@ -33,6 +33,9 @@ function callText(c: TraceCall, names: EndpointNames): string {
   return `${c.call}(${names.text(c.args ?? '')}) → ${names.text(c.result)}`;
 }
 
+/** How harness/case/node-api records a Node socket's 'close' event. */
+const NODE_CLOSE_EVENT = "'close'";
+
 /** "client#1", "server#2 (node)": a socket; "node" (a spawned program), "client" (crash, reboot) are not. */
 function isSocketLabel(label: string): boolean {
   return /^[^#\s]+#\d+/.test(label);
@@ -41,7 +44,9 @@ function isSocketLabel(label: string): boolean {
 /**
  * Each socket with its states and the outcome of every call made on it. Events of
  * programs a case spawned (pids, their output) and of hosts (crash, reboot) are
- * not socket calls and are left out.
+ * not socket calls and are left out, and so is Node's 'close' event: it comes last,
+ * once the socket is gone, sometimes after the case has ended — whether it was
+ * recorded is timing — and 'end' and 'error' carry the outcome.
  */
 function sockets(trace: CaseTrace, names: EndpointNames): BundleSocket[] {
   const byLabel = new Map<string, BundleSocket>();
@@ -57,7 +62,7 @@ function sockets(trace: CaseTrace, names: EndpointNames): BundleSocket[] {
   }
   const calls = [...trace.calls].sort((a, b) => a.t - b.t);
   for (const c of calls) {
-    if (!isSocketLabel(c.socket)) continue;
+    if (!isSocketLabel(c.socket) || c.call === NODE_CLOSE_EVENT) continue;
     let sock = byLabel.get(c.socket);
     if (!sock) {
       sock = { label: c.socket, host: c.host, local: null, remote: null, states: [], calls: [] };

@@ -189,6 +189,24 @@ describe('options', () => {
   });
 });
 
+describe('socket outcomes', () => {
+  it('keeps socket calls in the order made; leaves out programs, hosts and Node’s last close event', () => {
+    const call = (socket: string, name: string, result: string, t: number, args?: string) => ({ t, ms: 1, host: 'client', socket, call: name, result, ...(args ? { args } : {}) });
+    const c = normaliseCase(
+      trace([], {
+        calls: [
+          call('client#1 (node)', "'end'", 'EOF', 3),
+          call('client#1 (node)', 'net.connect', 'ok', 1, '198.18.7.2:8080'),
+          call('client#1 (node)', "'close'", 'ok', 4),
+          call('node', 'spawn', 'pid 4242', 0, '/usr/bin/node server.mjs'),
+          call('client', 'crash', 'ok', 5),
+        ],
+      }),
+    );
+    expect(c.sockets).toEqual([{ label: 'client#1 (node)', host: 'client', local: null, remote: null, states: [], calls: ['net.connect(server:8080) → ok', "'end'() → EOF"] }]);
+  });
+});
+
 describe('addresses and ports', () => {
   const names = new EndpointNames(HOSTS, [
     { t: 0, ms: 0, host: 'server', socket: 'server#1', call: 'bind', args: '198.18.7.2:8080', result: 'ok' },
