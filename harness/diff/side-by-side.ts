@@ -62,7 +62,19 @@ function differenceText(d: Difference): string {
   }
 }
 
-const BOX = 'margin:0;flex:0 0 auto;border:1px solid #ddd;padding:4px';
+const BOX = 'margin:0;flex:1 1 0;min-width:0;border:1px solid #ddd;padding:4px';
+
+/**
+ * A normalised ladder drawn to fit its half of the page. Its rows are numbered, not
+ * timed (a bundle has no times): renderLadderSvg writes a row's t as seconds
+ * ("3.000"), so those margin labels become "#3". (Should report grow an option to
+ * label rows itself, this goes.)
+ */
+function fittedLadderSvg(svg: string): string {
+  return svg
+    .replace(/^<svg /, '<svg style="width:100%;height:auto" ')
+    .replace(/(<text class="time"[^>]*>)(\d+)\.000(<\/text>)/g, '$1#$2$3');
+}
 
 /** One case: two ladders side by side (or the one side that has it), then the list of differences. */
 export function renderCaseSideBySide(diff: BundleDiff, c: CaseDiff, index = 0): string {
@@ -71,7 +83,7 @@ export function renderCaseSideBySide(diff: BundleDiff, c: CaseDiff, index = 0): 
     const who = diff[side];
     const caption = `${side.toUpperCase()}: ${who.label} — ${who.kernel.split(' ')[0]}, profile ${who.profile ?? '(none)'}`;
     const body = bc
-      ? renderLadderSvg(ladderFromBundleCase(bc, `${side.toUpperCase()}: ${c.id}`, highlights(c, side)), { idPrefix: `tcpl-diff-${index}-${side}` })
+      ? fittedLadderSvg(renderLadderSvg(ladderFromBundleCase(bc, `${side.toUpperCase()}: ${c.id}`, highlights(c, side)), { idPrefix: `tcpl-diff-${index}-${side}` }))
       : `<p>not in ${side.toUpperCase()}</p>`;
     return `<figure style="${BOX}"><figcaption style="font:12px monospace;color:#444">${escapeHtml(caption)}</figcaption>\n${body}</figure>`;
   };

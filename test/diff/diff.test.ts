@@ -240,6 +240,8 @@ describe('the side-by-side HTML fragment', () => {
     const section = handshake.slice(0, handshake.indexOf('</section>'));
     expect(section.match(/<svg /g)).toHaveLength(2);
     expect(section).toContain('[≠ opts]');
+    expect(section).toContain('<svg style="width:100%;height:auto" '); // each ladder fits its half
+    expect(section).toMatch(/<text class="time"[^>]*>#2<\/text>/); // rows numbered, not timed
     expect(section).toContain('client#1 SYN_SENT → ESTABLISHED');
     expect(section).toContain('segment A#0 / B#0: opts mss 1460,sackOK,ts,nop,wscale 10 → mss 1460,sackOK,ts,nop,wscale 7');
     expect(html).not.toContain('data-case="three-way handshake [ipv6]"');
