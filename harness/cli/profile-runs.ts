@@ -26,14 +26,14 @@ export function withoutProfiles(argv: string[]): string[] {
   return out;
 }
 
-export async function runProfiles(profiles: string[], argv: string[], io: Io, runOnce: RunOnce): Promise<number> {
+export async function runProfiles(profiles: string[], argv: string[], io: Io, runOnce: RunOnce, capturesDir = 'captures'): Promise<number> {
   const base = Date.now().toString(36).slice(-5);
   const rest = withoutProfiles(argv);
   const dirs: string[] = [];
   let exit: number = EXIT.ok;
   for (const [i, profile] of profiles.entries()) {
     const run = `${base}${i + 1}`;
-    const dir = resolve('captures', `${run}-${profile}`);
+    const dir = resolve(capturesDir, `${run}-${profile}`);
     process.env.TCPLADDER_RUN = run;
     process.env.TCPLADDER_RUN_DIR = dir;
     io.stdout(`\n━━ profile ${profile} (${i + 1}/${profiles.length}): run ${run}\n`);
