@@ -9,9 +9,9 @@
  * attached, so the capture sees every frame a host ever sends.
  */
 import { execa } from 'execa';
-import { ipBatch, ipJson } from './ip.js';
 import { applySysctls, type Sysctls } from './sysctl.js';
-import { releaseNamespace } from './netns.js';
+import { releaseNamespace, namespaceFd, homeNamespaceFd } from './netns.js';
+import { Rtnl, netnsAdd, netnsDel, IF_OPER_UP } from './netlink.js';
 import { resourceName, registerOwner } from './owner.js';
 import { takeSlot, releaseSlot, slotSubnets } from './slots.js';
 
@@ -25,6 +25,8 @@ export interface HostSpec {
   ipv6: string;
   /** the wire-side end of this host's link, inside the wire namespace */
   port: string;
+  /** the wire namespace that holds `port` */
+  wireNs?: string;
 }
 
 export interface TopologyOptions {
@@ -90,6 +92,7 @@ export async function createTopology(names: string[], options: TopologyOptions =
     ipv4: net.ipv4(index + 1),
     ipv6: net.ipv6(index + 1),
     port: `p${index}`,
+    wireNs,
   }));
   const namespaces = [wireNs, ...hosts.map((h) => h.ns)];
   let destroyed = false;
@@ -97,21 +100,30 @@ export async function createTopology(names: string[], options: TopologyOptions =
   const destroy = async () => {
     if (destroyed) return;
     destroyed = true;
-    for (const ns of namespaces) releaseNamespace(ns);
-    await ipBatch(namespaces.map((ns) => `netns del ${ns}`)).catch(() => deleteOneByOne(namespaces));
+    for (const ns of namespaces) {
+      releaseNamespace(ns);
+      try {
+        netnsDel(ns);
+      } catch {
+        // already gone (or never made): nothing left to remove
+      }
+    }
     releaseSlot(slot);
   };
 
   try {
-    await ipBatch(namespaces.map((ns) => `netns add ${ns}`));
+    for (const ns of namespaces) netnsAdd(ns, homeNamespaceFd());
     applySysctls(wireNs, WIRE_SYSCTLS);
     for (const h of hosts) applySysctls(h.ns, { ...HOST_SYSCTLS, ...options.sysctls?.[h.name] });
 
-    await ipBatch(hosts.map((h) => vethLine(h, wireNs)));
-    await Promise.all([
-      ipBatch(['link set lo up', ...(options.bridge ? bridgeLines(hosts) : []), ...hosts.map((h) => `link set ${h.port} up`)], wireNs),
-      ...hosts.map((h) => configureHost(h, hosts, wireNs)),
-    ]);
+    withRtnl(wireNs, (nl) => {
+      for (const h of hosts) addVeth(nl, h, wireNs);
+      nl.setUp('lo', true);
+      if (options.bridge) makeBridge(nl, hosts);
+      for (const h of hosts) nl.setUp(h.port, true);
+      for (const h of hosts) nl.offloadsOff(h.port);
+    });
+    for (const h of hosts) configureHost(h, hosts);
   } catch (e) {
     await destroy();
     throw e;
@@ -123,7 +135,7 @@ export async function createTopology(names: string[], options: TopologyOptions =
     wireNs,
     hosts,
     up: async () => {
-      await Promise.all(hosts.map((h) => ipBatch([`link set ${h.ifname} up`], h.ns)));
+      for (const h of hosts) withRtnl(h.ns, (nl) => nl.setUp(h.ifname, true));
       await Promise.all(hosts.map((h) => linkReady(h)));
     },
     destroy,
@@ -132,16 +144,20 @@ export async function createTopology(names: string[], options: TopologyOptions =
       releaseNamespace(h.ns);
       // deleting the wire end removes the pair at once; a deleted namespace's links go
       // away later, in a kernel workqueue, and would still hold the port's name
-      await ipBatch([`link del ${h.port}`], wireNs);
-      await ipBatch([`netns del ${h.ns}`]);
+      withRtnl(wireNs, (nl) => nl.delLink(h.port));
+      netnsDel(h.ns);
     },
     reboot: async (name) => {
       const h = hostNamed(hosts, name);
-      await ipBatch([`netns add ${h.ns}`]);
+      netnsAdd(h.ns, homeNamespaceFd());
       applySysctls(h.ns, { ...HOST_SYSCTLS, ...options.sysctls?.[h.name] });
-      await ipBatch([vethLine(h, wireNs)]);
-      const enslave = options.bridge ? [`link set ${h.port} master br0`] : [];
-      await Promise.all([ipBatch([...enslave, `link set ${h.port} up`], wireNs), configureHost(h, hosts, wireNs)]);
+      withRtnl(wireNs, (nl) => {
+        addVeth(nl, h, wireNs);
+        if (options.bridge) nl.setMaster(h.port, 'br0');
+        nl.setUp(h.port, true);
+        nl.offloadsOff(h.port);
+      });
+      configureHost(h, hosts);
     },
   };
 }
@@ -155,19 +171,62 @@ const READY_TIMEOUT_MS = 5000;
  */
 export async function linkReady(h: HostSpec): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    const [link] = await ipJson<{ operstate: string; addr_info?: { local: string; tentative?: boolean; dadfailed?: boolean }[] }[]>(['-n', h.ns, 'addr', 'show', 'dev', h.ifname]);
-    const v6 = link?.addr_info?.find((a) => a.local === h.ipv6);
-    const ready = link?.operstate === 'UP' && v6 && !v6.tentative && link.addr_info?.some((a) => a.local === h.ipv4);
-    if (ready) return;
-    if (Date.now() > deadline) throw new Error(`host ${h.name}: link ${h.ifname} in ${h.ns} not ready after ${READY_TIMEOUT_MS / 1000} s (${JSON.stringify(link)})`);
-    await new Promise((r) => setTimeout(r, 2));
+  const nl = rtnlIn(h.ns);
+  const wire = h.wireNs ? rtnlIn(h.wireNs) : null;
+  try {
+    for (;;) {
+      const link = nl.link(h.ifname);
+      const addrs = nl.addresses(link.index);
+      const v6 = addrs.find((a) => a.address === h.ipv6);
+      // the wire end too: until the kernel has activated its queue, frames sent into it are lost
+      const port = wire ? wire.link(h.port).operstate : IF_OPER_UP;
+      const ready =
+        link.operstate === IF_OPER_UP &&
+        port === IF_OPER_UP &&
+        v6 &&
+        !v6.tentative &&
+        addrs.some((a) => a.address === h.ipv4) &&
+        nl.isLocal(h.ipv6) &&
+        nl.isLocal(h.ipv4);
+      if (ready) {
+        // The port's operational state is set a moment before the kernel gives its queue a
+        // working qdisc (both in one linkwatch step under the RTNL lock); a frame the relay
+        // sends in between is dropped without a trace. A request that takes the same lock
+        // (setting the port up again: no change) returns only after that step is complete.
+        wire?.setUp(h.port, true);
+        return;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`host ${h.name}: link ${h.ifname} in ${h.ns} not ready after ${READY_TIMEOUT_MS / 1000} s (${JSON.stringify({ ...link, port, addrs })})`);
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  } finally {
+    nl.close();
+    wire?.close();
   }
 }
 
-function bridgeLines(hosts: HostSpec[]): string[] {
+/** A netlink socket inside namespace `ns`, for the length of `fn`. */
+function rtnlIn(ns: string): Rtnl {
+  return Rtnl.open(namespaceFd(ns), homeNamespaceFd());
+}
+
+function withRtnl<T>(ns: string, fn: (nl: Rtnl) => T): T {
+  const nl = rtnlIn(ns);
+  try {
+    return fn(nl);
+  } finally {
+    nl.close();
+  }
+}
+
+function makeBridge(nl: Rtnl, hosts: HostSpec[]): void {
+  nl.addBridge('br0');
   // multicast off: the bridge device would otherwise send IGMP reports of its own to the hosts
-  return ['link add br0 type bridge', 'link set br0 multicast off', ...hosts.map((h) => `link set ${h.port} master br0`), 'link set br0 up'];
+  nl.setMulticast('br0', false);
+  for (const h of hosts) nl.setMaster(h.port, 'br0');
+  nl.setUp('br0', true);
 }
 
 function hostNamed(hosts: HostSpec[], name: string): HostSpec {
@@ -176,12 +235,27 @@ function hostNamed(hosts: HostSpec[], name: string): HostSpec {
   return h;
 }
 
-function vethLine(h: HostSpec, wireNs: string): string {
-  return `link add name ${h.ifname} netns ${h.ns} address ${h.mac} type veth peer name ${h.port} netns ${wireNs}`;
+/** the host's end in its namespace, the wire's end (the port) in the wire namespace */
+function addVeth(nl: Rtnl, h: HostSpec, wireNs: string): void {
+  nl.addVeth(h.ifname, h.mac, namespaceFd(h.ns), h.port, namespaceFd(wireNs));
 }
 
-async function configureHost(h: HostSpec, all: HostSpec[], wireNs: string): Promise<void> {
-  await Promise.all([ipBatch(hostLines(h, all), h.ns), offloadsOff(h.ns, h.ifname), offloadsOff(wireNs, h.port)]);
+/** Addresses, permanent neighbours for every peer (no ARP/NDP), offloads off. */
+function configureHost(h: HostSpec, all: HostSpec[]): void {
+  withRtnl(h.ns, (nl) => {
+    nl.setUp('lo', true);
+    const index = nl.index(h.ifname);
+    nl.addAddress(index, h.ipv4, 24);
+    nl.addAddress(index, h.ipv6, 64, true);
+    for (const peer of all) {
+      if (peer === h) continue;
+      nl.addNeighbour(index, peer.ipv4, peer.mac);
+      nl.addNeighbour(index, peer.ipv6, peer.mac);
+    }
+    // Segmentation and checksum offloads off: the wire then carries (and the relay can
+    // re-inject) exactly the MSS-sized segments with full checksums the peer receives.
+    nl.offloadsOff(h.ifname);
+  });
 }
 
 /** Silence a host's own TCP stack: it neither answers nor resets; a scripted peer speaks for it. */
@@ -193,27 +267,4 @@ export async function silenceTcp(ns: string): Promise<void> {
 `;
   const r = await execa('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules, reject: false });
   if (r.exitCode !== 0) throw new Error(`nft in ${ns} failed: ${r.stderr.trim()}`);
-}
-
-function hostLines(h: HostSpec, all: HostSpec[]): string[] {
-  const lines = ['link set lo up', `addr add ${h.ipv4}/24 dev ${h.ifname}`, `addr add ${h.ipv6}/64 dev ${h.ifname} nodad`];
-  for (const peer of all) {
-    if (peer === h) continue;
-    lines.push(`neigh add ${peer.ipv4} lladdr ${peer.mac} dev ${h.ifname} nud permanent`);
-    lines.push(`neigh add ${peer.ipv6} lladdr ${peer.mac} dev ${h.ifname} nud permanent`);
-  }
-  return lines;
-}
-
-/** Segmentation and checksum offloads off: the wire then carries (and the relay can
- * re-inject) exactly the MSS-sized segments with full checksums the peer receives. */
-async function offloadsOff(ns: string, ifname: string): Promise<void> {
-  const r = await execa('ip', ['netns', 'exec', ns, 'ethtool', '-K', ifname, 'tx', 'off', 'tso', 'off', 'gso', 'off', 'gro', 'off'], {
-    reject: false,
-  });
-  if (r.exitCode !== 0) throw new Error(`ethtool -K ${ifname} in ${ns} failed: ${r.stderr.trim()}`);
-}
-
-async function deleteOneByOne(namespaces: string[]): Promise<void> {
-  for (const ns of namespaces) await execa('ip', ['netns', 'del', ns], { reject: false });
 }

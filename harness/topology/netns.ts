@@ -42,3 +42,13 @@ export function releaseNamespace(name: string): void {
     handles.delete(name);
   }
 }
+
+/** An open handle on namespace `name` (kept until releaseNamespace), for IFLA_NET_NS_FD and setns. */
+export function namespaceFd(name: string): number {
+  return nsFd(name);
+}
+
+/** This thread's own namespace, to come back to. */
+export function homeNamespaceFd(): number {
+  return homeFd();
+}

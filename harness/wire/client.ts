@@ -5,7 +5,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync, renameSync, rmSync, statSync, existsSync } from 'node:fs';
+import { dirname, join, resolve as resolvePath } from 'node:path';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { STATE_DIR } from '../topology/owner.js';
@@ -179,8 +181,10 @@ export class SidecarClient {
     mkdirSync(`${STATE_DIR}/sock`, { recursive: true });
     const path = `${STATE_DIR}/sock/sidecar-${process.pid}.sock`;
     const script = fileURLToPath(new URL('./sidecar.ts', import.meta.url));
-    const tsx = createRequire(import.meta.url).resolve('tsx');
-    const child = spawn(process.execPath, ['--import', tsx, script, '--socket', path, '--die-with-parent'], {
+    const bundle = sidecarBundle(script);
+    // the bundle names its source, so that ps (and whoever looks for the sidecar) still sees harness/wire/sidecar.ts
+    const entry = bundle ? ['--enable-source-maps', bundle, '--source', script] : ['--import', createRequire(import.meta.url).resolve('tsx'), script];
+    const child = spawn(process.execPath, [...entry, '--socket', path, '--die-with-parent'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
@@ -202,6 +206,71 @@ export class SidecarClient {
     child.unref();
     (child.stdout as unknown as { unref?: () => void }).unref?.();
     return SidecarClient.connectTo(path, child, () => stderr);
+  }
+}
+
+/**
+ * The sidecar as one precompiled ES module, so that each worker's sidecar starts in a
+ * fraction of the time tsx needs to load and transform its sources. Built with esbuild
+ * (tsx's own transformer) into node_modules/.cache/tcpladder/ and built again when any
+ * source it was made from changed (mtime or size); packages stay external, so `cap`
+ * and `koffi` load from node_modules as before. Null (run through tsx as before) when
+ * esbuild is missing, the cache is not writable or TCPLADDER_SIDECAR_TSX=1.
+ */
+function sidecarBundle(script: string): string | null {
+  if (process.env.TCPLADDER_SIDECAR_TSX === '1') return null;
+  try {
+    const root = resolvePath(dirname(script), '..', '..');
+    const cache = join(root, 'node_modules', '.cache', 'tcpladder');
+    const manifest = join(cache, 'sidecar.json');
+    const signature = (inputs: string[]) =>
+      inputs.map((f) => {
+        const st = statSync(join(root, f));
+        return `${f}:${st.mtimeMs}:${st.size}`;
+      });
+    try {
+      const m = JSON.parse(readFileSync(manifest, 'utf8')) as { entry: string; inputs: string[]; signature: string[]; bundle: string };
+      if (m.entry === script && signature(m.inputs).join('\n') === m.signature.join('\n') && existsSync(m.bundle)) return m.bundle;
+    } catch {
+      // no manifest yet, or a source is gone: build
+    }
+    const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
+    mkdirSync(cache, { recursive: true });
+    const tmp = join(cache, `sidecar-${process.pid}-${Date.now()}.tmp.mjs`);
+    const result = esbuild.buildSync({
+      entryPoints: [script],
+      absWorkingDir: root,
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      sourcemap: 'linked',
+      outfile: tmp,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(result.metafile!.inputs);
+    const sig = signature(inputs);
+    const hash = createHash('sha256').update(sig.join('\n')).digest('hex').slice(0, 16);
+    const bundle = join(cache, `sidecar-${hash}.mjs`);
+    // the source map keeps its name: the bundle's last line points at it
+    const code = readFileSync(tmp, 'utf8').replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=sidecar-${hash}.mjs.map\n`);
+    writeFileSync(`${bundle}.${process.pid}.tmp`, code);
+    renameSync(`${tmp}.map`, `${bundle}.map`);
+    renameSync(`${bundle}.${process.pid}.tmp`, bundle);
+    rmSync(tmp, { force: true });
+    const mtmp = `${manifest}.${process.pid}.tmp`;
+    writeFileSync(mtmp, JSON.stringify({ entry: script, inputs, signature: sig, bundle }));
+    renameSync(mtmp, manifest);
+    // earlier builds, once no sidecar can still be starting from them
+    for (const f of readdirSync(cache)) {
+      const path = join(cache, f);
+      if (f.startsWith('sidecar-') && !path.startsWith(bundle) && Date.now() - statSync(path).mtimeMs > 600_000) rmSync(path, { force: true });
+    }
+    return bundle;
+  } catch {
+    return null;
   }
 }
 
