@@ -26,3 +26,28 @@ describe('concurrent cleans', () => {
     expect(namespaces().filter((n) => names.includes(n))).toEqual([]);
   });
 });
+
+describe('a killed owner that is not reaped yet', () => {
+  it('counts as gone: a zombie holds nothing and will never clean up', async () => {
+    const { spawn } = await import('node:child_process');
+    const { ownerGone } = await import('../../harness/topology/clean.js');
+    const { ownerAlive } = await import('../../harness/topology/owner.js');
+    // sh starts a short sleep, then becomes a long one that never waits for it: a zombie
+    const parent = spawn('sh', ['-c', 'sleep 0.05 & exec sleep 30'], { stdio: 'ignore' });
+    try {
+      let zombie = 0;
+      for (let i = 0; i < 100 && !zombie; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const kids = readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim();
+        const pid = Number(kids.split(' ')[0]);
+        if (pid && readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z')) zombie = pid;
+      }
+      expect(zombie).toBeGreaterThan(0);
+      expect(ownerAlive(zombie)).toBe(true); // /proc still shows it
+      expect(ownerGone(zombie)).toBe(true);
+      expect(ownerGone(parent.pid!)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+});

@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { vitestCases, tempDir, writeCase, settledLeftovers, readSummary, removeRunDir, ROOT, type Child } from './helpers.js';
+import { tcpladder, tempDir, writeCase, settledLeftovers, readSummary, removeRunDir, ROOT, type Child } from './helpers.js';
 
 const tmp = tempDir('completeness');
 let run: Child | undefined;
@@ -20,7 +20,7 @@ afterAll(() => {
   tmp.remove();
 });
 
-writeCase(
+const file = writeCase(
   tmp.dir,
   'loss',
   `import { execFileSync } from 'node:child_process';
@@ -58,7 +58,7 @@ const f = Buffer.alloc(60); Buffer.from('027463ffff02027463ffff0188b5', 'hex').c
 
 describe('capture completeness', () => {
   it('a frame lost between the relay and the host, or never captured, fails the case with "capture incomplete"', async () => {
-    run = vitestCases(tmp.dir, { env: { NODE_PATH: join(ROOT, 'node_modules') } });
+    run = tcpladder(['run', file], { env: { NODE_PATH: join(ROOT, 'node_modules') } });
     const { code } = await run.done;
     expect(code, run.stderr()).toBe(1);
     const s = readSummary(run.runDir)!;

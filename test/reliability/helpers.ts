@@ -36,7 +36,7 @@ export function writeCase(dir: string, name: string, body: string): string {
 /** The environment of a fresh run: none of the outer run's variables. */
 export function freshEnv(run: string, runDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
-  for (const k of ['TCPLADDER_RUN', 'TCPLADDER_RUN_DIR', 'TCPLADDER_CASES_ONLY', 'TCPLADDER_CLI', 'TCPLADDER_COLOR', 'TCPLADDER_QUIET', 'TCPLADDER_SKIP_SLOW', 'TCPLADDER_PROFILE', 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'NODE_OPTIONS', 'TEST', 'NODE_ENV']) {
+  for (const k of ['TCPLADDER_RUN', 'TCPLADDER_RUN_DIR', 'TCPLADDER_INCLUDE', 'TCPLADDER_CASES_ONLY', 'TCPLADDER_CLI', 'TCPLADDER_COLOR', 'TCPLADDER_QUIET', 'TCPLADDER_SKIP_SLOW', 'TCPLADDER_PROFILE', 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'NODE_OPTIONS', 'TEST', 'NODE_ENV']) {
     if (!(k in extra)) delete env[k];
   }
   env.TCPLADDER_RUN = run;
@@ -137,28 +137,6 @@ export function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/**
- * Run case files that live outside cases/ through vitest with tcpladder's global
- * setup and reporter, as `tcpladder run` does (which only finds files under cases/:
- * see docs/RELIABILITY.md). The config is written next to the files.
- */
-export function vitestCases(dir: string, opts: Parameters<typeof start>[1] = {}): Child {
-  const config = join(dir, 'vitest.config.mjs');
-  const test = {
-    include: [join(dir, '**/*.case.ts')],
-    globalSetup: [join(ROOT, 'harness/runner/global-setup.ts')],
-    pool: 'forks',
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  };
-  writeFileSync(config, `export default ${JSON.stringify({ test })};\n`);
-  const vitest = join(ROOT, 'node_modules/vitest/vitest.mjs');
-  return start([vitest, 'run', '--config', config, '--root', ROOT, `--reporter=${join(ROOT, 'harness/runner/reporter.ts')}`], {
-    ...opts,
-    env: { TCPLADDER_CASES_ONLY: '1', TCPLADDER_CLI: '1', TCPLADDER_COLOR: '0', UV_THREADPOOL_SIZE: '32', ...opts.env },
-  });
 }
 
 export interface SummaryCase {

@@ -6,7 +6,7 @@
 // The moments are drawn from a seeded sequence; the seed is printed, and
 // TCPLADDER_REL_SEED=<seed> replays the same moments.
 import { afterAll, describe, expect, it } from 'vitest';
-import { tcpladder, vitestCases, tempDir, writeCase, until, runNamespaces, settledLeftovers, readSummary, removeRunDir, rng, type Child } from './helpers.js';
+import { tcpladder, tempDir, writeCase, until, runNamespaces, settledLeftovers, readSummary, removeRunDir, rng, type Child } from './helpers.js';
 
 const seed = Number(process.env.TCPLADDER_REL_SEED ?? Date.now() % 1_000_000);
 const random = rng(seed);
@@ -40,7 +40,7 @@ describe('nothing left behind', () => {
   }, 45_000);
 
   it('after a failing run: a wrong expectation and an exception thrown mid-case with a wire rule pending', async () => {
-    writeCase(
+    const file = writeCase(
       tmp.dir,
       'failing',
       `tcpCase('reliability: wrong expectation', async ({ hosts, wire }) => {
@@ -61,7 +61,7 @@ tcpCase('reliability: exception mid-case', async ({ hosts, wire }) => {
   throw new Error('thrown on purpose with a hold pending and sockets open');
 }, { families: [6] });`,
     );
-    const c = watch(vitestCases(tmp.dir));
+    const c = watch(tcpladder(['run', file]));
     const { code } = await c.done;
     expect(code, c.stderr()).toBe(1);
     const s = readSummary(c.runDir);

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, rmdirSync, writeFileSync, readFileSync } from 'n
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { leftovers, namespaces, runProcesses, tracefsInstancesDir } from '../../scripts/leftovers.js';
-import { tcpladder, vitestCases, tempDir, writeCase, until, runNamespaces, settledLeftovers, readSummary, removeRunDir, rng, type Child } from './helpers.js';
+import { tcpladder, tempDir, writeCase, until, runNamespaces, settledLeftovers, readSummary, removeRunDir, rng, type Child } from './helpers.js';
 
 const seed = Number(process.env.TCPLADDER_REL_SEED ?? Date.now() % 1_000_000);
 const random = rng(seed);
@@ -32,7 +32,7 @@ const foreign = {
 let reader: ChildProcess | null = null;
 let live: Child;
 
-writeCase(
+const liveFile = writeCase(
   tmp.dir,
   'live',
   `import { existsSync, writeFileSync } from 'node:fs';
@@ -51,7 +51,7 @@ tcpCase('reliability: a live run holds its hosts while others are killed and cle
 );
 
 beforeAll(async () => {
-  live = vitestCases(tmp.dir);
+  live = tcpladder(['run', liveFile], { group: true });
   children.push(live);
   expect(await until(() => existsSync(READY), 40_000), `the live run did not start: ${live.stdout()}${live.stderr()}`).toBe(true);
   const liveNs = runNamespaces(live.run);
@@ -79,7 +79,13 @@ afterAll(async () => {
   for (const ns of [foreign.ns, foreign.likeLive]) if (ns && namespaces().includes(ns)) execFileSync('ip', ['netns', 'del', ns]);
   for (const i of [foreign.instance, foreign.held]) if (existsSync(join(instances, i))) rmdirSync(join(instances, i));
   for (const c of children) {
-    if (c.child.exitCode === null && c.child.signalCode === null) process.kill(-c.child.pid!, 'SIGKILL');
+    if (c.child.exitCode === null && c.child.signalCode === null) {
+      try {
+        process.kill(-c.child.pid!, 'SIGKILL');
+      } catch {
+        c.child.kill('SIGKILL'); // not a group leader
+      }
+    }
     removeRunDir(c);
   }
   tmp.remove();
