@@ -1,0 +1,82 @@
+// The Compose `capture` service's listener (scripts/docker-capture starts it):
+//
+//   node scripts/docker-capture-pool.mjs SOCKET [NETNS_ROOT]
+//
+// Each connection on SOCKET (each harness worker process) gets a capture sidecar
+// process of its own, on a private socket beside SOCKET, and the two are spliced
+// together. That is what the harness does outside Docker (one sidecar per worker):
+// one sidecar serving several workers' sessions at once crashed (SIGSEGV), and a
+// crash now ends only the session of the worker it served. The sidecar ends when its
+// connection does, and with this process (--die-with-parent).
+import { spawn } from 'node:child_process';
+import { createServer, connect } from 'node:net';
+import { mkdirSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const [socket, netnsRoot = ''] = process.argv.slice(2);
+if (!socket) {
+  process.stderr.write('usage: node scripts/docker-capture-pool.mjs SOCKET [NETNS_ROOT]\n');
+  process.exit(2);
+}
+const START_TIMEOUT_MS = 15_000;
+const log = (text) => process.stderr.write(`capture: ${text}\n`);
+const live = new Set();
+let served = 0;
+
+const server = createServer((client) => {
+  const id = ++served;
+  const path = `${socket}.${id}`;
+  client.pause();
+  client.on('error', () => {});
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'harness/wire/sidecar.ts', '--socket', path, '--netns-root', netnsRoot, '--die-with-parent'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  live.add(child);
+  let ending = false;
+  child.stderr.setEncoding('utf8').on('data', (text) => {
+    // libpcap warns about every wire port without an IPv4 address: nothing to act on
+    for (const line of text.split('\n')) if (line && !line.includes('This may not actually work')) log(`sidecar ${id}: ${line}`);
+  });
+  const timer = setTimeout(() => {
+    log(`sidecar ${id} did not start within ${START_TIMEOUT_MS / 1000} s`);
+    child.kill('SIGKILL');
+  }, START_TIMEOUT_MS);
+  child.stdout.setEncoding('utf8').once('data', () => {
+    clearTimeout(timer);
+    const upstream = connect(path, () => {
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    });
+    upstream.on('error', (e) => {
+      if (!ending) log(`sidecar ${id}: ${e.message}`);
+      client.destroy();
+    });
+    upstream.on('close', () => client.destroy());
+  });
+  child.on('exit', (code, signal) => {
+    clearTimeout(timer);
+    live.delete(child);
+    rmSync(path, { force: true });
+    if (!ending) log(`sidecar ${id} exited (${signal ?? `status ${code}`}); its harness worker gets a new one on its next case`);
+    client.destroy();
+  });
+  client.on('close', () => {
+    ending = true;
+    child.kill('SIGTERM');
+  });
+});
+
+function stop() {
+  for (const child of live) child.kill('SIGTERM');
+  rmSync(socket, { force: true });
+  process.exit(0);
+}
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+
+mkdirSync(dirname(socket), { recursive: true });
+rmSync(socket, { force: true });
+server.listen(socket, () => log(`ready on ${socket}: one sidecar per connection`));
