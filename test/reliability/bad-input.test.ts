@@ -63,7 +63,14 @@ beforeAll(async () => {
   byName = Object.fromEntries((readSummary(run.runDir)?.cases ?? []).map((c) => [c.case, c]));
 }, 55_000);
 
+/** TCPLADDER_REL_TABLE=FILE: write the table of inputs and their real messages (docs/RELIABILITY.md) */
+const rows: string[] = [];
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
 afterAll(() => {
+  if (process.env.TCPLADDER_REL_TABLE) {
+    writeFileSync(process.env.TCPLADDER_REL_TABLE, ['| input | exit | message (first line) |', '|---|---|---|', ...rows].join('\n') + '\n');
+  }
   if (run) removeRunDir(run);
   tmp.remove();
 });
@@ -73,6 +80,8 @@ describe('bad input in a case file', () => {
     it(`${name}: ${typeof want === 'string' ? want : want.source}`, () => {
       const c = byName[name];
       expect(c, `no result for ${name}: ${run.stdout()}`).toBeDefined();
+      const body = CASES.find((x) => x[0] === name)![1].split('\n').pop()!.trim();
+      rows.push(`| case file: \`${cell(body)}\` | ${run.child.exitCode} | \`${cell(c.error ?? '')}\` |`);
       expect(c.status).toBe('failed');
       if (typeof want === 'string') expect(c.error).toBe(want);
       else expect(c.error).toMatch(want);
@@ -187,6 +196,7 @@ describe('bad input on the command line: exit 2, one line naming the file or fla
       const argv = args.map((a) => a.replace(/^@/, dir));
       const r = await cli(...argv);
       const expected = typeof want === 'string' ? want : want(dir, profiles);
+      rows.push(`| \`tcpladder ${cell(argv.join(' ').replaceAll(dir, '$DIR').replaceAll(profiles, '$PROFILES'))}\` | ${r.code} | \`${cell(r.err.split('\n')[0].replaceAll(dir, '$DIR').replaceAll(profiles, '$PROFILES'))}\` |`);
       expect(r.code).toBe(2);
       expect(r.err.split('\n')[0]).toBe(expected);
       expect(r.out).toBe('');
