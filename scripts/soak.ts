@@ -137,7 +137,10 @@ async function main(): Promise<number> {
   if (o.at) {
     const commit = git('rev-parse', '--verify', `${o.at}^{commit}`);
     o.tree = mkdtempSync(join(tmpdir(), `tcpladder-soak-${commit.slice(0, 12)}-`));
-    process.once('exit', () => rmSync(o.tree, { recursive: true, force: true }));
+    const tree = o.tree;
+    process.once('exit', () => rmSync(tree, { recursive: true, force: true }));
+    // a signal ends the soak (its current runs get it too, being in its process group): 'exit' handlers run
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143));
     execFileSync('sh', ['-c', `git archive ${commit} | tar -x -C "$1"`, 'sh', o.tree], { cwd: ROOT });
     symlinkSync(join(ROOT, 'node_modules'), join(o.tree, 'node_modules'));
     o.source = `commit ${commit} (snapshot in ${o.tree})`;
