@@ -3,6 +3,7 @@
  * of runs at the same time, and print passes and failures per case.
  *
  *   scripts/soak [--runs N] [--pairs M] [--fast] [--at REV] [--out DIR] [--keep] [paths…]
+ *   scripts/soak --report DIR      the table again from DIR/soak.json (e.g. of an interrupted soak)
  *
  * --at REV: run a snapshot of commit REV (`git archive` into a temporary folder, with
  * this checkout's node_modules linked in) instead of the working tree, so that edits
@@ -19,7 +20,7 @@
  * Never retries anything: a failure is counted and kept.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync, createWriteStream } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism as nproc, release, tmpdir } from 'node:os';
@@ -27,7 +28,7 @@ import { readRun, tally, formatTally, runClean, type RunOutcome } from './soak-l
 import { leftovers, runProcesses } from './leftovers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const USAGE = 'usage: scripts/soak [--runs N] [--pairs M] [--fast] [--at REV] [--out DIR] [--keep] [paths…]';
+const USAGE = 'usage: scripts/soak [--runs N] [--pairs M] [--fast] [--at REV] [--out DIR] [--keep] [paths…] | --report DIR';
 
 interface Options {
   runs: number;
@@ -129,6 +130,14 @@ function line(r: RunOutcome): string {
 }
 
 async function main(): Promise<number> {
+  if (process.argv[2] === '--report') {
+    const dir = process.argv[3] ?? fail('--report needs the soak folder');
+    const saved = JSON.parse(readFileSync(join(dir, 'soak.json'), 'utf8')) as { options: Options; outcomes: RunOutcome[] };
+    const seq = saved.outcomes.filter((r) => r.phase === 'sequential').length;
+    const pairs = saved.outcomes.filter((r) => r.phase === 'concurrent').length / 2;
+    process.stdout.write(`soak: ${seq} sequential + ${pairs} concurrent pairs of the ${saved.options.source}\n\n${formatTally(tally(saved.outcomes))}`);
+    return 0;
+  }
   const o = parse(process.argv.slice(2));
   if (process.getuid?.() !== 0) fail('needs root, like tcpladder run');
   o.out = resolve(o.out);
