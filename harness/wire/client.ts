@@ -184,7 +184,9 @@ export class SidecarClient {
     const bundle = sidecarBundle(script);
     // the bundle names its source, so that ps (and whoever looks for the sidecar) still sees harness/wire/sidecar.ts
     const entry = bundle ? ['--enable-source-maps', bundle, '--source', script] : ['--import', createRequire(import.meta.url).resolve('tsx'), script];
-    const child = spawn(process.execPath, [...entry, '--socket', path, '--die-with-parent'], {
+    // e.g. TCPLADDER_SIDECAR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the sidecar
+    const nodeArgs = (process.env.TCPLADDER_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, ...entry, '--socket', path, '--die-with-parent'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
