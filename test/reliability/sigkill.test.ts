@@ -122,7 +122,7 @@ async function killedRun(): Promise<{ c: Child; left: string[] }> {
   await new Promise((r) => setTimeout(r, Math.floor(random() * 200)));
   const procs = runProcesses(c.run);
   const workers = procs.filter((p) => p.cmd.includes('workers/forks'));
-  const helpers = procs.filter((p) => p.cmd.includes('harness/wire/sidecar.ts') || p.cmd.includes('trace_pipe'));
+  const helpers = procs.filter((p) => /--socket \S*\/sidecar-\d+\.sock/.test(p.cmd) || p.cmd.includes('trace_pipe'));
   expect(workers.length, JSON.stringify(procs)).toBeGreaterThan(0);
   // tcpladder and vitest stopped first, so that nothing notices and starts anew
   for (const p of procs) if (p.cmd.includes('bin/tcpladder.js') || p.cmd.includes('vitest.mjs')) process.kill(p.pid, 'SIGSTOP');
