@@ -4,15 +4,25 @@
  *
  *   0.000  SYN_SENT ├──── SYN seq=0 <mss 1460> ────>│
  *   0.001           │<──── SYN ACK seq=0 ack=1 ─────┤ SYN_RECV
+ *
+ * `tcpladder show` draws ladders of a million rows, so rows are not painted cell by
+ * cell: one pass over the rows measures their texts and fixes the layout, the bar
+ * line and each arrow shaft are built once per ladder, and each row is written left
+ * to right as four strings (time, blanks and bars, the arrow or text, the rest of
+ * the bar line). The layout makes every gap wide enough for what is drawn in it (see
+ * measure), so a row's pieces never overlap, which is what lets a row be written in
+ * one pass. The title and headings, a few lines per ladder, are still painted cell by
+ * cell. Output is the same, character for character, as when every row was painted
+ * (test/report/ladder-text-equivalence.test.ts).
  */
-import type { Ladder, LadderColumn, LadderRow } from './model.js';
+import type { Ladder, LadderColumn, LadderRow, LadderSegment } from './model.js';
 import {
   cellWidth,
   flagKind,
   formatTime,
   hasMark,
+  measuredSegmentLabel,
   sanitize,
-  segmentLabel,
   showsConnections,
   stateLabel,
   validateLadder,
@@ -60,17 +70,159 @@ const FLAG_SGR: Record<FlagKind, string | undefined> = {
   other: undefined,
 };
 
-/** A row reduced to what layout and drawing need. */
-type Item =
-  | { kind: 'arrow'; t: number; from: number; to: number; label: string; dropped: boolean; style: string | undefined }
-  | { kind: 'side'; t: number; column: number; text: string; style: string }
-  | { kind: 'banner'; t: number; text: string };
+const DROP_GAP = ' '.repeat(DROP_TAIL);
+
+export function renderLadderText(ladder: Ladder, opts: LadderTextOptions = {}): string {
+  validateLadder(ladder);
+  const color = opts.color === true;
+  const measured = measure(ladder);
+  const layout = computeLayout(ladder.columns, measured, opts.width ?? DEFAULT_WIDTH);
+  let out = '';
+  if (ladder.title !== undefined && ladder.title !== '') out += titleLine(ladder.title).render(color) + '\n';
+  for (const line of headingLines(ladder.columns, layout)) out += line.render(color) + '\n';
+  const draw = new Drawing(layout, measured, color);
+  out += draw.bars + '\n';
+  const rows = ladder.rows;
+  for (let i = 0; i < rows.length; i++) out += draw.row(rows[i]!, i) + '\n';
+  return out + draw.bars + '\n';
+}
+
+// ── measuring the rows ──────────────────────────────────────────────────────
+
+/** What layout and drawing need of the rows, worked out once per row. */
+interface Measured {
+  /** formatTime(row.t) of every row */
+  times: string[];
+  /** the text of every row: segment label, state label or sanitized note */
+  texts: string[];
+  /** cellWidth of each text */
+  widths: number[];
+  /** widest time, at least that of formatTime(0) */
+  timeWidth: number;
+  /** widest side text beside the first and the last column (0 when there is none) */
+  leftSide: number;
+  rightSide: number;
+  /** the narrowest each gap (between bars g and g+1) may be */
+  gaps: number[];
+}
+
+/** The gap (between bars g and g+1) that carries a segment's label: the one next to the sender. */
+function labelGap(from: number, to: number): number {
+  return from < to ? from : from - 1;
+}
+
+/** Cells at the receiver's end of an arrow that the label must leave free. */
+function endReserve(dropped: boolean): number {
+  return dropped ? 1 + DROP_TAIL : 1;
+}
+
+function endsInGap(from: number, to: number, gap: number): boolean {
+  return from < to ? gap === to - 1 : gap === to;
+}
+
+/** Notes without a column sit in the middle gap (the only gap for two columns). */
+function bannerGap(columnCount: number): number {
+  return Math.floor((columnCount - 2) / 2);
+}
+
+/** A heading is centred on its bar: cells it takes left and right of the bar. */
+function headingExtent(column: LadderColumn): { left: number; right: number } {
+  const w = Math.max(cellWidth(sanitize(column.name)), cellWidth(sanitize(column.address ?? '')));
+  const left = Math.floor(w / 2);
+  return { left, right: Math.max(0, w - 1 - left) };
+}
+
+/**
+ * One pass over the rows: their texts and times, and the minimum gaps. A gap is made
+ * wide enough for everything drawn inside it — a label with its blanks, MIN_DASHES of
+ * shaft each side and the receiver's reserve; a side text and two cells; a banner and
+ * two cells; adjacent headings — so no two things drawn on one row ever overlap.
+ */
+function measure(ladder: Ladder): Measured {
+  const { columns, rows } = ladder;
+  const n = columns.length;
+  const last = n - 1;
+  const showConn = showsConnections(ladder);
+  const gaps = new Array<number>(n - 1).fill(MIN_GAP);
+  for (let g = 0; g < n - 1; g++) {
+    gaps[g] = Math.max(gaps[g]!, headingExtent(columns[g]!).right + headingExtent(columns[g + 1]!).left + 1);
+  }
+  const banner = bannerGap(n);
+  const count = rows.length;
+  const times = new Array<string>(count);
+  const texts = new Array<string>(count);
+  const widths = new Array<number>(count);
+  let timeWidth = cellWidth(formatTime(0));
+  let leftSide = 0;
+  let rightSide = 0;
+  const cells = { width: 0 };
+  for (let i = 0; i < count; i++) {
+    const row = rows[i]!;
+    const time = formatTime(row.t);
+    times[i] = time;
+    if (time.length > timeWidth) timeWidth = time.length; // formatTime is ASCII: length = cells
+    let text: string;
+    let w: number;
+    let gap = -1; // the gap this row's text sits in, if it sits in one
+    let need = 0;
+    if (row.kind === 'segment') {
+      text = measuredSegmentLabel(row, showConn, cells);
+      w = cells.width;
+      gap = labelGap(row.from, row.to);
+      need = w + 2 + 2 * MIN_DASHES + (endsInGap(row.from, row.to, gap) ? endReserve(hasMark(row, 'dropped')) : 0);
+    } else {
+      text = row.kind === 'state' ? stateLabel(row) : sanitize(row.text);
+      w = cellWidth(text);
+      if (row.column === null) {
+        gap = banner;
+        need = w + 2;
+      } else if (row.column === 0) {
+        if (w > leftSide) leftSide = w;
+      } else if (row.column === last) {
+        if (w > rightSide) rightSide = w;
+      } else {
+        gap = row.column;
+        need = w + 2;
+      }
+    }
+    texts[i] = text;
+    widths[i] = w;
+    if (gap >= 0 && need > gaps[gap]!) gaps[gap] = need;
+  }
+  return { times, texts, widths, timeWidth, leftSide, rightSide, gaps };
+}
+
+// ── layout ──────────────────────────────────────────────────────────────────
 
 interface Layout {
   timeWidth: number;
   /** character position of each column's bar */
   x: number[];
 }
+
+/** Hand out spare width one cell at a time to the narrowest gap, so gaps even out. */
+function widen(gaps: number[], spare: number): void {
+  for (let left = spare; left > 0; left--) {
+    let narrowest = 0;
+    for (let g = 1; g < gaps.length; g++) if (gaps[g]! < gaps[narrowest]!) narrowest = g;
+    gaps[narrowest]!++;
+  }
+}
+
+function computeLayout(columns: LadderColumn[], m: Measured, width: number): Layout {
+  const last = columns.length - 1;
+  const timeWidth = m.timeWidth;
+  const x0 = Math.max(timeWidth + 2 + (m.leftSide > 0 ? m.leftSide + 1 : 0), headingExtent(columns[0]!).left);
+  const rightExtent = Math.max(m.rightSide > 0 ? m.rightSide + 1 : 0, headingExtent(columns[last]!).right);
+  const gaps = m.gaps.slice();
+  const used = x0 + gaps.reduce((a, b) => a + b, 0) + columns.length + rightExtent;
+  widen(gaps, width - used);
+  const x = [x0];
+  for (const gap of gaps) x.push(x[x.length - 1]! + gap + 1);
+  return { timeWidth, x };
+}
+
+// ── title and headings: a handful of lines per ladder, painted cell by cell ───
 
 /** One output line as a row of single-width cells, each with an optional SGR style. */
 class Line {
@@ -109,141 +261,6 @@ class Line {
   }
 }
 
-export function renderLadderText(ladder: Ladder, opts: LadderTextOptions = {}): string {
-  validateLadder(ladder);
-  const items = toItems(ladder);
-  const layout = computeLayout(ladder, items, opts.width ?? DEFAULT_WIDTH);
-  const lines: Line[] = [];
-  if (ladder.title !== undefined && ladder.title !== '') lines.push(titleLine(ladder.title));
-  lines.push(...headingLines(ladder.columns, layout));
-  lines.push(barLine(layout));
-  for (const item of items) lines.push(itemLine(item, layout));
-  lines.push(barLine(layout));
-  return lines.map((line) => line.render(opts.color === true)).join('\n') + '\n';
-}
-
-// ── rows → items ────────────────────────────────────────────────────────────
-
-function toItems(ladder: Ladder): Item[] {
-  const showConn = showsConnections(ladder);
-  return ladder.rows.map((row) => toItem(row, showConn));
-}
-
-function toItem(row: LadderRow, showConn: boolean): Item {
-  switch (row.kind) {
-    case 'segment': {
-      const dropped = hasMark(row, 'dropped');
-      return {
-        kind: 'arrow',
-        t: row.t,
-        from: row.from,
-        to: row.to,
-        label: segmentLabel(row, showConn),
-        dropped,
-        style: arrowStyle(flagKind(row.flags), dropped),
-      };
-    }
-    case 'state':
-      return { kind: 'side', t: row.t, column: row.column, text: stateLabel(row), style: SGR.state };
-    case 'note':
-      return row.column === null
-        ? { kind: 'banner', t: row.t, text: sanitize(row.text) }
-        : { kind: 'side', t: row.t, column: row.column, text: sanitize(row.text), style: SGR.note };
-  }
-}
-
-function arrowStyle(kind: FlagKind, dropped: boolean): string | undefined {
-  const colour = FLAG_SGR[kind];
-  if (!dropped) return colour;
-  return colour === undefined ? SGR.dim : `${SGR.dim};${colour}`;
-}
-
-// ── layout ──────────────────────────────────────────────────────────────────
-
-/** The gap (between bars g and g+1) that carries a segment's label: the one next to the sender. */
-function labelGap(from: number, to: number): number {
-  return from < to ? from : from - 1;
-}
-
-/** Cells at the receiver's end of an arrow that the label must leave free. */
-function endReserve(item: { dropped: boolean }): number {
-  return item.dropped ? 1 + DROP_TAIL : 1;
-}
-
-function endsInGap(item: { from: number; to: number }, gap: number): boolean {
-  return item.from < item.to ? gap === item.to - 1 : gap === item.to;
-}
-
-/** Notes without a column sit in the middle gap (the only gap for two columns). */
-function bannerGap(columnCount: number): number {
-  return Math.floor((columnCount - 2) / 2);
-}
-
-/** A heading is centred on its bar: cells it takes left and right of the bar. */
-function headingExtent(column: LadderColumn): { left: number; right: number } {
-  const w = Math.max(cellWidth(sanitize(column.name)), cellWidth(sanitize(column.address ?? '')));
-  const left = Math.floor(w / 2);
-  return { left, right: Math.max(0, w - 1 - left) };
-}
-
-function minimumGaps(columns: LadderColumn[], items: Item[]): number[] {
-  const n = columns.length;
-  const gaps = new Array<number>(n - 1).fill(MIN_GAP);
-  const need = (gap: number, cells: number): void => {
-    gaps[gap] = Math.max(gaps[gap] ?? 0, cells);
-  };
-  for (let g = 0; g < n - 1; g++) {
-    need(g, headingExtent(columns[g]!).right + headingExtent(columns[g + 1]!).left + 1);
-  }
-  for (const item of items) {
-    if (item.kind === 'arrow') {
-      const g = labelGap(item.from, item.to);
-      const reserve = endsInGap(item, g) ? endReserve(item) : 0;
-      need(g, cellWidth(item.label) + 2 + 2 * MIN_DASHES + reserve);
-    } else if (item.kind === 'side' && item.column > 0 && item.column < n - 1) {
-      need(item.column, cellWidth(item.text) + 2);
-    } else if (item.kind === 'banner') {
-      need(bannerGap(n), cellWidth(item.text) + 2);
-    }
-  }
-  return gaps;
-}
-
-function sideWidth(items: Item[], column: number): number {
-  let w = 0;
-  for (const item of items) {
-    if (item.kind === 'side' && item.column === column) w = Math.max(w, cellWidth(item.text));
-  }
-  return w;
-}
-
-/** Hand out spare width one cell at a time to the narrowest gap, so gaps even out. */
-function widen(gaps: number[], spare: number): void {
-  for (let left = spare; left > 0; left--) {
-    let narrowest = 0;
-    for (let g = 1; g < gaps.length; g++) if (gaps[g]! < gaps[narrowest]!) narrowest = g;
-    gaps[narrowest]!++;
-  }
-}
-
-function computeLayout(ladder: Ladder, items: Item[], width: number): Layout {
-  const columns = ladder.columns;
-  const last = columns.length - 1;
-  const timeWidth = Math.max(cellWidth(formatTime(0)), ...items.map((item) => cellWidth(formatTime(item.t))));
-  const leftSide = sideWidth(items, 0);
-  const x0 = Math.max(timeWidth + 2 + (leftSide > 0 ? leftSide + 1 : 0), headingExtent(columns[0]!).left);
-  const rightSide = sideWidth(items, last);
-  const rightExtent = Math.max(rightSide > 0 ? rightSide + 1 : 0, headingExtent(columns[last]!).right);
-  const gaps = minimumGaps(columns, items);
-  const used = x0 + gaps.reduce((a, b) => a + b, 0) + columns.length + rightExtent;
-  widen(gaps, width - used);
-  const x = [x0];
-  for (const gap of gaps) x.push(x[x.length - 1]! + gap + 1);
-  return { timeWidth, x };
-}
-
-// ── drawing ─────────────────────────────────────────────────────────────────
-
 function titleLine(title: string): Line {
   const line = new Line();
   line.put(0, sanitize(title), SGR.title);
@@ -265,72 +282,162 @@ function headingLines(columns: LadderColumn[], layout: Layout): Line[] {
   return columns.some((c) => c.address !== undefined && c.address !== '') ? [names, addresses] : [names];
 }
 
-function barLine(layout: Layout): Line {
-  const line = new Line();
-  for (const at of layout.x) line.put(at, GLYPH.bar);
-  return line;
+// ── rows: written left to right, piece by piece ─────────────────────────────
+
+function arrowStyle(kind: FlagKind, dropped: boolean): string | undefined {
+  const colour = FLAG_SGR[kind];
+  if (!dropped) return colour;
+  return colour === undefined ? SGR.dim : `${SGR.dim};${colour}`;
 }
 
-function itemLine(item: Item, layout: Layout): Line {
-  const line = barLine(layout);
-  line.put(0, formatTime(item.t).padStart(layout.timeWidth), SGR.time);
-  switch (item.kind) {
-    case 'arrow':
-      drawArrow(line, item, layout.x);
-      break;
-    case 'side':
-      drawSide(line, item, layout.x);
-      break;
-    case 'banner':
-      drawBanner(line, item.text, layout.x);
-      break;
+/** Drops trailing blanks, as a line's trailing blank cells are dropped. */
+function trimBlanks(text: string): string {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0x20) end--;
+  return end === text.length ? text : text.slice(0, end);
+}
+
+const styled = (text: string, style: string): string => `\x1b[${style}m${text}\x1b[0m`;
+
+/**
+ * Draws rows on one layout. Every row is four pieces, left to right: the time
+ * (styled), `before` (unstyled: blanks and bars, never empty), `body` (the arrow or
+ * the text, in the row's style) and `after` (unstyled, possibly empty). Positions
+ * are cells; `bars` and the shafts hold only single-code-unit characters, so a cell
+ * position is also an index into them.
+ */
+class Drawing {
+  /** the bar line: blanks with │ at every column, up to the last bar */
+  readonly bars: string;
+  private readonly x: number[];
+  private readonly timeWidth: number;
+  private readonly times: string[];
+  private readonly texts: string[];
+  private readonly widths: number[];
+  /** shaft cells strictly between bars lo and hi (─, ┼ at the bars crossed), by lo * columns + hi */
+  private readonly shafts: string[] = [];
+  /** by column k: the bar line from the end of the time up to bar k, up to and including it */
+  private readonly upTo: string[];
+  private readonly through: string[];
+  /** by column k: the bar line from bar k on, and after bar k */
+  private readonly from: string[];
+  private readonly past: string[];
+  // the pieces of the row being drawn
+  private before = '';
+  private body = '';
+  private after = '';
+  private style: string | undefined = undefined;
+
+  constructor(layout: Layout, m: Measured, private readonly color: boolean) {
+    this.x = layout.x;
+    this.timeWidth = layout.timeWidth;
+    this.times = m.times;
+    this.texts = m.texts;
+    this.widths = m.widths;
+    let bars = '';
+    for (const at of this.x) bars += ' '.repeat(at - bars.length) + GLYPH.bar;
+    this.bars = bars;
+    this.upTo = this.x.map((at) => bars.slice(this.timeWidth, at));
+    this.through = this.x.map((at) => bars.slice(this.timeWidth, at + 1));
+    this.from = this.x.map((at) => bars.slice(at));
+    this.past = this.x.map((at) => bars.slice(at + 1));
   }
-  return line;
-}
 
-function drawSide(line: Line, item: Extract<Item, { kind: 'side' }>, x: number[]): void {
-  const at = x[item.column]!;
-  const start = item.column === 0 ? at - 1 - cellWidth(item.text) : at + 2;
-  line.put(start, item.text, item.style);
-}
-
-function drawBanner(line: Line, text: string, x: number[]): void {
-  const g = bannerGap(x.length);
-  const inside = x[g + 1]! - x[g]! - 1;
-  line.put(x[g]! + 1 + Math.floor((inside - cellWidth(text)) / 2), text, SGR.note);
-}
-
-function drawArrow(line: Line, item: Extract<Item, { kind: 'arrow' }>, x: number[]): void {
-  const rightwards = item.from < item.to;
-  const lo = Math.min(item.from, item.to);
-  const hi = Math.max(item.from, item.to);
-  for (let c = x[lo]! + 1; c < x[hi]!; c++) line.put(c, GLYPH.shaft, item.style);
-  for (let k = lo + 1; k < hi; k++) line.put(x[k]!, GLYPH.cross, item.style);
-  line.put(x[item.from]!, rightwards ? GLYPH.teeRight : GLYPH.teeLeft, item.style);
-  drawArrowEnd(line, item, x, rightwards);
-  drawArrowLabel(line, item, x);
-}
-
-function drawArrowEnd(line: Line, item: Extract<Item, { kind: 'arrow' }>, x: number[], rightwards: boolean): void {
-  const receiver = x[item.to]!;
-  const step = rightwards ? -1 : 1;
-  const head = receiver + step;
-  if (!item.dropped) {
-    line.put(head, rightwards ? GLYPH.headRight : GLYPH.headLeft, item.style);
-    return;
+  row(row: LadderRow, i: number): string {
+    const text = this.texts[i]!;
+    const w = this.widths[i]!;
+    if (row.kind === 'segment') this.arrow(row, text, w);
+    else if (row.column === null) this.banner(text, w);
+    else this.side(row.column, text, w, row.kind === 'state' ? SGR.state : SGR.note);
+    const time = this.times[i]!.padStart(this.timeWidth);
+    if (!this.color) return time + this.before + this.body + this.after;
+    // as cells of one style made one run: `before` and `after` are never next to the time
+    const style = this.style;
+    const rest =
+      style === undefined || this.body === ''
+        ? this.before + this.body + this.after
+        : this.before + styled(this.body, style) + this.after;
+    return styled(time, SGR.time) + rest;
   }
-  for (let i = 0; i < DROP_TAIL; i++) line.put(head + step * i, ' ');
-  line.put(head + step * DROP_TAIL, GLYPH.drop, item.style);
-}
 
-function drawArrowLabel(line: Line, item: Extract<Item, { kind: 'arrow' }>, x: number[]): void {
-  const g = labelGap(item.from, item.to);
-  let start = x[g]! + 1 + MIN_DASHES;
-  let end = x[g + 1]! - 1 - MIN_DASHES; // inclusive
-  if (endsInGap(item, g)) {
-    if (item.from < item.to) end -= endReserve(item);
-    else start += endReserve(item);
+  private shaft(lo: number, hi: number): string {
+    const key = lo * this.x.length + hi;
+    let s = this.shafts[key];
+    if (s === undefined) {
+      const x = this.x;
+      s = '';
+      for (let k = lo + 1; k <= hi; k++) s += GLYPH.shaft.repeat(x[k]! - x[k - 1]! - 1) + (k < hi ? GLYPH.cross : '');
+      this.shafts[key] = s;
+    }
+    return s;
   }
-  const block = ` ${item.label} `;
-  line.put(start + Math.floor((end - start + 1 - cellWidth(block)) / 2), block, item.style);
+
+  /**
+   * The sender's tee, the shaft (crossing the bars between), the label block centred
+   * in the gap next to the sender, and at the receiver either the head or — for a
+   * dropped segment — ✕ followed by DROP_TAIL blanks.
+   */
+  private arrow(seg: LadderSegment, label: string, w: number): void {
+    const x = this.x;
+    const { from, to } = seg;
+    const dropped = hasMark(seg, 'dropped');
+    this.style = this.color ? arrowStyle(flagKind(seg.flags), dropped) : undefined;
+    const rightwards = from < to;
+    const lo = rightwards ? from : to;
+    const hi = rightwards ? to : from;
+    const g = labelGap(from, to);
+    let start = x[g]! + 1 + MIN_DASHES;
+    let end = x[g + 1]! - 1 - MIN_DASHES; // inclusive
+    if (endsInGap(from, to, g)) {
+      if (rightwards) end -= endReserve(dropped);
+      else start += endReserve(dropped);
+    }
+    const blockWidth = w + 2;
+    const labelAt = start + Math.floor((end - start + 1 - blockWidth) / 2);
+    const shaft = this.shaft(lo, hi);
+    const origin = x[lo]! + 1; // shaft index 0
+    const left = labelAt - origin;
+    const right = labelAt + blockWidth - origin;
+    const cut = dropped ? 1 + DROP_TAIL : 1; // shaft cells at the receiver's end given to head or ✕
+    if (rightwards) {
+      this.before = this.upTo[lo]!;
+      this.body =
+        GLYPH.teeRight + shaft.slice(0, left) + ' ' + label + ' ' + shaft.slice(right, shaft.length - cut) + (dropped ? GLYPH.drop : GLYPH.headRight);
+      this.after = dropped ? DROP_GAP + this.from[hi]! : this.from[hi]!;
+    } else {
+      this.before = dropped ? this.through[lo]! + DROP_GAP : this.through[lo]!;
+      this.body = (dropped ? GLYPH.drop : GLYPH.headLeft) + shaft.slice(cut, left) + ' ' + label + ' ' + shaft.slice(right) + GLYPH.teeLeft;
+      this.after = this.past[hi]!;
+    }
+  }
+
+  /** Left of the first bar (right-aligned), right of any other bar after a blank. */
+  private side(column: number, text: string, w: number, style: string): void {
+    const { x, bars } = this;
+    const at = x[column]!;
+    this.style = style;
+    if (column === x.length - 1) {
+      const shown = trimBlanks(text); // nothing follows, so its trailing blanks go
+      this.before = shown === '' ? this.through[column]! : this.through[column]! + ' ';
+      this.body = shown;
+      this.after = '';
+      return;
+    }
+    const start = column === 0 ? at - 1 - w : at + 2;
+    this.before = bars.slice(this.timeWidth, start);
+    this.body = text;
+    this.after = bars.slice(start + w);
+  }
+
+  /** Centred in the middle gap. */
+  private banner(text: string, w: number): void {
+    const { x, bars } = this;
+    const g = bannerGap(x.length);
+    const inside = x[g + 1]! - x[g]! - 1;
+    const start = x[g]! + 1 + Math.floor((inside - w) / 2);
+    this.style = SGR.note;
+    this.before = bars.slice(this.timeWidth, start);
+    this.body = text;
+    this.after = bars.slice(start + w);
+  }
 }
