@@ -166,9 +166,11 @@ export class CaseRun {
     const i = topo.hosts.findIndex((h) => h.name === name);
     const h = topo.hosts[i];
     await ipBatch([`link set ${h.ifname} down`], h.ns);
+    // unplug before reading the counters: from then on frames for this host are counted
+    // as unsent by the relay, not as drops on a port about to vanish with its counters
+    await this.client!.request({ op: 'unplug', session: this.session!, port: i });
     this.retire(i, readCounters(h.ns, h.ifname), readCounters(topo.wireNs, h.port));
     for (const s of this.sockets) if (s.host.name === name) s.forceClose();
-    await this.client!.request({ op: 'unplug', session: this.session!, port: i });
     await topo.crash(name);
     this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: name, socket: name, call: 'crash', result: 'ok' });
   }
