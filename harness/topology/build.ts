@@ -8,7 +8,6 @@
  * only frames on it are the hosts'. Host links stay down until the capture is
  * attached, so the capture sees every frame a host ever sends.
  */
-import { execa } from 'execa';
 import { applySysctls, type Sysctls } from './sysctl.js';
 import { releaseNamespace, namespaceFd, homeNamespaceFd } from './netns.js';
 import { Rtnl, netnsAdd, netnsDel, IF_OPER_UP } from './netlink.js';
@@ -265,6 +264,7 @@ export async function silenceTcp(ns: string): Promise<void> {
   chain out { type filter hook output priority -400; policy accept; meta l4proto tcp drop; }
 }
 `;
+  const { execa } = await import('execa'); // loaded when needed: it costs ~70 ms at start-up in every worker
   const r = await execa('ip', ['netns', 'exec', ns, 'nft', '-f', '-'], { input: rules, reject: false });
   if (r.exitCode !== 0) throw new Error(`nft in ${ns} failed: ${r.stderr.trim()}`);
 }

@@ -1,5 +1,4 @@
 import { readdirSync } from 'node:fs';
-import { execa } from 'execa';
 import { Rtnl, netnsAdd, netnsDel, NETNS_RUN_DIR } from './netlink.js';
 import { namespaceFd, homeNamespaceFd, releaseNamespace } from './netns.js';
 
@@ -53,6 +52,7 @@ export async function ipBatch(lines: string[], ns?: string): Promise<void> {
     }
     return;
   }
+  const { execa } = await import('execa');
   const r = await execa('ip', args, { input: lines.join('\n') + '\n', reject: false });
   if (r.exitCode !== 0) {
     throw new Error(`ip ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim()}\n  commands:\n    ${lines.join('\n    ')}`);
@@ -60,6 +60,7 @@ export async function ipBatch(lines: string[], ns?: string): Promise<void> {
 }
 
 export async function ipJson<T>(args: string[]): Promise<T> {
+  const { execa } = await import('execa');
   const r = await execa('ip', ['-j', ...args]);
   return JSON.parse(r.stdout || '[]') as T;
 }
