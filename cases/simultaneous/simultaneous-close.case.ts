@@ -13,6 +13,9 @@ tcpCase('simultaneous close: FINs cross', async ({ hosts, wire }) => {
 
   await wire.hold('client > server FIN ACK').until('server > client FIN ACK');
   await conn.shutdown('write');
+  // the server's FIN only once the wire holds the client's: two hosts sending at the
+  // same instant reach the wire in no fixed order
+  await expect(wire).toHaveSegments(['...', 'client > server FIN ACK held']);
   await peer.shutdown('write');
   expect((await conn.read()).length).toBe(0);
   expect((await peer.read()).length).toBe(0);

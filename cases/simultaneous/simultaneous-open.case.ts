@@ -13,7 +13,11 @@ tcpCase('simultaneous open: SYNs cross', async ({ hosts, wire }) => {
   const b = server.socket();
   await a.bind(5000);
   await b.bind(6000);
-  await Promise.all([a.connect(server.address(), 6000), b.connect(client.address(), 5000)]);
+  // the client's SYN first, and only once the wire holds it the server's: two hosts
+  // sending at the same instant reach the wire in no fixed order
+  const opening = a.connect(server.address(), 6000);
+  await expect(wire).toHaveSegments(['client > server SYN held']);
+  await Promise.all([opening, b.connect(client.address(), 5000)]);
 
   await a.write('from a');
   await b.write('from b');
