@@ -3,7 +3,7 @@
  * of runs at the same time, and print passes and failures per case.
  *
  *   scripts/soak [--runs N] [--pairs M] [--fast] [--at REV] [--out DIR] [--keep] [paths…]
- *   scripts/soak --report DIR      the table again from DIR/soak.json (e.g. of an interrupted soak)
+ *   scripts/soak --report DIR…     the table again from DIR/soak.json (several: one tally)
  *
  * --at REV: run a snapshot of commit REV (`git archive` into a temporary folder, with
  * this checkout's node_modules linked in) instead of the working tree, so that edits
@@ -21,7 +21,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, createWriteStream } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism as nproc, release, tmpdir } from 'node:os';
 import { readRun, tally, formatTally, runClean, type RunOutcome } from './soak-lib.js';
@@ -131,11 +131,18 @@ function line(r: RunOutcome): string {
 
 async function main(): Promise<number> {
   if (process.argv[2] === '--report') {
-    const dir = process.argv[3] ?? fail('--report needs the soak folder');
-    const saved = JSON.parse(readFileSync(join(dir, 'soak.json'), 'utf8')) as { options: Options; outcomes: RunOutcome[] };
-    const seq = saved.outcomes.filter((r) => r.phase === 'sequential').length;
-    const pairs = saved.outcomes.filter((r) => r.phase === 'concurrent').length / 2;
-    process.stdout.write(`soak: ${seq} sequential + ${pairs} concurrent pairs of the ${saved.options.source}\n\n${formatTally(tally(saved.outcomes))}`);
+    // one soak, or several (e.g. an interrupted one and its continuation): one tally
+    const dirs = process.argv.slice(3);
+    if (!dirs.length) fail('--report needs the soak folder(s)');
+    const all: RunOutcome[] = [];
+    for (const dir of dirs) {
+      const saved = JSON.parse(readFileSync(join(dir, 'soak.json'), 'utf8')) as { options: Options; outcomes: RunOutcome[] };
+      const seq = saved.outcomes.filter((r) => r.phase === 'sequential').length;
+      const pairs = saved.outcomes.filter((r) => r.phase === 'concurrent').length / 2;
+      process.stdout.write(`soak ${dir}: ${seq} sequential + ${pairs} concurrent pairs of the ${saved.options.source}\n`);
+      all.push(...saved.outcomes.map((r) => (dirs.length > 1 ? { ...r, label: `${basename(dir)}/${r.label}` } : r)));
+    }
+    process.stdout.write(`\n${formatTally(tally(all))}`);
     return 0;
   }
   const o = parse(process.argv.slice(2));
@@ -149,7 +156,7 @@ async function main(): Promise<number> {
     const tree = o.tree;
     process.once('exit', () => rmSync(tree, { recursive: true, force: true }));
     // a signal ends the soak (its current runs get it too, being in its process group): 'exit' handlers run
-    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143));
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => process.exit(sig === 'SIGINT' ? 130 : 143));
     execFileSync('sh', ['-c', `git archive ${commit} | tar -x -C "$1"`, 'sh', o.tree], { cwd: ROOT });
     symlinkSync(join(ROOT, 'node_modules'), join(o.tree, 'node_modules'));
     o.source = `commit ${commit} (snapshot in ${o.tree})`;
