@@ -87,7 +87,11 @@ async function throughCase(mode: 'relay' | 'bridge', bytes: number): Promise<Sam
   let ms = 0;
   try {
     const { client, server } = await run.hosts(['client', 'server'], { wire: mode });
-    ms = await transfer(client.ns, server.ns, server.ipv4, bytes);
+    // a sidecar that dies mid-transfer aborts the case: stop waiting for the sink then
+    const aborted = new Promise<never>((_, reject) =>
+      run.signal.addEventListener('abort', () => reject(run.signal.reason ?? new Error('the case was aborted')), { once: true }),
+    );
+    ms = await Promise.race([transfer(client.ns, server.ns, server.ipv4, bytes), aborted]);
   } catch (e) {
     error = e;
   }

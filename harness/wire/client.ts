@@ -224,7 +224,8 @@ function sidecarBundle(script: string): string | null {
   try {
     const root = resolvePath(dirname(script), '..', '..');
     const cache = join(root, 'node_modules', '.cache', 'tcpladder');
-    const manifest = join(cache, 'sidecar.json');
+    // one manifest per source tree: trees sharing node_modules (a snapshot with a symlink) do not rebuild each other's
+    const manifest = join(cache, `sidecar-${createHash('sha256').update(script).digest('hex').slice(0, 8)}.json`);
     const signature = (inputs: string[]) =>
       inputs.map((f) => {
         const st = statSync(join(root, f));
@@ -268,7 +269,7 @@ function sidecarBundle(script: string): string | null {
     // earlier builds, once no sidecar can still be starting from them
     for (const f of readdirSync(cache)) {
       const path = join(cache, f);
-      if (f.startsWith('sidecar-') && !path.startsWith(bundle) && Date.now() - statSync(path).mtimeMs > 600_000) rmSync(path, { force: true });
+      if (f.startsWith('sidecar-') && !path.startsWith(bundle) && !f.endsWith('.json') && Date.now() - statSync(path).mtimeMs > 600_000) rmSync(path, { force: true });
     }
     return bundle;
   } catch {
