@@ -13,14 +13,14 @@
  * Every run is `node bin/tcpladder.js run --quiet [--fast] [paths…]` with its own run
  * id (TCPLADDER_RUN) and run folder (TCPLADDER_RUN_DIR=DIR/<label>); its output goes
  * to DIR/<label>.log. After each run the soak reads its summary.json and checks that
- * the run left nothing behind (scripts/leftovers.ts). Folders of clean runs are
- * removed unless --keep; failing runs keep theirs (trace.json, ladder, pcap) as
- * evidence. At the end: the table, DIR/soak.json and DIR/soak.txt.
+ * the run left nothing behind (scripts/leftovers.ts). Unless --keep, a run's folder
+ * keeps only summary.json and the folders of its failed cases (trace.json, ladder,
+ * pcap: the evidence). At the end: the table, DIR/soak.json and DIR/soak.txt.
  * Exit 0 when every run was clean, 1 otherwise, 2 on bad usage. Needs root.
  * Never retries anything: a failure is counted and kept.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, createWriteStream } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { availableParallelism as nproc, release, tmpdir } from 'node:os';
@@ -111,9 +111,12 @@ async function oneRun(o: Options, label: string, phase: RunOutcome['phase']): Pr
   }
   problems.push(...left.map((l) => `left behind: ${l}`));
   const outcome: RunOutcome = { label, phase, run, dir, exit, signal, seconds, cases, problems };
-  if (runClean(outcome) && !o.keep) {
-    // keep the summary (small), drop the per-case folders (pcaps: tens of MB per run)
-    for (const f of readdirSync(dir)) if (f !== 'summary.json') rmSync(join(dir, f), { recursive: true, force: true, maxRetries: 2 });
+  if (!o.keep && existsSync(dir)) {
+    // keep the summary and the folders of failed cases (their trace, ladder and pcap are
+    // the evidence); drop the rest (pcaps: tens of MB per run)
+    const keep = new Set(['summary.json', ...cases.filter((c) => c.status !== 'passed' && c.dir).map((c) => c.dir!)]);
+    if (!runClean(outcome) && !cases.length) keep.add('report.html');
+    for (const f of readdirSync(dir)) if (!keep.has(f)) rmSync(join(dir, f), { recursive: true, force: true, maxRetries: 2 });
   }
   return outcome;
 }
