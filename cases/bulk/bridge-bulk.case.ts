@@ -19,6 +19,7 @@ tcpCase('bridge mode: bulk transfer, every frame recorded', async ({ hosts, wire
   await conn.close();
 
   await expect(wire).toHaveSegments(['client > server SYN', 'server > client SYN ACK', 'client > server ACK', '...', 'server > client ACK ack=fin+1']);
-  const data = wire.segments().filter((s) => s.from === 'server' && s.len > 0 && !s.marks?.includes('retransmission'));
-  expect(data.reduce((n, s) => n + s.len, 0)).toBe(SIZE);
+  // the bytes covered, not the sum of lengths: segments may be repeated or reordered
+  const data = wire.segments().filter((s) => s.from === 'server' && s.len > 0);
+  expect(Math.max(...data.map((s) => s.rseq + s.len)) - 1).toBe(SIZE);
 });

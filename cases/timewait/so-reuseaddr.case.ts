@@ -30,6 +30,9 @@ for (const row of rows) {
     const peer = await listener.accept();
     await peer.close(); // the server closes first: TIME_WAIT on the server
     await conn.read();
+    // the client's ACK of that FIN must reach the server before the client's own FIN:
+    // crossing, the stale ACK would draw an RST that kills the TIME_WAIT (RFC 1337)
+    await expect(peer).toPassThrough(['FIN_WAIT_2']);
     await conn.close();
     await expect(peer).toHaveStates(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
     if (row.closeListener) await listener.close();

@@ -300,11 +300,7 @@ export class Relay {
 
   /** The host behind `port` is gone with its link: stop capturing there. */
   drop(port: number): void {
-    try {
-      this.handles[port]?.close();
-    } catch {
-      // already gone
-    }
+    closeHandle(this.handles[port]);
     this.handles[port] = null;
   }
 
@@ -316,13 +312,26 @@ export class Relay {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
-    for (const h of this.handles) {
-      try {
-        h?.close();
-      } catch {
-        // the interface may already be gone with its namespace
-      }
-    }
+    for (const h of this.handles) closeHandle(h);
     this.writer.closeSync();
   }
+}
+
+/**
+ * cap's close() stops its uv_poll handle but never uv_close()s it, and the handle lives
+ * inside the native object: once that object is garbage-collected, libuv's handle list
+ * points into freed memory, and the sidecar dies later, at random (SIGSEGV, malloc
+ * aborts). Closed handles are therefore kept for the life of the process; each is a
+ * few hundred bytes once libpcap's ring is gone.
+ */
+const closedHandles: CapHandle[] = [];
+
+function closeHandle(h: CapHandle | null | undefined): void {
+  if (!h) return;
+  try {
+    h.close();
+  } catch {
+    // the interface may already be gone with its namespace
+  }
+  closedHandles.push(h);
 }
