@@ -1,7 +1,7 @@
 /** tcpladder clean: remove what tcpladder runs whose process is gone left behind. */
-import { cleanLeftovers } from '../topology/index.js';
+import { cleanLeftovers, privilegeProblem } from '../topology/index.js';
 import { cleanInstances } from '../observe/index.js';
-import { EXIT, parseArgs, type Io } from './io.js';
+import { EXIT, parseArgs, UsageError, type Io } from './io.js';
 
 export const CLEAN_HELP = `tcpladder clean
 
@@ -17,6 +17,8 @@ export async function cleanCommand(argv: string[], io: Io): Promise<number> {
     io.stdout(CLEAN_HELP);
     return EXIT.ok;
   }
+  const problem = privilegeProblem();
+  if (problem) throw new UsageError(`${problem}; leftovers can only be seen and removed by root`);
   const removed = [...(await cleanLeftovers()), ...(await cleanInstances())];
   io.stdout(removed.length ? `removed:\n  ${removed.join('\n  ')}\n` : 'nothing to clean\n');
   return EXIT.ok;

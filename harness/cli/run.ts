@@ -8,7 +8,7 @@ import { existsSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runId } from '../topology/index.js';
+import { runId, privilegeProblem } from '../topology/index.js';
 import { runDir } from '../case/paths.js';
 import { REPORT_FILE, renderJunit, runExitCode, runJson, shownPath, wantColour, type RunSummaryFile } from '../runner/index.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
@@ -75,7 +75,8 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   if (profiles.length > 1 && (json || junit !== undefined)) throw new UsageError('--json and --junit take a single --profile');
-  if (process.getuid?.() !== 0) throw new UsageError('needs root for network namespaces, veth links and tracefs (try sudo; tcpladder doctor checks the rest)');
+  const problem = privilegeProblem();
+  if (problem) throw new UsageError(problem);
 
   if (profiles.length > 1) return runProfiles(profiles, argv, io, runCommand);
 

@@ -5,7 +5,7 @@
  */
 import { rmSync, existsSync, readdirSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { runId, cleanLeftovers } from '../topology/index.js';
+import { runId, cleanLeftovers, privilegeProblem } from '../topology/index.js';
 import { cleanInstances } from '../observe/index.js';
 import { runDir } from '../case/paths.js';
 import { finishRun } from './finish.js';
@@ -13,9 +13,8 @@ import { writeBundle } from '../diff/index.js';
 import { shownPath } from './paths.js';
 
 export default async function setup(project: TestProject): Promise<() => void> {
-  if (process.getuid?.() !== 0) {
-    throw new Error('tcpladder needs root for network namespaces, veth links and tracefs (run: sudo npm test)');
-  }
+  const problem = privilegeProblem();
+  if (problem) throw new Error(`tcpladder ${problem}`);
   const run = runId();
   const dir = runDir();
   const startedAt = new Date();
