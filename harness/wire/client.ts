@@ -215,10 +215,13 @@ export class SidecarClient {
  * The sidecar as one precompiled ES module, so that each worker's sidecar starts in a
  * fraction of the time tsx needs to load and transform its sources. Built with esbuild
  * (tsx's own transformer) into node_modules/.cache/tcpladder/ and built again when any
- * source it was made from changed (mtime or size); packages stay external, so `cap`
- * and `koffi` load from node_modules as before. Null (run through tsx as before) when
+ * source it was made from changed (mtime or size); the native packages `cap` and
+ * `koffi` stay external and load from node_modules as before. Null (run through tsx as before) when
  * esbuild is missing, the cache is not writable or TCPLADDER_SIDECAR_TSX=1.
  */
+/** Raise when the way the bundle is built changes: older bundles are then made again. */
+const BUNDLE_FORMAT = 2;
+
 function sidecarBundle(script: string): string | null {
   if (process.env.TCPLADDER_SIDECAR_TSX === '1') return null;
   try {
@@ -232,8 +235,8 @@ function sidecarBundle(script: string): string | null {
         return `${f}:${st.mtimeMs}:${st.size}`;
       });
     try {
-      const m = JSON.parse(readFileSync(manifest, 'utf8')) as { entry: string; inputs: string[]; signature: string[]; bundle: string };
-      if (m.entry === script && signature(m.inputs).join('\n') === m.signature.join('\n') && existsSync(m.bundle)) return m.bundle;
+      const m = JSON.parse(readFileSync(manifest, 'utf8')) as { format: number; entry: string; inputs: string[]; signature: string[]; bundle: string };
+      if (m.format === BUNDLE_FORMAT && m.entry === script && signature(m.inputs).join('\n') === m.signature.join('\n') && existsSync(m.bundle)) return m.bundle;
     } catch {
       // no manifest yet, or a source is gone: build
     }
@@ -247,7 +250,9 @@ function sidecarBundle(script: string): string | null {
       platform: 'node',
       format: 'esm',
       target: 'node20',
-      packages: 'external',
+      // the native modules load from node_modules as before; zod and the rest go in the bundle
+      // (loading zod's ~90 files one by one cost ~30 ms at every start)
+      external: ['cap', 'koffi'],
       sourcemap: 'linked',
       outfile: tmp,
       metafile: true,
@@ -255,7 +260,7 @@ function sidecarBundle(script: string): string | null {
     });
     const inputs = Object.keys(result.metafile!.inputs);
     const sig = signature(inputs);
-    const hash = createHash('sha256').update(sig.join('\n')).digest('hex').slice(0, 16);
+    const hash = createHash('sha256').update(`${BUNDLE_FORMAT}\n${sig.join('\n')}`).digest('hex').slice(0, 16);
     const bundle = join(cache, `sidecar-${hash}.mjs`);
     // the source map keeps its name: the bundle's last line points at it
     const code = readFileSync(tmp, 'utf8').replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=sidecar-${hash}.mjs.map\n`);
@@ -264,7 +269,7 @@ function sidecarBundle(script: string): string | null {
     renameSync(`${bundle}.${process.pid}.tmp`, bundle);
     rmSync(tmp, { force: true });
     const mtmp = `${manifest}.${process.pid}.tmp`;
-    writeFileSync(mtmp, JSON.stringify({ entry: script, inputs, signature: sig, bundle }));
+    writeFileSync(mtmp, JSON.stringify({ format: BUNDLE_FORMAT, entry: script, inputs, signature: sig, bundle }));
     renameSync(mtmp, manifest);
     // earlier builds, once no sidecar can still be starting from them
     for (const f of readdirSync(cache)) {
