@@ -77,9 +77,11 @@ beforeAll(async () => {
 `,
   );
   const captures = await Promise.all([
-    startCapture(['tcpdump', '-U', '-i', 'lo', '-w', join(dir, 'lo.pcap')], /listening on/),
-    startCapture(['tcpdump', '-U', '-i', 'any', '-y', 'LINUX_SLL2', '--time-stamp-precision=nano', '-w', join(dir, 'any.pcap')], /listening on/),
-    startCapture(['tshark', '-q', '-i', 'lo', '-i', 'any', '-w', join(dir, 'multi.pcapng')], /Capturing on/),
+    // 64 MiB kernel buffers: on a loaded machine (load 9) the lo capture once lacked the
+    // whole second (IPv6) half of the traffic; an overflowing 2 MiB ring is the likely cause
+    startCapture(['tcpdump', '-U', '-B', '65536', '-i', 'lo', '-w', join(dir, 'lo.pcap')], /listening on/),
+    startCapture(['tcpdump', '-U', '-B', '65536', '-i', 'any', '-y', 'LINUX_SLL2', '--time-stamp-precision=nano', '-w', join(dir, 'any.pcap')], /listening on/),
+    startCapture(['tshark', '-q', '-B', '64', '-i', 'lo', '-i', 'any', '-w', join(dir, 'multi.pcapng')], /Capturing on/),
   ]);
   await new Promise((r) => setTimeout(r, 500));
   const out = execFileSync('ip', ['netns', 'exec', NS, process.execPath, '--import', 'tsx', join(ROOT, 'test/packet/traffic.ts'), String(PORT)], {
