@@ -36,11 +36,15 @@ export class SidecarClient {
     socket.setEncoding('utf8');
     socket.unref();
     socket.on('data', (chunk: string) => {
+      // a batch of frames is one line of up to megabytes: look for its end only in the
+      // new chunk, not again in all that came before (that was quadratic)
+      let from = buf.length;
       buf += chunk;
       let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
+      while ((nl = buf.indexOf('\n', from)) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
+        from = 0;
         if (line) this.dispatch(JSON.parse(line) as SidecarMessage);
       }
     });
