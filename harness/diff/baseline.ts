@@ -13,11 +13,11 @@
  * segment's flags ("RST ACK", "data"), a socket label, or a timer name; leave it
  * out to accept the kind whatever the field.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { fieldName } from '../profiles/index.js';
 import { DIFFERENCE_KINDS, differenceSubjects, type Difference } from './differences.js';
 import { DiffInputError } from './input-error.js';
+import { readJsonFile } from './read-bundle.js';
 import type { BundleDiff } from './compare.js';
 import { jsonText } from './json-text.js';
 
@@ -78,20 +78,7 @@ export function parseBaseline(json: unknown, file: string): Baseline {
 }
 
 export function readBaseline(file: string): Baseline {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new DiffInputError(file, '', `cannot read (${err.code ?? err.message})`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new DiffInputError(file, '', `not JSON (${(e as Error).message})`);
-  }
-  return parseBaseline(json, file);
+  return parseBaseline(readJsonFile(file), file);
 }
 
 /** A baseline accepting every difference of `diff` that is not accepted yet (plus those already accepted by `previous`). */

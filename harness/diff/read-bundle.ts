@@ -43,6 +43,11 @@ export function parseBundle(json: unknown, file: string): Bundle {
 
 export function readBundle(path: string): Bundle {
   const file = bundlePath(path);
+  return parseBundle(readJsonFile(file), file);
+}
+
+/** A JSON file a diff reads; unreadable or not JSON is bad input naming the file. */
+export function readJsonFile(file: string): unknown {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -56,5 +61,5 @@ export function readBundle(path: string): Bundle {
   } catch (e) {
     throw new DiffInputError(file, '', `not JSON (${(e as Error).message})`);
   }
-  return parseBundle(json, file);
+  return json;
 }
