@@ -9,7 +9,6 @@ import {
   baselineText,
   bundlePath,
   diffBundles,
-  DiffInputError,
   formatDiffText,
   readBaseline,
   readBundle,
@@ -17,6 +16,7 @@ import {
   type BundleDiff,
 } from '../diff/index.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
+import { InputError } from '../input-error.js';
 
 export const DIFF_HELP = `tcpladder diff A B [options]
 
@@ -77,7 +77,7 @@ export async function diffCommand(argv: string[], io: Io): Promise<number> {
     if (write) writeFileSync(write, baselineText(baselineFor(diff, baseline)));
     return diff.counts.new > 0 ? EXIT.failed : EXIT.ok;
   } catch (e) {
-    if (e instanceof DiffInputError) {
+    if (e instanceof InputError) {
       io.stderr(`tcpladder diff: ${e.message}\n`);
       return EXIT.usage;
     }

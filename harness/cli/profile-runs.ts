@@ -6,7 +6,8 @@
  * `tcpladder diff` for that.
  */
 import { resolve } from 'node:path';
-import { bundlePath, diffBundles, DiffInputError, formatDiffText, readBundle } from '../diff/index.js';
+import { bundlePath, diffBundles, formatDiffText, readBundle } from '../diff/index.js';
+import { InputError } from '../input-error.js';
 import { shownPath } from '../runner/paths.js';
 import { EXIT, type Io } from './io.js';
 
@@ -49,7 +50,7 @@ export async function runProfiles(profiles: string[], argv: string[], io: Io, ru
       const b = readBundle(dirs[i]);
       io.stdout(formatDiffText(diffBundles(a, b, { a: shownPath(bundlePath(dirs[0])), b: shownPath(bundlePath(dirs[i])) })));
     } catch (e) {
-      if (!(e instanceof DiffInputError)) throw e;
+      if (!(e instanceof InputError)) throw e;
       io.stderr(`tcpladder: no diff: ${e.message}\n`);
     }
   }

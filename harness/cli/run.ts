@@ -12,7 +12,8 @@ import { runId, privilegeProblem } from '../topology/index.js';
 import { runDir } from '../case/paths.js';
 import { REPORT_FILE, renderJunit, runExitCode, runJson, shownPath, wantColour, type RunSummaryFile } from '../runner/index.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
-import { loadProfile, ProfileError } from '../profiles/index.js';
+import { loadProfile } from '../profiles/index.js';
+import { InputError } from '../input-error.js';
 import { runProfiles } from './profile-runs.js';
 
 export const RUN_HELP = `tcpladder run [paths…] [options]
@@ -38,7 +39,9 @@ Colour only on a terminal, never when NO_COLOR is set. Needs root.
 Exit codes:
   0  every case passed
   1  a case failed (or a case file did not load)
-  2  bad usage or input (unknown option, no such path, not root)
+  2  bad usage or input (unknown option, no such path, not root), also when
+     a case failed on bad input in its case file or profile (a port out of
+     range, a malformed pattern, an unknown host): the results are incomplete
 `;
 
 const REPORTER = fileURLToPath(new URL('../runner/reporter.ts', import.meta.url));
@@ -71,7 +74,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     try {
       loadProfile(p);
     } catch (e) {
-      throw e instanceof ProfileError ? new UsageError(`--profile ${p}: ${e.message}`) : e;
+      throw e instanceof InputError ? new UsageError(`--profile ${p}: ${e.message}`) : e;
     }
   }
   if (profiles.length > 1 && (json || junit !== undefined)) throw new UsageError('--json and --junit take a single --profile');

@@ -14,9 +14,8 @@
  * out to accept the kind whatever the field.
  */
 import { z } from 'zod';
-import { fieldName } from '../profiles/index.js';
 import { DIFFERENCE_KINDS, differenceSubjects, type Difference } from './differences.js';
-import { DiffInputError } from './input-error.js';
+import { InputError, fieldName } from '../input-error.js';
 import { readJsonFile } from './read-bundle.js';
 import type { BundleDiff } from './compare.js';
 import { jsonText } from './json-text.js';
@@ -67,12 +66,12 @@ export function applyBaseline(baseline: Baseline, caseId: string, d: Difference)
 export function parseBaseline(json: unknown, file: string): Baseline {
   const o = json as Record<string, unknown> | null;
   if (typeof o !== 'object' || o === null || o.format !== BASELINE_FORMAT) {
-    throw new DiffInputError(file, 'format', `not a tcpladder baseline (format is ${JSON.stringify(o?.format) ?? 'missing'}, expected "${BASELINE_FORMAT}")`);
+    throw new InputError(`not a tcpladder baseline (format is ${JSON.stringify(o?.format) ?? 'missing'}, expected "${BASELINE_FORMAT}")`, { file, field: 'format' });
   }
   const parsed = Baseline.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DiffInputError(file, fieldName(issue.path), issue.message);
+    throw new InputError(issue.message, { file, field: fieldName(issue.path) });
   }
   return parsed.data;
 }

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProfileFile, SYSCTL_KEY, type Profile } from './schema.js';
-import { ProfileError, fieldName } from './errors.js';
+import { InputError, fieldName } from '../input-error.js';
 
 /** cases/profiles/ of this checkout (TCPLADDER_PROFILES_DIR overrides it). */
 export function profilesDir(): string {
@@ -41,39 +41,35 @@ export function parseProfile(text: string, file: string, exists: (key: string) =
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ProfileError(file, '', `not valid JSON (${(e as Error).message})`);
+    throw new InputError(`not valid JSON (${(e as Error).message})`, { file });
   }
   const parsed = ProfileFile.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ProfileError(file, fieldName(issue.path), issue.message);
+    throw new InputError(issue.message, { file, field: fieldName(issue.path) });
   }
   const profile = parsed.data;
   const stem = basename(file, '.json');
-  if (profile.name !== stem) throw new ProfileError(file, 'name', `is "${profile.name}" but the file is ${stem}.json: they must match`);
+  if (profile.name !== stem) throw new InputError(`is "${profile.name}" but the file is ${stem}.json: they must match`, { file, field: 'name' });
   for (const key of Object.keys(profile.sysctls)) {
     if (!SYSCTL_KEY.test(key)) {
-      throw new ProfileError(file, `sysctls[${JSON.stringify(key)}]`, 'not a per-namespace sysctl (net.ipv4.*, net.ipv6.* or net.core.*, e.g. net.ipv4.tcp_sack)');
+      throw new InputError('not a per-namespace sysctl (net.ipv4.*, net.ipv6.* or net.core.*, e.g. net.ipv4.tcp_sack)', { file, field: `sysctls[${JSON.stringify(key)}]` });
     }
-    if (!exists(key)) throw new ProfileError(file, `sysctls[${JSON.stringify(key)}]`, `no such sysctl on this kernel (${sysctlPath(key)} does not exist)`);
+    if (!exists(key)) throw new InputError(`no such sysctl on this kernel (${sysctlPath(key)} does not exist)`, { file, field: `sysctls[${JSON.stringify(key)}]` });
   }
   return { ...profile, file };
 }
 
 const cache = new Map<string, Profile>();
 
-/** The profile called `name`; ProfileError when there is none or it is invalid. */
+/** The profile called `name`; InputError when there is none or it is invalid. */
 export function loadProfile(name: string, dir = profilesDir()): Profile {
   const key = `${dir}\u0000${name}`;
   const hit = cache.get(key);
   if (hit) return hit;
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !existsSync(join(dir, `${name}.json`))) {
     const known = profileNames(dir);
-    throw new ProfileError(
-      shown(dir),
-      '',
-      `unknown profile "${name}" (known: ${known.length ? known.join(', ') : 'none'})`,
-    );
+    throw new InputError(`unknown profile "${name}" (known: ${known.length ? known.join(', ') : 'none'})`, { file: shown(dir) });
   }
   const file = join(dir, `${name}.json`);
   const profile = parseProfile(readFileSync(file, 'utf8'), shown(file));

@@ -4,6 +4,7 @@
  * `tcpladder run --profile NAME`), then the case's explicit sysctls on top.
  */
 import { loadProfile } from './load.js';
+import { InputError } from '../input-error.js';
 
 export type SysctlMap = Record<string, string | number>;
 
@@ -31,7 +32,7 @@ export function resolveHostProfiles(
 ): Record<string, HostProfile> {
   if (pin !== undefined && typeof pin !== 'string') {
     for (const host of Object.keys(pin)) {
-      if (!names.includes(host)) throw new Error(`hosts(): profile for unknown host "${host}" (hosts: ${names.join(', ')})`);
+      if (!names.includes(host)) throw new InputError(`hosts(): profile for unknown host "${host}" (hosts: ${names.join(', ')})`);
     }
   }
   const out: Record<string, HostProfile> = {};

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadProfile, loadProfiles, parseProfile, profileNames, ProfileError, resolveHostProfiles, WATCHED_SYSCTLS } from '../../harness/profiles/index.js';
+import { loadProfile, loadProfiles, parseProfile, profileNames, resolveHostProfiles, WATCHED_SYSCTLS } from '../../harness/profiles/index.js';
+import { InputError } from '../../harness/input-error.js';
 import { main } from '../../harness/cli/index.js';
 
 const REQUIRED: Record<string, Record<string, number>> = {
@@ -41,7 +42,7 @@ describe('profile validation', () => {
     try {
       parseProfile(text, file, exists);
     } catch (e) {
-      expect(e).toBeInstanceOf(ProfileError);
+      expect(e).toBeInstanceOf(InputError);
       return (e as Error).message;
     }
     throw new Error('no error');
@@ -95,7 +96,7 @@ describe('which profile each host gets', () => {
 
   it('refuses a pin for a host the case does not have, and an unknown profile', () => {
     expect(() => resolveHostProfiles(['client'], { servr: 'rfc1337' }, undefined, null)).toThrow('hosts(): profile for unknown host "servr" (hosts: client)');
-    expect(() => resolveHostProfiles(['client'], undefined, undefined, 'nope')).toThrow(ProfileError);
+    expect(() => resolveHostProfiles(['client'], undefined, undefined, 'nope')).toThrow(InputError);
   });
 });
 
