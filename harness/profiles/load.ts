@@ -1,7 +1,9 @@
 /**
  * Profiles are JSON files in cases/profiles/<name>.json. Loading one checks its
- * shape (zod), that its name matches its file, and that every sysctl it sets
- * exists on this kernel — so a typo fails before any host is made.
+ * shape (zod), that its name matches its file, that every sysctl it sets exists on
+ * this kernel and that each value has the shape of the kernel's own (an integer
+ * stays an integer) — so a typo or a value the kernel would refuse fails before any
+ * host is made.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
@@ -35,8 +37,41 @@ export function sysctlPath(key: string): string {
   return `/proc/sys/${key.replace(/\./g, '/')}`;
 }
 
-/** Parse and validate one profile file's text. `exists` says whether a sysctl key exists on this kernel. */
-export function parseProfile(text: string, file: string, exists: (key: string) => boolean = (k) => existsSync(sysctlPath(k))): Profile {
+/**
+ * A sysctl on this kernel: null when there is none, else its value now (no value when
+ * it cannot be read, e.g. write-only). The machine's own /proc/sys is only read here.
+ */
+export type KernelSysctl = (key: string) => { value?: string } | null;
+
+export const kernelSysctl: KernelSysctl = (key) => {
+  try {
+    return { value: readFileSync(sysctlPath(key), 'utf8').trim() };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? null : {};
+  }
+};
+
+const INTEGER = /^-?\d+$/;
+
+/**
+ * What is wrong with `value` for a sysctl whose value on this kernel is `current`, or
+ * null: where the kernel holds an integer, or a vector of integers, the value must be
+ * one too, of the same length (the kernel refuses anything else with EINVAL, and
+ * takes a shorter vector as its first values only).
+ */
+export function sysctlValueProblem(value: string | number, current: string): string | null {
+  const now = current.trim().split(/\s+/);
+  if (!now.every((v) => INTEGER.test(v))) return null;
+  const given = String(value).trim().split(/\s+/);
+  if (given.length === now.length && given.every((v) => INTEGER.test(v))) return null;
+  return now.length === 1
+    ? `expected an integer (the kernel's value is ${now[0]}), got ${JSON.stringify(value)}`
+    : `expected ${now.length} integers separated by spaces (the kernel's value is "${now.join(' ')}"), got ${JSON.stringify(value)}`;
+}
+
+/** Parse and validate one profile file's text against the sysctls of this kernel. */
+export function parseProfile(text: string, file: string, kernel: KernelSysctl = kernelSysctl): Profile {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -51,11 +86,13 @@ export function parseProfile(text: string, file: string, exists: (key: string) =
   const profile = parsed.data;
   const stem = basename(file, '.json');
   if (profile.name !== stem) throw new InputError(`is "${profile.name}" but the file is ${stem}.json: they must match`, { file, field: 'name' });
-  for (const key of Object.keys(profile.sysctls)) {
-    if (!SYSCTL_KEY.test(key)) {
-      throw new InputError('not a per-namespace sysctl (net.ipv4.*, net.ipv6.* or net.core.*, e.g. net.ipv4.tcp_sack)', { file, field: `sysctls[${JSON.stringify(key)}]` });
-    }
-    if (!exists(key)) throw new InputError(`no such sysctl on this kernel (${sysctlPath(key)} does not exist)`, { file, field: `sysctls[${JSON.stringify(key)}]` });
+  for (const [key, value] of Object.entries(profile.sysctls)) {
+    const field = `sysctls[${JSON.stringify(key)}]`;
+    if (!SYSCTL_KEY.test(key)) throw new InputError('not a per-namespace sysctl (net.ipv4.*, net.ipv6.* or net.core.*, e.g. net.ipv4.tcp_sack)', { file, field });
+    const now = kernel(key);
+    if (!now) throw new InputError(`no such sysctl on this kernel (${sysctlPath(key)} does not exist)`, { file, field });
+    const problem = now.value === undefined ? null : sysctlValueProblem(value, now.value);
+    if (problem) throw new InputError(problem, { file, field });
   }
   return { ...profile, file };
 }

@@ -5,7 +5,9 @@ import { z } from 'zod';
 export const SYSCTL_KEY = /^net\.(ipv4|ipv6|core)\.[a-z0-9_]+(\.[a-z0-9_]+)*$/;
 
 /** A value as /proc/sys takes it: an integer, or a string such as "4096 131072 6291456". */
-export const SysctlValue = z.union([z.number().int(), z.string().min(1).max(200)]);
+export const SysctlValue = z.union([z.number().int(), z.string().min(1).max(200)], {
+  error: (issue) => `expected an integer or a string, got ${JSON.stringify(issue.input)}`,
+});
 
 export const ProfileFile = z.strictObject({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lower-case letters, digits and -'),

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadProfile, loadProfiles, parseProfile, profileNames, resolveHostProfiles, WATCHED_SYSCTLS } from '../../harness/profiles/index.js';
+import { readFileSync } from 'node:fs';
+import { loadProfile, loadProfiles, parseProfile, profileNames, resolveHostProfiles, WATCHED_SYSCTLS, type KernelSysctl } from '../../harness/profiles/index.js';
 import { InputError } from '../../harness/input-error.js';
 import { main } from '../../harness/cli/index.js';
 
@@ -37,10 +38,18 @@ describe('the profiles in cases/profiles', () => {
 
 describe('profile validation', () => {
   const ok = { name: 'x', description: 'd', sysctls: { 'net.ipv4.tcp_sack': 0 } };
-  const exists = (k: string) => k !== 'net.ipv4.tcp_bogus';
-  const error = (text: string, file = 'cases/profiles/x.json') => {
+  // a kernel's sysctls and their values now; null: there but unreadable (write-only)
+  const KERNEL: Record<string, string | null> = {
+    'net.ipv4.tcp_sack': '1',
+    'net.ipv4.tcp_rmem': '4096\t131072\t6291456',
+    'net.ipv4.tcp_congestion_control': 'cubic',
+    'net.ipv4.route.flush': null,
+  };
+  const kernel: KernelSysctl = (k) => (k in KERNEL ? (KERNEL[k] === null ? {} : { value: KERNEL[k]! }) : null);
+  const withSysctls = (sysctls: Record<string, unknown>) => JSON.stringify({ ...ok, sysctls });
+  const error = (text: string, file = 'cases/profiles/x.json', sysctls = kernel) => {
     try {
-      parseProfile(text, file, exists);
+      parseProfile(text, file, sysctls);
     } catch (e) {
       expect(e).toBeInstanceOf(InputError);
       return (e as Error).message;
@@ -49,7 +58,7 @@ describe('profile validation', () => {
   };
 
   it('accepts a well-formed profile', () => {
-    expect(parseProfile(JSON.stringify(ok), 'cases/profiles/x.json', exists)).toMatchObject({ name: 'x', sysctls: { 'net.ipv4.tcp_sack': 0 } });
+    expect(parseProfile(JSON.stringify(ok), 'cases/profiles/x.json', kernel)).toMatchObject({ name: 'x', sysctls: { 'net.ipv4.tcp_sack': 0 } });
   });
 
   it('names the file and the field of each problem', () => {
@@ -62,6 +71,28 @@ describe('profile validation', () => {
     expect(error(JSON.stringify({ ...ok, colour: 'red' }))).toMatch(/^cases\/profiles\/x\.json: .*colour/);
     expect(error(JSON.stringify({ ...ok, description: undefined }))).toMatch(/^cases\/profiles\/x\.json: description: /);
     expect(error(JSON.stringify({ ...ok, name: 'y' }))).toBe('cases/profiles/x.json: name: is "y" but the file is x.json: they must match');
+  });
+
+  it('says what a value must be when it is neither an integer nor a string', () => {
+    expect(error(withSysctls({ 'net.ipv4.tcp_sack': true }))).toBe('cases/profiles/x.json: sysctls["net.ipv4.tcp_sack"]: expected an integer or a string, got true');
+    expect(error(withSysctls({ 'net.ipv4.tcp_sack': 1.5 }))).toBe('cases/profiles/x.json: sysctls["net.ipv4.tcp_sack"]: expected an integer or a string, got 1.5');
+  });
+
+  it('refuses a value whose shape is not the kernel\'s: an integer stays an integer, a vector keeps its length', () => {
+    expect(error(withSysctls({ 'net.ipv4.tcp_sack': 'on' }))).toBe('cases/profiles/x.json: sysctls["net.ipv4.tcp_sack"]: expected an integer (the kernel\'s value is 1), got "on"');
+    expect(error(withSysctls({ 'net.ipv4.tcp_rmem': '4096 87380' }))).toBe(
+      'cases/profiles/x.json: sysctls["net.ipv4.tcp_rmem"]: expected 3 integers separated by spaces (the kernel\'s value is "4096 131072 6291456"), got "4096 87380"',
+    );
+    expect(error(withSysctls({ 'net.ipv4.tcp_rmem': 4096 }))).toMatch(/^cases\/profiles\/x\.json: sysctls\["net\.ipv4\.tcp_rmem"\]: expected 3 integers .*, got 4096$/);
+    for (const sysctls of [{ 'net.ipv4.tcp_sack': '0' }, { 'net.ipv4.tcp_sack': -1 }, { 'net.ipv4.tcp_rmem': '4096  87380\t6291456' }, { 'net.ipv4.tcp_congestion_control': 'reno' }, { 'net.ipv4.route.flush': 'x' }]) {
+      expect(parseProfile(withSysctls(sysctls), 'cases/profiles/x.json', kernel).sysctls).toEqual(sysctls);
+    }
+  });
+
+  it('checks against the values of this machine\'s kernel, read from /proc/sys', () => {
+    const now = readFileSync('/proc/sys/net/ipv4/tcp_sack', 'utf8').trim();
+    expect(() => parseProfile(withSysctls({ 'net.ipv4.tcp_sack': 'on' }), 'p/x.json')).toThrow(`p/x.json: sysctls["net.ipv4.tcp_sack"]: expected an integer (the kernel's value is ${now}), got "on"`);
+    expect(parseProfile(withSysctls({ 'net.ipv4.tcp_sack': 0 }), 'p/x.json').sysctls).toEqual({ 'net.ipv4.tcp_sack': 0 });
   });
 
   it('says which profiles exist when the name is unknown', () => {
