@@ -1,3 +1,4 @@
+import { RangeSet } from './ranges.js';
 import type { DecodedFrame, TcpHeader } from './types.js';
 
 export interface TcpEndpoint {
@@ -26,9 +27,9 @@ export interface SegmentInfo {
   /** TCP payload length */
   len: number;
   flags: number;
-  /** the segment's sequence space (data, SYN or FIN) had been sent before: seen already, or skipped over long ago */
+  /** some of the segment's sequence space (data, SYN or FIN) was seen before */
   retransmission: boolean;
-  /** the segment fills a hole below the highest sequence number seen, soon after the segment that went furthest */
+  /** the segment fills a hole below the highest sequence number seen, with sequence space never seen before */
   outOfOrder: boolean;
   /** len 0 or 1 at highest-seen − 1 without SYN/FIN/RST: a keep-alive probe, not a retransmission */
   keepAlive: boolean;
@@ -84,10 +85,8 @@ class Direction {
   started = false;
   /** highest end (exclusive) of sequence space seen */
   next = 0;
-  /** capture time of the segment that last advanced `next` */
-  nextTime = 0n;
-  /** sorted, disjoint, non-adjacent [start, end) ranges of sequence space seen */
-  private ranges: number[] = [];
+  /** sequence space seen */
+  readonly seen = new RangeSet();
 
   pos(seq: number): number {
     if (!this.started) {
@@ -101,38 +100,10 @@ class Direction {
     return this.refPos + diff;
   }
 
-  /** true when [start, end) overlaps a range already seen */
-  overlaps(start: number, end: number): boolean {
-    const r = this.ranges;
-    for (let i = r.length - 2; i >= 0; i -= 2) {
-      if (r[i + 1] <= start) return false;
-      if (r[i] < end) return true;
-    }
-    return false;
-  }
-
-  add(start: number, end: number, seqAtEnd: number, time: bigint): void {
-    const r = this.ranges;
-    // find the first range whose end >= start (ranges are few; scan from the top)
-    let i = r.length;
-    while (i >= 2 && r[i - 1] >= start) i -= 2;
-    let j = i;
-    let s = start;
-    let e = end;
-    while (j < r.length && r[j] <= e) {
-      if (r[j] < s) s = r[j];
-      if (r[j + 1] > e) e = r[j + 1];
-      j += 2;
-    }
-    if (j - i === 2) {
-      r[i] = s;
-      r[i + 1] = e;
-    } else {
-      r.splice(i, j - i, s, e);
-    }
+  add(start: number, end: number, seqAtEnd: number): void {
+    this.seen.add(start, end);
     if (end > this.next) {
       this.next = end;
-      this.nextTime = time;
       this.refPos = end;
       this.refSeq = seqAtEnd;
     }
@@ -142,15 +113,9 @@ class Direction {
 interface ConnState {
   conn: Connection;
   dirs: [Direction, Direction];
-  /** time of the first SYN, and of the first SYN-ACK */
-  synTime: bigint | null;
-  synAckSeen: boolean;
-  /** handshake round trip (SYN to the ACK of the SYN-ACK), as Wireshark's iRTT */
-  irtt: bigint | null;
+  /** a SYN-ACK was seen from a / from b */
+  synAck: [boolean, boolean];
 }
-
-/** Wireshark's out-of-order window when the handshake was not seen: 3 ms. */
-const DEFAULT_OOO_NS = 3_000_000n;
 
 /**
  * Connections by 4-tuple, either direction, without building a key string per frame:
@@ -199,13 +164,15 @@ function sameEndpoint(e: TcpEndpoint, addr: string, port: number): boolean {
  * reset, or port reuse); with the same seq it is a retransmission. Without a SYN, a
  * direction's relative numbers start at 1 (base = first seq − 1), as in Wireshark.
  *
- * Retransmission / out-of-order follow Wireshark's idea: a segment carrying sequence
- * space (data, SYN or FIN) below the highest sequence number seen in its direction.
- * Every range seen is remembered, so one that overlaps what was seen is a
- * retransmission. One that only fills a hole is out of order when it arrives within
- * the handshake round trip (3 ms without a handshake) of the segment that went
- * furthest and does not end exactly there (Wireshark's rule); otherwise it is the
- * retransmission of a segment the capture missed.
+ * A segment carrying sequence space (data, SYN or FIN) below the highest sequence
+ * number seen in its direction is a retransmission when it overlaps what was seen
+ * (every range seen is remembered), and out of order when it only fills a hole.
+ * Wireshark calls a hole filled later than the handshake's round trip after the
+ * segment that went furthest a retransmission (of something the capture missed);
+ * here it stays out of order: a capture of the wire misses nothing, and real
+ * reordering (two CPUs' backlogs feeding a bridge) fills holes late. The first
+ * SYN-ACK of each side of a simultaneous open is no retransmission either (Wireshark
+ * marks both).
  */
 export function analyseConnections(frames: readonly FrameForAnalysis[]): ConnectionAnalysis {
   const tracker = new ConnectionTracker();
@@ -273,20 +240,20 @@ export class ConnectionTracker {
         lastTime: fr.time,
       };
       connections.push(conn);
-      st = { conn, dirs: [new Direction(), new Direction()], synTime: null, synAckSeen: false, irtt: null };
+      st = { conn, dirs: [new Direction(), new Direction()], synAck: [false, false] };
       byTuple.set(src, tcp.sport, dst, tcp.dport, st);
     }
     const c = st.conn;
     const dir: 0 | 1 = sameEndpoint(c.a, src, tcp.sport) ? 0 : 1;
     const rev: 0 | 1 = dir === 0 ? 1 : 0;
     const seq = tcp.seq;
-    if (flags & SYN) {
-      if (c.isn[dir] === null && !st.dirs[dir].started) c.isn[dir] = seq;
-      if (flags & ACK) st.synAckSeen = true;
-      else st.synTime ??= fr.time;
-    } else if (flags & ACK && st.synAckSeen && st.irtt === null && st.synTime !== null) {
-      st.irtt = fr.time - st.synTime;
-    }
+    // In a simultaneous open each side sends its SYN, then a SYN-ACK with the same
+    // ISN: that SYN-ACK answers the peer's SYN and repeats nothing but the SYN's own
+    // sequence number. Only a later SYN-ACK with that seq is a retransmission.
+    const synAck = (flags & (SYN | ACK)) === (SYN | ACK);
+    const simultaneousSynAck = synAck && !st.synAck[dir] && c.isn[dir] === seq;
+    if (synAck) st.synAck[dir] = true;
+    if (flags & SYN && c.isn[dir] === null && !st.dirs[dir].started) c.isn[dir] = seq;
     if (c.base[dir] === null) c.base[dir] = flags & SYN ? seq : (seq - 1) >>> 0;
     if ((flags & ACK) && c.base[rev] === null) c.base[rev] = (tcp.ack - 1) >>> 0;
     const relSeq = (seq - c.base[dir]!) >>> 0;
@@ -305,23 +272,15 @@ export class ConnectionTracker {
       if (len <= 1 && (flags & (SYN | FIN | RST)) === 0 && start === dirState.next - 1) {
         keepAlive = true;
       } else if (space > 0 && start < dirState.next) {
-        if (dirState.overlaps(start, start + space)) {
-          retransmission = true;
-        } else {
-          // A hole in what was seen is being filled: reordering if it comes soon after
-          // the segment that went furthest (Wireshark's test), else a retransmission
-          // of something the capture missed.
-          const since = fr.time - dirState.nextTime;
-          const window = st.irtt !== null && st.irtt > 0n ? st.irtt : DEFAULT_OOO_NS;
-          if (since < window && start + space !== dirState.next) outOfOrder = true;
-          else retransmission = true;
-        }
+        const from = simultaneousSynAck ? start + 1 : start;
+        // bytes never seen before are never a retransmission: they fill a hole
+        if (from < start + space && dirState.seen.overlaps(from, start + space)) retransmission = true;
+        else if (!simultaneousSynAck) outOfOrder = true;
       } else if (start > dirState.next && (flags & RST) === 0) {
         gapBefore = true;
       }
     }
-    if (space > 0) dirState.add(start, start + space, (seq + space) >>> 0, fr.time);
-    else if (!wasStarted) dirState.nextTime = fr.time;
+    if (space > 0) dirState.add(start, start + space, (seq + space) >>> 0);
 
     if (flags & FIN) c.fin[dir] = true;
     if (flags & RST) c.rst = true;

@@ -30,3 +30,4 @@ export {
   type SegmentInfo,
   type TcpEndpoint,
 } from './connections.js';
+export { coveredRanges } from './ranges.js';

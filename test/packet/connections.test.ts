@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyseConnections, decodeFrame, encodeFrame, pcapBytes, type FlagsSpec } from '../../harness/packet/index.js';
+import { analyseConnections, decodeFrame, encodeFrame, pcapBytes, readCapture, type FlagsSpec } from '../../harness/packet/index.js';
+
+const FIXTURES = join(import.meta.dirname, 'fixtures');
 
 interface Seg {
   /** microseconds since the start */
@@ -90,20 +92,22 @@ describe('analyseConnections', () => {
     ]);
   });
 
-  it('keeps a simultaneous open as one connection', () => {
+  it('keeps a simultaneous open as one connection whose SYN-ACKs are not retransmissions', () => {
     const r = analyse([
       { ...C, t: 0, seq: 5000, flags: 'S' },
       { ...S, t: 10, seq: 9000, flags: 'S' },
       { ...C, t: 20, seq: 5000, ack: 9001, flags: 'SA' },
       { ...S, t: 30, seq: 9000, ack: 5001, flags: 'SA' },
+      { ...S, t: 1_000_000, seq: 9000, ack: 5001, flags: 'SA' }, // the SYN-ACK again: a retransmission
     ]);
     expect(r.connections).toHaveLength(1);
     expect(r.connections[0].isn).toEqual([5000, 9000]);
-    expect(r.segments.map((s) => [s.dir, s.relSeq, s.relAck, s.retransmission])).toEqual([
-      [0, 0, null, false],
-      [1, 0, null, false],
-      [0, 0, 1, true],
-      [1, 0, 1, true],
+    expect(r.segments.map((s) => [s.dir, s.relSeq, s.relAck, s.marks])).toEqual([
+      [0, 0, null, []],
+      [1, 0, null, []],
+      [0, 0, 1, []],
+      [1, 0, 1, []],
+      [1, 0, 1, ['retransmission']],
     ]);
   });
 
@@ -133,7 +137,7 @@ describe('analyseConnections', () => {
       { ...C, t: 2200, seq: 5101, ack: 9001, flags: 'PA', len: 100 }, // fills the hole 0.1 ms later: out of order
       { ...C, t: 60000, seq: 5101, ack: 9001, flags: 'PA', len: 50 }, // overlaps what was seen
       { ...C, t: 61000, seq: 5401, ack: 9001, flags: 'PA', len: 100 }, // 301..401 not captured
-      { ...C, t: 90000, seq: 5301, ack: 9001, flags: 'PA', len: 100 }, // fills it 29 ms later: retransmission
+      { ...C, t: 90000, seq: 5301, ack: 9001, flags: 'PA', len: 100 }, // fills it 29 ms later: still never seen, out of order
       { ...S, t: 91000, seq: 9000, ack: 5501, flags: 'A' }, // keep-alive: seq = next − 1
       { ...S, t: 92000, seq: 9000, ack: 5501, flags: 'A', len: 1 }, // keep-alive with one byte
       { ...C, t: 93000, seq: 5501, ack: 9001, flags: 'FA' },
@@ -146,7 +150,7 @@ describe('analyseConnections', () => {
       ['out-of-order'],
       ['retransmission'],
       ['previous-not-captured'],
-      ['retransmission'],
+      ['out-of-order'],
       ['keep-alive'],
       ['keep-alive'],
       [],
@@ -187,6 +191,52 @@ describe('analyseConnections against tshark', () => {
   const dir = mkdtempSync(join(tmpdir(), `tcpl-pkt-conn-${process.pid}-`));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  type Mark = 'retransmission' | 'out-of-order' | 'keep-alive' | 'previous-not-captured';
+  /** frame, stream (1-based), relative seq, relative ack (null without ACK), marks */
+  type Row = [number, number, number, number | null, Mark[]];
+  const MARK_FIELDS: Array<[string, Mark]> = [
+    ['tcp.analysis.retransmission', 'retransmission'],
+    ['tcp.analysis.out_of_order', 'out-of-order'],
+    ['tcp.analysis.keep_alive', 'keep-alive'],
+    ['tcp.analysis.lost_segment', 'previous-not-captured'],
+  ];
+
+  function tshark(file: string): Row[] {
+    const fields = ['frame.number', 'tcp.stream', 'tcp.seq', 'tcp.ack', 'tcp.flags.ack', ...MARK_FIELDS.map(([f]) => f)];
+    const args = ['-r', file, '-o', 'tcp.analyze_sequence_numbers:TRUE', '-Y', 'tcp', '-T', 'fields', ...fields.flatMap((f) => ['-e', f])];
+    const out = execFileSync('tshark', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    return out
+      .replace(/\n$/, '')
+      .split('\n')
+      .map((l) => {
+        const [n, stream, seq, ack, ackFlag, ...marks] = l.split('\t');
+        return [Number(n), Number(stream) + 1, Number(seq), ackFlag === '1' ? Number(ack) : null, MARK_FIELDS.filter((_, i) => marks[i] !== '').map(([, m]) => m)];
+      });
+  }
+
+  function ours(file: string): Row[] {
+    const { frames } = readCapture(readFileSync(file));
+    const r = analyseConnections(frames.map((f, i) => ({ n: i + 1, time: f.time, decoded: decodeFrame(f.data, f.linkType, f.origLength) })));
+    return r.segments.map((s) => [s.n, s.conn, s.relSeq, s.relAck, s.marks]);
+  }
+
+  /** Where we differ from tshark on purpose (analyseConnections says why): its mark on that frame, ours. */
+  interface Difference {
+    frame: number;
+    tshark: Mark;
+    ours: Mark | null;
+  }
+
+  function expectAgreement(file: string, differences: Difference[]): void {
+    const theirs = tshark(file);
+    for (const d of differences) {
+      const row = theirs.find((r) => r[0] === d.frame)!;
+      expect(row[4], `tshark's marks on frame ${d.frame}`).toContain(d.tshark);
+      row[4] = row[4].flatMap((m) => (m !== d.tshark ? [m] : d.ours ? [d.ours] : []));
+    }
+    expect(ours(file)).toEqual(theirs);
+  }
+
   it('agrees on streams, relative numbers and analysis flags for a capture full of trouble', () => {
     const D = { src: '192.168.1.1', dst: '192.168.1.2', sport: 4444, dport: 22 };
     const Dr = { src: '192.168.1.2', dst: '192.168.1.1', sport: 22, dport: 4444 };
@@ -197,7 +247,7 @@ describe('analyseConnections against tshark', () => {
       { ...C, t: 2200, seq: 5101, ack: 9001, flags: 'PA', len: 100 },
       { ...S, t: 2300, seq: 9001, ack: 5301, flags: 'A' },
       { ...C, t: 62000, seq: 5401, ack: 9001, flags: 'PA', len: 100 },
-      { ...C, t: 90000, seq: 5301, ack: 9001, flags: 'PA', len: 100 },
+      { ...C, t: 90000, seq: 5301, ack: 9001, flags: 'PA', len: 100 }, // fills a hole 28 ms later
       { ...S, t: 90100, seq: 9001, ack: 5501, flags: 'PA', len: 300 },
       { ...C, t: 90200, seq: 5501, ack: 9301, flags: 'A' },
       { ...S, t: 150000, seq: 9001, ack: 5501, flags: 'PA', len: 300 }, // retransmission
@@ -212,19 +262,26 @@ describe('analyseConnections against tshark', () => {
       { ...Dr, t: 700100, seq: 0, ack: 2, flags: 'RA' },
       { ...D, t: 800000, seq: 99, ack: 42, flags: 'PA', len: 10 }, // a different connection on the same tuple, mid-stream
     ];
-    const frames = build(segs);
     const file = join(dir, 'trouble.pcap');
-    writeFileSync(file, pcapBytes(frames));
-    const ours = analyseConnections(frames.map((f) => ({ n: f.n, time: f.time, decoded: decodeFrame(f.data) })));
-    const fields = ['tcp.stream', 'tcp.seq', 'tcp.ack', 'tcp.flags.ack', 'tcp.analysis.retransmission', 'tcp.analysis.out_of_order', 'tcp.analysis.keep_alive'];
-    const out = execFileSync('tshark', ['-r', file, '-T', 'fields', ...fields.flatMap((f) => ['-e', f])], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const theirs = out
-      .replace(/\n$/, '')
-      .split('\n')
-      .map((l) => {
-        const [stream, seq, ack, ackFlag, re, ooo, ka] = l.split('\t');
-        return [Number(stream) + 1, Number(seq), ackFlag === '1' ? Number(ack) : null, re !== '', ooo !== '', ka !== ''];
-      });
-    expect(ours.segments.map((s) => [s.conn, s.relSeq, s.relAck, s.retransmission, s.outOfOrder, s.keepAlive])).toEqual(theirs);
+    writeFileSync(file, pcapBytes(build(segs)));
+    expectAgreement(file, [{ frame: 9, tshark: 'retransmission', ours: 'out-of-order' }]);
+  });
+
+  // cases/simultaneous/simultaneous-open.case.ts [IPv4]: SYN, SYN, then each side's SYN-ACK with its ISN
+  it('agrees on a recorded simultaneous open but for its SYN-ACKs, which are no retransmissions', () => {
+    expectAgreement(join(FIXTURES, 'simultaneous-open-ipv4.pcap'), [
+      { frame: 7, tshark: 'retransmission', ours: null },
+      { frame: 8, tshark: 'retransmission', ours: null },
+    ]);
+  });
+
+  // Soak failure 11 (docs/RELIABILITY.md), bridge mode: two CPUs' backlogs fed the bridge
+  // two interleaved runs of segments; the handshake, then frames 6776-6850 of the
+  // capture, cut to 128 bytes. Frame 59 (6831), never seen before, fills its hole 64 µs
+  // after the furthest segment, longer than the handshake's round trip.
+  it('agrees on recorded real reordering but for a late hole-filler, which is no retransmission', () => {
+    const file = join(FIXTURES, 'bridge-reordering-ipv6.pcap');
+    expectAgreement(file, [{ frame: 59, tshark: 'retransmission', ours: 'out-of-order' }]);
+    expect(ours(file).filter((r) => r[4].includes('retransmission'))).toEqual([]);
   });
 });
