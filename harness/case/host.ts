@@ -3,6 +3,7 @@ import { TcpSocket, SocketOptions, type Family, type SocketContext } from '../so
 import { readSysctls, type HostSpec } from '../topology/index.js';
 import { NodeApi } from './node-api.js';
 import { spawnInHost, type HostProcess, type SpawnOptions } from './spawn.js';
+import { InputError } from '../input-error.js';
 
 export interface ConnectOptions extends SocketOptions {
   /** bind to this local port before connecting */
@@ -103,6 +104,6 @@ export class CaseHost {
 
 function checkPort(port: number, what: string, allowZero = false): void {
   if (!Number.isInteger(port) || port < (allowZero ? 0 : 1) || port > 65535) {
-    throw new RangeError(`${what}: port ${port} is out of range (${allowZero ? 0 : 1}–65535)`);
+    throw new InputError(`${what}: port ${port} is out of range (${allowZero ? 0 : 1}–65535)`);
   }
 }

@@ -10,6 +10,7 @@
  * as objects (validated with zod).
  */
 import { z } from 'zod';
+import { InputError } from '../input-error.js';
 
 export const FLAG_NAMES = ['SYN', 'FIN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
 export type FlagName = (typeof FLAG_NAMES)[number];
@@ -71,7 +72,7 @@ export interface AnyRun {
 
 export type Pattern = SegmentPattern | AnyRun;
 
-export class PatternError extends Error {
+export class PatternError extends InputError {
   constructor(
     readonly pattern: string,
     readonly column: number,
@@ -230,13 +231,13 @@ export function patternText(o: SegmentPatternObject): string {
 export type PatternInput = string | SegmentPatternObject;
 
 export function parsePatterns(input: PatternInput[]): Pattern[] {
-  if (!Array.isArray(input)) throw new TypeError('toHaveSegments expects an array of segment patterns');
+  if (!Array.isArray(input)) throw new InputError('toHaveSegments expects an array of segment patterns');
   return input.map((p, i) => {
     if (typeof p === 'string') return parsePattern(p, i);
     const r = SegmentPatternObject.safeParse(p);
     if (!r.success) {
       const issue = r.error.issues[0];
-      throw new Error(`segment pattern ${i + 1}: field "${issue.path.join('.') || '(root)'}": ${issue.message}`);
+      throw new InputError(`segment pattern ${i + 1}: field "${issue.path.join('.') || '(root)'}": ${issue.message}`);
     }
     return parsePattern(patternText(r.data), i);
   });

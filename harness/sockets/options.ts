@@ -1,6 +1,7 @@
 /** Socket options by name, and the options a case may pass when it makes a socket. */
 import { z } from 'zod';
 import * as libc from './libc.js';
+import { InputError } from '../input-error.js';
 
 export const SocketOptions = z
   .object({
@@ -62,7 +63,7 @@ function ipLevel(family: number): number {
 
 function resolve(option: string, family: number): [number, number] {
   const o = INT_OPTIONS[option];
-  if (!o) throw new Error(`unknown socket option ${option} (known: ${Object.keys(INT_OPTIONS).join(', ')}, SO_LINGER)`);
+  if (!o) throw new InputError(`unknown socket option ${option} (known: ${Object.keys(INT_OPTIONS).join(', ')}, SO_LINGER)`);
   return [typeof o.level === 'function' ? o.level(family) : o.level, typeof o.name === 'function' ? o.name(family) : o.name];
 }
 

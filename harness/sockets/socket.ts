@@ -12,6 +12,7 @@ import { SocketError, errnoName } from './libc.js';
 import { encodeSockaddr, decodeSockaddr, familyOf, type Endpoint } from './sockaddr.js';
 import { SocketOptions, applyOptions, getIntOption, setIntOption, getLinger, setLinger, SO_ERROR, TCP_INFO } from './options.js';
 import { decodeTcpInfo, TCP_INFO_SIZE, type TcpInfo } from './tcp-info.js';
+import { InputError } from '../input-error.js';
 
 const POLL_SLICE_MS = 25;
 const READ_CHUNK = 256 * 1024;
@@ -328,7 +329,7 @@ function parseOptions(options: unknown): SocketOptions {
   if (r.success) return r.data;
   const issue = r.error.issues[0];
   if (issue.code === 'unrecognized_keys') {
-    throw new TypeError(`socket options: unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')} (known: ${Object.keys(SocketOptions.shape).join(', ')})`);
+    throw new InputError(`socket options: unknown option ${issue.keys.map((k) => `"${k}"`).join(', ')} (known: ${Object.keys(SocketOptions.shape).join(', ')})`);
   }
   // in a union (linger: false | { seconds }) the branch that got furthest says what is wrong
   let path = issue.path.map(String);
@@ -340,7 +341,7 @@ function parseOptions(options: unknown): SocketOptions {
       message = deepest.message;
     }
   }
-  throw new TypeError(`socket options: ${path.join('.') || '(options)'}: ${message.replace(/^Invalid input: /, '')}`);
+  throw new InputError(`socket options: ${path.join('.') || '(options)'}: ${message.replace(/^Invalid input: /, '')}`);
 }
 
 function fmt(e: Endpoint): string {

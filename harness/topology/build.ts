@@ -13,6 +13,7 @@ import { releaseNamespace, namespaceFd, homeNamespaceFd } from './netns.js';
 import { Rtnl, netnsAdd, netnsDel, IF_OPER_UP } from './netlink.js';
 import { resourceName, registerOwner } from './owner.js';
 import { takeSlot, releaseSlot, slotSubnets } from './slots.js';
+import { InputError } from '../input-error.js';
 
 export interface HostSpec {
   name: string;
@@ -72,10 +73,10 @@ function mac(slot: number, host: number): string {
 }
 
 export async function createTopology(names: string[], options: TopologyOptions = {}): Promise<Topology> {
-  if (names.length < 2) throw new Error('a topology needs at least two hosts');
-  if (new Set(names).size !== names.length) throw new Error(`host names must be unique: ${names.join(', ')}`);
+  if (names.length < 2) throw new InputError('a topology needs at least two hosts');
+  if (new Set(names).size !== names.length) throw new InputError(`host names must be unique: ${names.join(', ')}`);
   for (const n of names) {
-    if (!/^[a-z][a-z0-9_]{0,15}$/i.test(n)) throw new Error(`host name "${n}" must be a letter then up to 15 letters, digits or _`);
+    if (!/^[a-z][a-z0-9_]{0,15}$/i.test(n)) throw new InputError(`host name "${n}" must be a letter then up to 15 letters, digits or _`);
   }
   registerOwner();
   const slot = takeSlot();

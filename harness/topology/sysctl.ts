@@ -1,5 +1,6 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { inNamespace } from './netns.js';
+import { InputError } from '../input-error.js';
 
 export type Sysctls = Record<string, string | number>;
 
@@ -15,7 +16,10 @@ export function applySysctls(ns: string, sysctls: Sysctls): void {
         writeFileSync(path(key), String(value));
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        throw new Error(code === 'ENOENT' ? `unknown sysctl ${key}` : `cannot set sysctl ${key}=${value}: ${code}`);
+        if (code === 'ENOENT') throw new InputError(`unknown sysctl ${key}`);
+        const message = `cannot set sysctl ${key}=${value}: ${code}`;
+        // EINVAL: the kernel refuses the value itself; anything else (EPERM …) is not the input's fault
+        throw code === 'EINVAL' ? new InputError(message) : new Error(message);
       }
     }
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parsePattern, parsePatterns, patternText, PatternError, type SegmentPattern } from '../../harness/expect/index.js';
+import { InputError } from '../../harness/input-error.js';
 
 function seg(text: string): SegmentPattern {
   const p = parsePattern(text);
@@ -179,7 +180,7 @@ describe('parsePatterns and the object form', () => {
   });
 
   it('rejects something that is not an array', () => {
-    expect(() => parsePatterns('client > server SYN' as never)).toThrow(TypeError);
+    expect(() => parsePatterns('client > server SYN' as never)).toThrow(InputError);
   });
 
   it('turns objects into the same patterns as text', () => {
