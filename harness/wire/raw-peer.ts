@@ -7,6 +7,7 @@
 import { encodeFrame, type TcpOptionSpec, type FlagsSpec } from '../packet/index.js';
 import type { TraceSegment } from '../trace/types.js';
 import type { Wire, WireHost } from './wire.js';
+import { InputError } from '../input-error.js';
 
 export interface RawSegment {
   /** destination host name */
@@ -147,7 +148,7 @@ function flagBits(flags: string): number {
     .filter(Boolean)
     .reduce((b, f) => {
       const bit = BITS[f.toUpperCase()];
-      if (bit === undefined) throw new Error(`unknown TCP flag "${f}" (flags: ${Object.keys(BITS).join(' ')})`);
+      if (bit === undefined) throw new InputError(`unknown TCP flag "${f}" (flags: ${Object.keys(BITS).join(' ')})`);
       return b | bit;
     }, 0);
 }

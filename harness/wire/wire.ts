@@ -9,6 +9,7 @@ import type { FrameEvent, ReleaseEvent, Fate } from './protocol.js';
 import type { SidecarClient } from './client.js';
 import type { FrameMatch, RuleSpec } from './rule-spec.js';
 import { RawPeer } from './raw-peer.js';
+import { InputError } from '../input-error.js';
 
 export interface WireHost {
   name: string;
@@ -91,7 +92,7 @@ export class Wire {
   }
 
   private get sidecar(): Link {
-    if (!this.link) throw new Error('the wire has no hosts yet: call hosts() first');
+    if (!this.link) throw new InputError('the wire has no hosts yet: call hosts() first');
     return this.link;
   }
 
@@ -119,21 +120,21 @@ export class Wire {
 
   portOf(host: string): number {
     const i = this.hosts.findIndex((h) => h.name === host);
-    if (i < 0) throw new Error(`unknown host "${host}" (hosts: ${this.hosts.map((h) => h.name).join(', ')})`);
+    if (i < 0) throw new InputError(`unknown host "${host}" (hosts: ${this.hosts.map((h) => h.name).join(', ')})`);
     return i;
   }
 
   /** A segment pattern as the sidecar matches it: direction, flags, len, win, options. */
   frameMatch(text: string): FrameMatch {
     const p = parsePattern(text);
-    if (p.kind !== 'segment') throw new Error(`wire rules need a segment pattern, not "${text}"`);
+    if (p.kind !== 'segment') throw new InputError(`wire rules need a segment pattern, not "${text}"`);
     for (const host of [p.from, p.to]) {
       if (!this.hosts.some((h) => h.name === host)) {
-        throw new Error(`wire rule "${text}": unknown host "${host}" (hosts: ${this.hosts.map((h) => h.name).join(', ')})`);
+        throw new InputError(`wire rule "${text}": unknown host "${host}" (hosts: ${this.hosts.map((h) => h.name).join(', ')})`);
       }
     }
     const unsupported = (['seq', 'ack'] as const).filter((k) => p[k]).concat(p.opts ? ['opts' as never] : []).concat(p.marks ? ['marks' as never] : []);
-    if (unsupported.length) throw new Error(`wire rule "${text}": ${unsupported.join(', ')} cannot be matched on the wire (use direction, flags, len, win, mss, wscale, ts, sackOK)`);
+    if (unsupported.length) throw new InputError(`wire rule "${text}": ${unsupported.join(', ')} cannot be matched on the wire (use direction, flags, len, win, mss, wscale, ts, sackOK)`);
     return {
       text,
       from: this.portOf(p.from),
@@ -152,8 +153,8 @@ export class Wire {
   private async addRule(action: RuleSpec['action'], pattern: string, opts: RuleOptions & { until?: string; ms?: number }, defaultCount: number) {
     const nth = opts.nth ?? 1;
     const count = opts.count ?? defaultCount;
-    if (!Number.isInteger(nth) || nth < 1) throw new RangeError(`wire.${action}: nth must be a whole number ≥ 1, got ${nth}`);
-    if (!Number.isInteger(count) || count < -1 || count === 0) throw new RangeError(`wire.${action}: count must be a whole number ≥ 1 (or -1 for all), got ${count}`);
+    if (!Number.isInteger(nth) || nth < 1) throw new InputError(`wire.${action}: nth must be a whole number ≥ 1, got ${nth}`);
+    if (!Number.isInteger(count) || count < -1 || count === 0) throw new InputError(`wire.${action}: count must be a whole number ≥ 1 (or -1 for all), got ${count}`);
     const id = `${action}#${++this.ruleSeq}`;
     const rule: RuleSpec = {
       id,
@@ -319,7 +320,7 @@ function marksOf(f: WireFrame, analysis: string[]): string[] {
 function numberSpec(p: SegmentPattern, key: 'len' | 'win'): Partial<Pick<FrameMatch, 'len' | 'win'>> {
   const v = p[key];
   if (!v) return {};
-  if (v.kind !== 'number') throw new Error(`wire rule "${p.text}": ${key} must be a number comparison`);
+  if (v.kind !== 'number') throw new InputError(`wire rule "${p.text}": ${key} must be a number comparison`);
   return { [key]: { op: v.op, value: v.value } };
 }
 
