@@ -10,6 +10,7 @@ import type { TraceSegment, TraceTransition } from '../trace/types.js';
 import { parsePatterns, type PatternInput, type Pattern } from '../pattern/index.js';
 import { matchSegments, matchStates, matchSubsequence, mismatch, type MatchResult } from './match.js';
 import { isTcpState } from '../observe/states.js';
+import { InputError } from '../input-error.js';
 
 export interface SegmentSubject {
   kind: 'segments';
@@ -107,7 +108,7 @@ function checkHosts(patterns: Pattern[], hosts: string[]): void {
   patterns.forEach((p, i) => {
     if (p.kind !== 'segment') return;
     for (const h of [p.from, p.to]) {
-      if (!hosts.includes(h)) throw new Error(`segment pattern ${i + 1} "${p.text}": unknown host "${h}" (hosts: ${hosts.join(', ')})`);
+      if (!hosts.includes(h)) throw new InputError(`segment pattern ${i + 1} "${p.text}": unknown host "${h}" (hosts: ${hosts.join(', ')})`);
     }
   });
 }
@@ -141,15 +142,15 @@ const NEEDS = { segments: "the case's `wire`", states: 'a socket made by a case 
 
 function subjectOf<K extends Subject['kind']>(received: unknown, kind: K, matcher: string): Extract<Subject, { kind: K }> {
   const s = received && typeof received === 'object' ? subjects.get(received) : undefined;
-  if (!s || s.kind !== kind) throw new TypeError(`${matcher} needs ${NEEDS[kind]}, got ${typeof received}`);
+  if (!s || s.kind !== kind) throw new InputError(`${matcher} needs ${NEEDS[kind]}, got ${typeof received}`);
   return s as Extract<Subject, { kind: K }>;
 }
 
 function checkStateNames(expected: unknown, matcher: string): string[] {
-  if (!Array.isArray(expected)) throw new TypeError(`${matcher} expects an array of state names`);
+  if (!Array.isArray(expected)) throw new InputError(`${matcher} expects an array of state names`);
   expected.forEach((s, i) => {
     if (typeof s !== 'string' || !isTcpState(s)) {
-      throw new TypeError(`${matcher}: state ${i + 1} "${String(s)}" is not one of CLOSED LISTEN SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT`);
+      throw new InputError(`${matcher}: state ${i + 1} "${String(s)}" is not one of CLOSED LISTEN SYN_SENT SYN_RECV ESTABLISHED FIN_WAIT_1 FIN_WAIT_2 CLOSE_WAIT CLOSING LAST_ACK TIME_WAIT`);
     }
   });
   return expected as string[];
@@ -222,7 +223,7 @@ expect.extend({
   async toReceive(received: unknown, pattern: PatternInput, options?: WaitOptions) {
     const subject = subjectOf(received, 'received', 'toReceive');
     const [p] = parsePatterns([pattern]);
-    if (p.kind !== 'segment') throw new TypeError('toReceive takes one segment pattern, not "..."');
+    if (p.kind !== 'segment') throw new InputError('toReceive takes one segment pattern, not "..."');
     checkHosts([p], subject.hosts());
     const deadline = Date.now() + within(options);
     const start = subject.cursor();
@@ -259,7 +260,7 @@ expect.extend({
 
   /** `await expect(sock.read()).toFailWith('ECONNRESET')` */
   async toFailWith(received: unknown, code: string) {
-    if (!(received instanceof Promise)) throw new TypeError('toFailWith expects the promise of a socket call');
+    if (!(received instanceof Promise)) throw new InputError('toFailWith expects the promise of a socket call');
     try {
       const value = await received;
       const shown = Buffer.isBuffer(value) ? `${value.length} bytes` : JSON.stringify(value);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { matchSegments, parsePatterns, PatternError, registerSubject, segmentLine, sideBySide } from '../../harness/expect/index.js';
 import type { TraceSegment, TraceTransition } from '../../harness/trace/types.js';
+import { InputError } from '../../harness/input-error.js';
 import { activeClose } from './fixtures.js';
 
 const PCAP = '/tmp/tcpladder-test/run/case-ipv4/wire.pcap';
@@ -167,7 +168,7 @@ describe('toHaveSegments', () => {
   });
 
   it('refuses something that is not a wire', async () => {
-    await expect(expect({}).toHaveSegments(['...'])).rejects.toThrow(TypeError);
+    await expect(expect({}).toHaveSegments(['...'])).rejects.toThrow(InputError);
     await expect(expect(fakeSocket(['SYN_SENT'])).toHaveSegments(['...'])).rejects.toThrow(/needs the case's `wire`/);
   });
 });
@@ -199,7 +200,7 @@ describe('toHaveStates', () => {
 
   it('rejects unknown state names', async () => {
     await expect(expect(fakeSocket(closer)).toHaveStates(['SYN_SENT', 'FIN_WAIT1'])).rejects.toThrow(/state 2 "FIN_WAIT1" is not one of/);
-    await expect(expect(fakeSocket(closer)).toHaveStates('SYN_SENT' as never)).rejects.toThrow(TypeError);
+    await expect(expect(fakeSocket(closer)).toHaveStates('SYN_SENT' as never)).rejects.toThrow(InputError);
   });
 
   it('refuses something that is not a socket', async () => {
@@ -268,6 +269,6 @@ describe('toFailWith', () => {
   });
 
   it('needs a promise', async () => {
-    await expect(expect(42).toFailWith('EPIPE')).rejects.toThrow(TypeError);
+    await expect(expect(42).toFailWith('EPIPE')).rejects.toThrow(InputError);
   });
 });
