@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { userNamespaceProblem } from '../topology/privilege.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -139,6 +140,13 @@ function tracefs(): CheckResult {
   return { ok: true, detail: `${root}, instances and the state tracepoint` };
 }
 
+/** Could a user run `tcpladder run` without root? (From root: tried as nobody.) */
+function rootlessMode(): CheckResult {
+  const problem = userNamespaceProblem(process.getuid?.() === 0 ? 65534 : undefined);
+  if (problem) return { ok: false, detail: `no rootless runs: ${problem.why}`, fix: problem.fix };
+  return { ok: true, detail: 'users may run tcpladder run without root (user namespaces; states sampled through sock_diag, no tracepoints)' };
+}
+
 export function checks(probe: NetnsProbe): Check[] {
   return [
     {
@@ -162,6 +170,7 @@ export function checks(probe: NetnsProbe): Check[] {
     { name: 'nftables', required: true, run: () => probe.nftables() },
     program('ethtool', 'ethtool', ['--version'], 'ethtool'),
     { name: 'tracefs', required: true, run: tracefs },
+    { name: 'rootless mode', required: false, run: rootlessMode },
     nodeModule('libpcap (cap)', 'cap', 'apt-get install -y libpcap-dev && npm rebuild cap'),
     nodeModule('koffi', 'koffi', 'npm ci'),
     program('tcpdump', 'tcpdump', ['--version'], 'tcpdump'),

@@ -8,13 +8,14 @@ import { existsSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runId, privilegeProblem } from '../topology/index.js';
+import { runId, privilegeProblem, rootless } from '../topology/index.js';
 import { runDir } from '../case/paths.js';
 import { REPORT_FILE, renderJunit, runExitCode, runJson, shownPath, wantColour, type RunSummaryFile } from '../runner/index.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
 import { loadProfile } from '../profiles/index.js';
 import { InputError } from '../input-error.js';
 import { runProfiles } from './profile-runs.js';
+import { runRootless } from './rootless.js';
 
 export const RUN_HELP = `tcpladder run [paths…] [options]
 
@@ -32,14 +33,18 @@ Options:
   --profile NAME  apply sysctl profile cases/profiles/NAME.json to every host that
                   does not pin its own; repeat it (--profile A --profile B) to run
                   the cases once per profile and print the diff of the bundles
+  --rootless      run in a user namespace as a user would (what runs without root
+                  do by themselves): states sampled through sock_diag, not traced
   -h, --help      this text
 
-Colour only on a terminal, never when NO_COLOR is set. Needs root.
+Colour only on a terminal, never when NO_COLOR is set. Without root, runs rootless
+where the kernel allows user namespaces: a state shorter than the ~1 ms between two
+samples is not seen and kernel events are not recorded (docs/RELIABILITY.md).
 
 Exit codes:
   0  every case passed
   1  a case failed (or a case file did not load)
-  2  bad usage or input (unknown option, no such path, not root), also when
+  2  bad usage or input (unknown option, no such path, neither root nor user namespaces), also when
      a case failed on bad input in its case file or profile (a port out of
      range, a malformed pattern, an unknown host): the results are incomplete
 `;
@@ -47,7 +52,7 @@ Exit codes:
 const REPORTER = fileURLToPath(new URL('../runner/reporter.ts', import.meta.url));
 
 export async function runCommand(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, { flags: ['--fast', '--quiet', '--json', '-h', '--help'], values: ['--junit'], repeatable: ['--profile'] });
+  const args = parseArgs(argv, { flags: ['--fast', '--quiet', '--json', '--rootless', '-h', '--help'], values: ['--junit'], repeatable: ['--profile'] });
   if (args.flags.has('-h') || args.flags.has('--help')) {
     io.stdout(RUN_HELP);
     return EXIT.ok;
@@ -78,6 +83,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   if (profiles.length > 1 && (json || junit !== undefined)) throw new UsageError('--json and --junit take a single --profile');
+  if (!rootless() && (args.flags.has('--rootless') || process.getuid?.() !== 0)) return runRootless(argv, io, json ? io.stderr : io.stdout);
   const problem = privilegeProblem();
   if (problem) throw new UsageError(problem);
 

@@ -166,3 +166,27 @@ export function matchSubsequence(expected: string[], observed: string[]): { ok: 
   for (const s of observed) if (j < expected.length && s === expected[j]) j++;
   return { ok: j === expected.length, at: j === expected.length ? -1 : j };
 }
+
+/**
+ * States seen by sampling (rootless runs): a state shorter than the gap between two
+ * samples is never seen, so an expected state may be missing. Every state seen must
+ * still be expected, in order — with `exact`, nothing else may be seen; without, other
+ * states may come between — and the last expected state must be seen.
+ * `at`: the observed state that is wrong, or observed.length when one is still missing.
+ */
+export function matchSampled(expected: string[], observed: string[], exact: boolean): { ok: boolean; at: number; unseen: string[] } {
+  let j = 0;
+  const unseen: string[] = [];
+  for (let i = 0; i < observed.length; i++) {
+    const k = expected.indexOf(observed[i], j);
+    if (k < 0) {
+      // seen after a later expected state: out of order, whether or not others may come between
+      if (exact || unseen.includes(observed[i])) return { ok: false, at: i, unseen };
+      continue;
+    }
+    unseen.push(...expected.slice(j, k));
+    j = k + 1;
+  }
+  const ok = j === expected.length;
+  return { ok, at: ok ? -1 : observed.length, unseen };
+}

@@ -9,7 +9,7 @@ export interface Tuple {
 }
 
 export type KernelEvent =
-  | ({ kind: 'state'; t: bigint; from: TcpState; to: TcpState } & Tuple)
+  | ({ kind: 'state'; t: bigint; from: TcpState; to: TcpState; source?: 'sampled' } & Tuple)
   | ({ kind: 'send_reset' | 'receive_reset' | 'retransmit' | 'destroy'; t: bigint; state?: TcpState } & Tuple)
   | { kind: 'marker'; t: bigint; text: string };
 

@@ -1,4 +1,4 @@
-export { CaseObserver, traceSession, closeTraceSession, type ObservedHost } from './observer.js';
+export { CaseObserver, traceSession, closeTraceSession, observerKind, type ObservedHost, type ObserverKind } from './observer.js';
 export { cleanInstances, tracefsRoot } from './tracefs.js';
 export { diagSockets, type DiagSocket } from './sockdiag.js';
 export { tupleKey, buildHistories, type History, type Transition, type StateSource } from './timeline.js';

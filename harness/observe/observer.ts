@@ -1,5 +1,6 @@
 /** Per case: the kernel events of this case's subnet, and the sock_diag watch. */
 import { TraceSession } from './tracefs.js';
+import { StateSampler } from './sampler.js';
 import { diagSockets } from './sockdiag.js';
 import { buildHistories, needsDiag, tupleKey, historyAt, type DiagObservation, type History } from './timeline.js';
 import type { KernelEvent, Tuple } from './events.js';
@@ -10,6 +11,13 @@ export interface ObservedHost {
 }
 
 const DIAG_POLL_MS = 25;
+
+/** How a run sees state changes: the state tracepoint (root), or sock_diag sampling (rootless: no tracefs). */
+export type ObserverKind = 'tracepoint' | 'sampled';
+
+export function observerKind(): ObserverKind {
+  return process.env.TCPLADDER_ROOTLESS === '1' ? 'sampled' : 'tracepoint';
+}
 
 let shared: Promise<TraceSession> | null = null;
 let current: TraceSession | null = null;
@@ -40,14 +48,21 @@ export class CaseObserver {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
 
+  private sampler: StateSampler | null = null;
+
   private constructor(
-    private readonly trace: TraceSession,
+    private readonly trace: TraceSession | null,
     private readonly prefixes: string[],
     private readonly hosts: ObservedHost[],
   ) {}
 
   /** `prefixes`: textual prefixes of this case's subnets, e.g. "198.18.5." and "fd74:6370:6c00:5::" */
   static async start(prefixes: string[], hosts: ObservedHost[]): Promise<CaseObserver> {
+    if (observerKind() === 'sampled') {
+      const o = new CaseObserver(null, prefixes, hosts);
+      o.sampler = new StateSampler(hosts.map((h) => h.ns), (a) => o.mine(a), (e) => o.events.push(e));
+      return o;
+    }
     const trace = await traceSession();
     const o = new CaseObserver(trace, prefixes, hosts);
     o.unsubscribe = trace.subscribe((e) => o.onEvent(e));
@@ -102,9 +117,39 @@ export class CaseObserver {
     }
   }
 
+  get kind(): ObserverKind {
+    return this.sampler ? 'sampled' : 'tracepoint';
+  }
+
+  /** Sampling only: the gaps between samples (ms), what a state had to outlast to be seen. */
+  sampling(): { median: number; max: number; samples: number } | null {
+    return this.sampler?.intervals() ?? null;
+  }
+
+  /** Sampling only: when the last sample was taken. */
+  lastSample(): bigint | null {
+    return this.sampler?.lastSample ?? null;
+  }
+
+  /** Sampling only: look now (right after a socket call, whose effect is then seen at once). */
+  sampleNow(): void {
+    this.sampler?.sample();
+  }
+
+  /** A host's namespace is about to be deleted (crash). */
+  hostGone(ns: string): void {
+    this.sampler?.forget(ns);
+  }
+
+  /** A host's namespace was made again (reboot). */
+  hostBack(ns: string): void {
+    this.sampler?.watch(ns);
+  }
+
   /** Wait until every event up to now has been read. */
   async settle(): Promise<void> {
-    await this.trace.barrier();
+    if (this.sampler) return this.sampler.sample();
+    await this.trace!.barrier();
     this.poll();
   }
 
@@ -118,6 +163,7 @@ export class CaseObserver {
 
   close(): void {
     this.closed = true;
+    this.sampler?.close();
     this.unsubscribe();
     if (this.timer) clearInterval(this.timer);
   }

@@ -19,6 +19,8 @@ export interface DiagSocket extends Tuple {
   state: TcpState;
   /** ms until the socket's timer fires (TIME_WAIT: until it goes away) */
   expiresMs: number;
+  /** the kernel's socket cookie: tells apart two sockets of one tuple, one after the other */
+  cookie: bigint;
 }
 
 function request(family: number, states: number): Buffer {
@@ -54,33 +56,44 @@ function parse(msg: Buffer, out: DiagSocket[]): boolean {
       saddr: address(family, msg.subarray(p + 8, p + 24)),
       daddr: address(family, msg.subarray(p + 24, p + 40)),
       expiresMs: msg.readUInt32LE(p + 52),
+      cookie: msg.readBigUInt64LE(p + 44),
     });
     off += (len + 3) & ~3;
   }
   return false;
 }
 
+/** A sock_diag netlink socket opened inside namespace `ns` (it keeps answering for that namespace). */
+export function openDiag(ns: string): number {
+  return inNamespace(ns, () => libc.socket(libc.AF_NETLINK, libc.SOCK_DGRAM | libc.SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+}
+
+/** TCP sockets of both families seen through `fd` (from openDiag) whose state is in `states` (all by default). */
+export function dumpDiag(fd: number, states: TcpState[] | null = null): DiagSocket[] {
+  const mask = states ? stateMask(states) : 0xffffffff;
+  const out: DiagSocket[] = [];
+  for (const family of [libc.AF_INET, libc.AF_INET6]) {
+    if (libc.sendNow(fd, request(family, mask)) <= 0) throw new Error('sock_diag request not sent');
+    for (let done = false; !done; ) {
+      const r = libc.recvNow(fd, 65536);
+      if (r === null) {
+        libc.pollNow(fd, libc.POLLIN);
+        continue;
+      }
+      done = parse(r, out) || r.length === 0;
+    }
+  }
+  return out;
+}
+
 /** TCP sockets of both families in namespace `ns` whose state is in `states` (all by default). */
 export function diagSockets(ns: string, states: TcpState[] | null = null): DiagSocket[] {
-  const mask = states ? stateMask(states) : 0xffffffff;
-  const fd = inNamespace(ns, () => libc.socket(libc.AF_NETLINK, libc.SOCK_DGRAM | libc.SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
-  const out: DiagSocket[] = [];
+  const fd = openDiag(ns);
   try {
-    for (const family of [libc.AF_INET, libc.AF_INET6]) {
-      if (libc.sendNow(fd, request(family, mask)) <= 0) throw new Error('sock_diag request not sent');
-      for (let done = false; !done; ) {
-        const r = libc.recvNow(fd, 65536);
-        if (r === null) {
-          libc.pollNow(fd, libc.POLLIN);
-          continue;
-        }
-        done = parse(r, out) || r.length === 0;
-      }
-    }
+    return dumpDiag(fd, states);
   } finally {
     libc.closeSync(fd);
   }
-  return out;
 }
 
 const NUMBER: Record<TcpState, number[]> = {

@@ -10,7 +10,8 @@
 import type { KernelEvent, Tuple } from './events.js';
 import type { TcpState } from './states.js';
 
-export type StateSource = 'tracepoint' | 'sock_diag' | 'api';
+/** tracepoint: inet_sock_set_state; sock_diag: the minisock watch; sampled: sock_diag sampling (rootless) */
+export type StateSource = 'tracepoint' | 'sock_diag' | 'sampled' | 'api';
 
 export interface Transition {
   /** monotonic ns */
@@ -67,13 +68,13 @@ export function buildHistories(events: KernelEvent[], diag: DiagObservation[] = 
         const i = portless.findIndex((p) => p.saddr === e.saddr && p.daddr === e.daddr && p.dport === e.dport);
         if (i >= 0) {
           const p = portless.splice(i, 1)[0];
-          h.transitions.push({ t: p.t, from: p.from, to: p.to, source: 'tracepoint' });
+          h.transitions.push({ t: p.t, from: p.from, to: p.to, source: p.source ?? 'tracepoint' });
         }
       }
       histories.push(h);
       open.set(key, h);
     }
-    h.transitions.push({ t: e.t, from: e.from, to: e.to, source: 'tracepoint' });
+    h.transitions.push({ t: e.t, from: e.from, to: e.to, source: e.source ?? 'tracepoint' });
   }
   for (const h of histories) mergeDiag(h, diag);
   return histories;
@@ -105,12 +106,21 @@ export function needsDiag(e: KernelEvent): e is StateEvent {
   return e.kind === 'state' && e.to === 'CLOSED' && (e.from === 'FIN_WAIT_2' || e.from === 'CLOSING');
 }
 
-/** The history of the socket with this tuple that existed at time `at`. */
+/**
+ * The history of the socket with this tuple that existed at time `at`: the last one begun
+ * by then, unless that one had already ended (an earlier socket of the same tuple), in
+ * which case the first one begun after — a sampled history begins when a sample first
+ * sees the socket, which may be after `at`.
+ */
 export function historyAt(histories: History[], key: string, at: bigint): History | undefined {
-  let found: History | undefined;
+  let before: History | undefined;
+  let after: History | undefined;
   for (const h of histories) {
-    if (h.key !== key) continue;
-    if (h.transitions[0] && h.transitions[0].t <= at) found = h;
+    if (h.key !== key || !h.transitions[0]) continue;
+    if (h.transitions[0].t <= at) before = h;
+    else after ??= h;
   }
-  return found ?? histories.find((h) => h.key === key);
+  const last = before?.transitions[before.transitions.length - 1];
+  const ended = last !== undefined && last.to === 'CLOSED' && last.t <= at;
+  return (ended ? (after ?? before) : (before ?? after)) ?? histories.find((h) => h.key === key);
 }

@@ -113,8 +113,18 @@ function statesTable(trace: CaseTrace): string {
     });
   }
   const count = trace.sockets.reduce((n, s) => n + s.transitions.length, 0);
-  const body = rows.length ? table('states', ['socket', 't (s)', 'transition', 'seen by'], rows) : tag('p', { class: 'empty' }, 'no socket');
+  const sampling = trace.states?.source === 'sampled' ? samplingNote(trace.states.sampleMs) : '';
+  const body = sampling + (rows.length ? table('states', ['socket', 't (s)', 'transition', 'seen by'], rows) : tag('p', { class: 'empty' }, 'no socket'));
   return details('states', escapeHtml(`State transitions (${count}, ${trace.sockets.length} sockets)`), body, true);
+}
+
+function samplingNote(gaps: { median: number; max: number } | undefined): string {
+  const between = gaps ? ` (gaps between samples: median ${gaps.median.toFixed(2)} ms, longest ${gaps.max.toFixed(1)} ms)` : '';
+  return tag(
+    'p',
+    { class: 'note' },
+    escapeHtml(`Rootless run: states were sampled through sock_diag${between}, not reported by the kernel's tracepoint. A state shorter than a gap is not seen; kernel events (resets, retransmissions) were not recorded.`),
+  );
 }
 
 function callsTable(trace: CaseTrace): string {

@@ -153,10 +153,10 @@ function numeric(value: number, cells: { width: number }): string {
   return typeof value === 'number' ? String(value) : clean(`${value as unknown as string}`, cells);
 }
 
-/** e.g. "ESTABLISHED", or "listener :8080 LISTEN" when the socket is named. */
+/** e.g. "ESTABLISHED", or "listener :8080 LISTEN" when the socket is named; "(sampled)" when seen by sampling. */
 export function stateLabel(row: LadderState): string {
   const text = row.socket !== undefined && row.socket !== '' ? `${row.socket} ${row.state}` : row.state;
-  return sanitize(text);
+  return sanitize(row.source === 'sampled' ? `${text} (sampled)` : text);
 }
 
 /** Every fact about a segment, one per line (SVG tooltip). */

@@ -5,7 +5,7 @@
  */
 import { rmSync, existsSync, readdirSync } from 'node:fs';
 import type { TestProject } from 'vitest/node';
-import { runId, cleanLeftovers, privilegeProblem } from '../topology/index.js';
+import { runId, cleanLeftovers, privilegeProblem, rootless } from '../topology/index.js';
 import { cleanInstances } from '../observe/index.js';
 import { runDir } from '../case/paths.js';
 import { finishRun } from './finish.js';
@@ -18,7 +18,8 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const run = runId();
   const dir = runDir();
   const startedAt = new Date();
-  const removed = [...(await cleanLeftovers()), ...(await cleanInstances())];
+  // a rootless run's /run and namespaces are its own: nothing of another run to clean
+  const removed = rootless() ? [] : [...(await cleanLeftovers()), ...(await cleanInstances())];
   if (removed.length) process.stderr.write(`tcpladder: removed leftovers of earlier runs: ${removed.join(', ')}\n`);
   return () => {
     const { summary, report } = finishRun(dir, run, startedAt, project.vitest.state.getTestModules());

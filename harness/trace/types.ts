@@ -81,8 +81,13 @@ export interface TraceHost {
 }
 
 export interface TraceWireCheck {
-  /** per host: frames its interface sent, frames the sidecar captured from it, frames delivered to it */
-  ports: { host: string; sent: number; captured: number; delivered: number; received: number; droppedBeforeUp: number }[];
+  /**
+   * per host: frames its interface sent, frames the sidecar captured from it, frames
+   * delivered to it and received by it; of those delivered, frames the wire port dropped
+   * while the host's link was not up (coming up, going down, gone: expected) and while
+   * it was up (a loss)
+   */
+  ports: { host: string; sent: number; captured: number; delivered: number; received: number; droppedBeforeUp: number; droppedWhileUp?: number }[];
   complete: boolean;
   problem?: string;
 }
@@ -94,6 +99,8 @@ export interface CaseTrace {
   family: 'ipv4' | 'ipv6';
   status: 'passed' | 'failed';
   error?: string;
+  /** 'input': the case failed on bad input in its case file or profile (an InputError), not on what the kernel did */
+  errorKind?: 'input';
   startedAt: string;
   durationMs: number;
   hosts: TraceHost[];
@@ -101,6 +108,12 @@ export interface CaseTrace {
   otherFrames: TraceOtherFrame[];
   sockets: TraceSocket[];
   calls: TraceCall[];
+  /**
+   * How state changes were seen: the state tracepoint (as root), or sock_diag sampled
+   * about once a ms (rootless: no tracefs; states shorter than a gap are missed, and
+   * kernelEvents stays empty). sampleMs: the gaps between samples.
+   */
+  states?: { source: 'tracepoint' | 'sampled'; sampleMs?: { median: number; max: number; samples: number } };
   kernelEvents: TraceKernelEvent[];
   wire: TraceWireCheck | null;
   /** wire rules the case set, in order */
@@ -118,5 +131,5 @@ export interface RunSummary {
   node: string;
   passed: number;
   failed: number;
-  cases: { case: string; family: string; file: string; status: string; durationMs: number; dir: string; error?: string }[];
+  cases: { case: string; family: string; file: string; status: string; durationMs: number; dir: string; error?: string; errorKind?: 'input' }[];
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchSegments, matchStates, matchSubsequence, mismatch, parsePattern, parsePatterns, type SegmentPattern } from '../../harness/expect/index.js';
+import { matchSegments, matchStates, matchSubsequence, matchSampled, mismatch, parsePattern, parsePatterns, type SegmentPattern } from '../../harness/expect/index.js';
 import type { TraceSegment } from '../../harness/trace/types.js';
 import { activeClose, segment, SYN_OPTIONS } from './fixtures.js';
 
@@ -230,6 +230,34 @@ describe('matchStates (exact) and matchSubsequence (ordered)', () => {
     expect(matchSubsequence(['ESTABLISHED', 'CLOSING'], closer)).toEqual({ ok: false, at: 1 });
     expect(matchSubsequence(['ESTABLISHED', 'ESTABLISHED'], closer)).toEqual({ ok: false, at: 1 });
     expect(matchSubsequence(['LISTEN'], [])).toEqual({ ok: false, at: 0 });
+  });
+});
+
+describe('matchSampled (states seen by sampling: a short state may be unseen)', () => {
+  const closer = ['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT', 'CLOSED'];
+
+  it('exact: unseen expected states are allowed, and named', () => {
+    expect(matchSampled(closer, ['ESTABLISHED', 'FIN_WAIT_2', 'TIME_WAIT', 'CLOSED'], true)).toEqual({ ok: true, at: -1, unseen: ['SYN_SENT', 'FIN_WAIT_1'] });
+    expect(matchSampled(closer, closer, true)).toEqual({ ok: true, at: -1, unseen: [] });
+    expect(matchSampled(['SYN_SENT', 'CLOSED'], ['CLOSED'], true).ok).toBe(true);
+  });
+
+  it('exact: a state seen that is not expected, or out of order, fails at that state', () => {
+    expect(matchSampled(closer, ['ESTABLISHED', 'CLOSE_WAIT', 'CLOSED'], true)).toMatchObject({ ok: false, at: 1 });
+    expect(matchSampled(closer, ['TIME_WAIT', 'ESTABLISHED', 'CLOSED'], true)).toMatchObject({ ok: false, at: 1 });
+    expect(matchSampled(['LISTEN'], ['LISTEN', 'CLOSED'], true)).toMatchObject({ ok: false, at: 1 });
+  });
+
+  it('the last expected state must be seen', () => {
+    expect(matchSampled(closer, ['ESTABLISHED', 'TIME_WAIT'], true)).toMatchObject({ ok: false, at: 2 });
+    expect(matchSampled(['LISTEN'], [], true)).toMatchObject({ ok: false, at: 0 });
+    expect(matchSampled(['ESTABLISHED', 'TIME_WAIT'], ['ESTABLISHED'], false)).toMatchObject({ ok: false });
+  });
+
+  it('pass-through: other states may come between', () => {
+    expect(matchSampled(['ESTABLISHED', 'TIME_WAIT'], ['ESTABLISHED', 'FIN_WAIT_2', 'TIME_WAIT', 'CLOSED'], false).ok).toBe(true);
+    expect(matchSampled(['FIN_WAIT_1', 'TIME_WAIT'], ['ESTABLISHED', 'TIME_WAIT'], false)).toEqual({ ok: true, at: -1, unseen: ['FIN_WAIT_1'] });
+    expect(matchSampled(['TIME_WAIT', 'ESTABLISHED'], ['ESTABLISHED', 'TIME_WAIT'], false).ok).toBe(false);
   });
 });
 

@@ -33,7 +33,7 @@ describe('diagSockets', () => {
     const { client } = await ns.activeClose(4, 7002);
     const port = client.local!.port;
     const tw = diagSockets(ns.name, ['TIME_WAIT']);
-    expect(tw).toEqual([{ state: 'TIME_WAIT', saddr: '127.0.0.1', sport: port, daddr: '127.0.0.1', dport: 7002, expiresMs: expect.any(Number) }]);
+    expect(tw).toEqual([{ state: 'TIME_WAIT', saddr: '127.0.0.1', sport: port, daddr: '127.0.0.1', dport: 7002, expiresMs: expect.any(Number), cookie: expect.any(BigInt) }]);
     expect(tw[0].expiresMs).toBeGreaterThan(55_000);
     expect(tw[0].expiresMs).toBeLessThanOrEqual(60_000);
   });
@@ -41,7 +41,7 @@ describe('diagSockets', () => {
   it('sees the active closer in TIME_WAIT (IPv6), addresses in RFC 5952 form', async () => {
     const { client } = await ns.activeClose(6, 7003);
     const tw = diagSockets(ns.name, ['TIME_WAIT']).filter((s) => s.dport === 7003);
-    expect(tw).toEqual([{ state: 'TIME_WAIT', saddr: '::1', sport: client.local!.port, daddr: '::1', dport: 7003, expiresMs: expect.any(Number) }]);
+    expect(tw).toEqual([{ state: 'TIME_WAIT', saddr: '::1', sport: client.local!.port, daddr: '::1', dport: 7003, expiresMs: expect.any(Number), cookie: expect.any(BigInt) }]);
   });
 
   it('filters by state', async () => {

@@ -60,11 +60,19 @@ export interface Child {
  * Start `node <args>` in the repository with a run of its own. `group`: in a process
  * group of its own, so that a signal can reach the whole group, as Ctrl-C does.
  */
-export function start(args: string[], opts: { run?: string; runDir?: string; env?: NodeJS.ProcessEnv; group?: boolean } = {}): Child {
+export function start(
+  args: string[],
+  opts: { run?: string; runDir?: string; env?: NodeJS.ProcessEnv; group?: boolean; cwd?: string; uid?: number } = {},
+): Child {
   const run = opts.run ?? newRunId();
   const runDir = opts.runDir ?? join(tmpdir(), `tcpladder-rel-run-${run}`);
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+  // as another user: setpriv drops root's capabilities along with the uid
+  const [cmd, argv] =
+    opts.uid === undefined
+      ? [process.execPath, args]
+      : ['setpriv', [`--reuid=${opts.uid}`, `--regid=${opts.uid}`, '--clear-groups', '--', process.execPath, ...args]];
+  const child = spawn(cmd, argv, {
+    cwd: opts.cwd ?? ROOT,
     env: freshEnv(run, runDir, opts.env),
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: opts.group ?? false,

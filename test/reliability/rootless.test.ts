@@ -1,0 +1,85 @@
+// Least privilege for real: `tcpladder run` as an unprivileged user (nobody) runs
+// rootless — in a user namespace of its own, hosts, wire and capture as with root,
+// states sampled through sock_diag — passes, says where each state came from, and
+// leaves nothing behind.
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, settledLeftovers, tempDir, tcpladder } from './helpers.js';
+import type { CaseTrace } from '../../harness/trace/types.js';
+
+const NOBODY = 65534;
+const CASES = [
+  'cases/handshake/three-way.case.ts',
+  'cases/reset/connection-refused.case.ts',
+  'cases/close/active-close.case.ts',
+  'cases/close/abortive-close.case.ts',
+  'cases/simultaneous/simultaneous-open.case.ts',
+  'cases/reset/rst-in-syn-rcvd.case.ts',
+  'cases/options/option-layout.case.ts',
+];
+
+let tmp: ReturnType<typeof tempDir>;
+let tree: string;
+
+/** Every path below `dir` (symlinks not followed) owned by `uid`. */
+function chownTree(dir: string, uid: number): void {
+  chownSync(dir, uid, uid);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isSymbolicLink()) continue;
+    if (e.isDirectory()) chownTree(p, uid);
+    else chownSync(p, uid, uid);
+  }
+}
+
+beforeAll(() => {
+  // a checkout the user may write into (vitest and the sidecar's bundle cache write
+  // under node_modules/), with this checkout's packages linked in
+  tmp = tempDir('rootless');
+  tree = join(tmp.dir, 'tree');
+  mkdirSync(join(tree, 'node_modules'), { recursive: true });
+  const files = execFileSync('git', ['-C', ROOT, 'ls-files', '-z', '-co', '--exclude-standard'], { encoding: 'utf8' }).split('\0').filter((f) => f && existsSync(join(ROOT, f)));
+  execFileSync('tar', ['-C', ROOT, '--null', '-T', '-', '-cf', join(tmp.dir, 'tree.tar')], { input: files.join('\0') });
+  execFileSync('tar', ['-C', tree, '-xf', join(tmp.dir, 'tree.tar')]);
+  for (const e of readdirSync(join(ROOT, 'node_modules'))) {
+    if (e === '.cache' || e === '.vite' || e === '.vite-temp') continue;
+    symlinkSync(join(ROOT, 'node_modules', e), join(tree, 'node_modules', e));
+  }
+  chownTree(tmp.dir, NOBODY);
+});
+
+afterAll(() => tmp?.remove());
+
+describe('rootless', () => {
+  it('as nobody: the cases run in a user namespace, pass, with sampled states, and nothing is left', async () => {
+    const runDir = join(tmp.dir, 'run');
+    const c = tcpladder(['run', ...CASES], { cwd: tree, uid: NOBODY, runDir, env: { HOME: tmp.dir } });
+    const { code } = await c.done;
+    const out = c.stdout() + c.stderr();
+    expect(out, out).toContain('tcpladder: rootless run in a user namespace');
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/(\d+) passed, 0 failed/);
+
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { passed: number; failed: number; cases: { dir: string }[] };
+    expect(summary.failed).toBe(0);
+    expect(summary.passed).toBe(summary.cases.length);
+    expect(summary.passed).toBeGreaterThanOrEqual(CASES.length * 2);
+    expect(lstatSync(join(runDir, 'summary.json')).uid).toBe(NOBODY);
+    let sampled = 0;
+    for (const k of summary.cases) {
+      const trace = JSON.parse(readFileSync(join(runDir, k.dir, 'trace.json'), 'utf8')) as CaseTrace;
+      expect(trace.states?.source, k.dir).toBe('sampled');
+      expect(trace.states?.sampleMs?.samples, k.dir).toBeGreaterThan(1);
+      expect(trace.kernelEvents, k.dir).toEqual([]);
+      for (const s of trace.sockets) for (const t of s.transitions) {
+        expect(t.source, `${k.dir} ${s.label}`).toBe('sampled');
+        sampled++;
+      }
+      expect(readFileSync(join(runDir, k.dir, 'ladder.txt'), 'utf8')).toContain('(sampled)');
+    }
+    expect(sampled).toBeGreaterThan(CASES.length * 2);
+    expect(await settledLeftovers(c)).toEqual([]);
+  }, 180_000);
+});
