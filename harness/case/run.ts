@@ -15,6 +15,8 @@ import type { CaseTrace, TraceSocket, TraceWireCheck } from '../trace/types.js';
 import { CaseHost } from './host.js';
 import { caseDir } from './paths.js';
 import { resolveHostProfiles, readHostSysctls, type ProfilePin } from '../profiles/index.js';
+import { InputError, isInputError, placeIn } from '../input-error.js';
+import { shownPath } from '../runner/paths.js';
 
 export interface HostsOptions {
   /** sysctls per host name, e.g. { server: { 'net.ipv4.tcp_timestamps': 0 } } */
@@ -100,9 +102,9 @@ export class CaseRun {
   };
 
   async hosts<N extends string>(names: N[], options: HostsOptions = {}): Promise<HostMap<N>> {
-    if (this.topology) throw new Error('hosts() can be called once per case');
+    if (this.topology) throw new InputError('hosts() can be called once per case');
     for (const key of Object.keys(options.sysctls ?? {})) {
-      if (!names.includes(key as N)) throw new Error(`hosts(): sysctls for unknown host "${key}" (hosts: ${names.join(', ')})`);
+      if (!names.includes(key as N)) throw new InputError(`hosts(): sysctls for unknown host "${key}" (hosts: ${names.join(', ')})`);
     }
     const client = await sidecar();
     this.client = client;
@@ -222,7 +224,7 @@ export class CaseRun {
   }
 
   /** The trace as it stands now. */
-  snapshot(status: CaseTrace['status'] = 'passed', error?: string): CaseTrace {
+  snapshot(status: CaseTrace['status'] = 'passed', error?: string, errorKind?: CaseTrace['errorKind']): CaseTrace {
     const obs = this.observer;
     return {
       version: 1,
@@ -231,6 +233,7 @@ export class CaseRun {
       family: this.family === 6 ? 'ipv6' : 'ipv4',
       status,
       ...(error ? { error } : {}),
+      ...(errorKind ? { errorKind } : {}),
       startedAt: this.startedAt.toISOString(),
       durationMs: Number(process.hrtime.bigint() - this.t0) / 1e6,
       hosts: (this.topology?.hosts ?? []).map((h) => ({ name: h.name, ipv4: h.ipv4, ipv6: h.ipv6, mac: h.mac, ...this.hostSettings.get(h.name) })),
@@ -316,7 +319,14 @@ export class CaseRun {
       this.observer?.close();
       await topo?.destroy().catch(() => undefined);
     }
-    const trace = this.snapshot(failure ? 'failed' : 'passed', failure ? firstLine(failure) : undefined);
+    let errorKind: CaseTrace['errorKind'];
+    if (failure && isInputError(failure)) {
+      errorKind = 'input';
+      // its one line begins with the place in the case file that asked for the bad thing
+      const at = placeIn(failure, this.file);
+      if (at) failure.message = `${shownPath(this.file)}:${at.line}:${at.column}: ${failure.message}`;
+    }
+    const trace = this.snapshot(failure ? 'failed' : 'passed', failure ? firstLine(failure) : undefined, errorKind);
     writeOutputs(this.dir, trace);
     return { trace, error: failure };
   }

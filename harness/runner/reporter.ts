@@ -43,6 +43,8 @@ export default class TcpladderReporter implements Reporter {
   private done = 0;
   private readonly failures: TestOutcome[] = [];
   private counts = { passed: 0, failed: 0, skipped: 0 };
+  /** failed cases that failed on bad input: the run exits 2 */
+  private inputs = 0;
   private startedAt = performance.now();
 
   constructor(options: ReporterOptions = {}) {
@@ -82,6 +84,7 @@ export default class TcpladderReporter implements Reporter {
     const line = `${mark} ${counter} ${o.state === 'failed' ? this.c.red(o.name) : o.name}  ${time}\n`;
     if (o.state === 'failed') {
       this.failures.push(o);
+      if (o.input) this.inputs++;
       this.write(line + this.failureBlock(o.message ?? 'failed') + '\n');
     } else if (!this.quiet) {
       this.write(line);
@@ -106,7 +109,7 @@ export default class TcpladderReporter implements Reporter {
       this.write(`${this.c.red('✗ unhandled error')}\n${this.failureBlock(failureText([e]))}\n`);
     }
     const { passed, failed, skipped } = this.counts;
-    const parts = [this.c.green(`${passed} passed`), failed ? this.c.red(`${failed} failed`) : `${failed} failed`];
+    const parts = [this.c.green(`${passed} passed`), failed ? this.c.red(`${failed} failed${this.inputs ? ` (${this.inputs} on bad input)` : ''}`) : `${failed} failed`];
     if (skipped) parts.push(this.c.yellow(`${skipped} skipped`));
     if (unhandled.length) parts.push(this.c.red(`${unhandled.length} unhandled error${unhandled.length === 1 ? '' : 's'}`));
     const took = formatDuration(performance.now() - this.startedAt);

@@ -7,6 +7,7 @@ import { shownPath } from './paths.js';
 import type { TestCase, TestModule } from 'vitest/node';
 import type { CaseTrace } from '../trace/types.js';
 import { stripAnsi } from '../report/index.js';
+import { isInputError } from '../input-error.js';
 
 export interface TestOutcome {
   /** vitest's test name: `<case> [IPv4]` for a case */
@@ -17,6 +18,8 @@ export interface TestOutcome {
   durationMs: number;
   /** failure message(s), without colour; set when state is failed */
   message?: string;
+  /** it failed on bad input (an InputError), not on what the kernel did */
+  input?: boolean;
 }
 
 interface ErrorLike {
@@ -26,14 +29,17 @@ interface ErrorLike {
   stacks?: ReadonlyArray<{ file: string; line: number; column: number }>;
 }
 
-/** Every error's message, its diff when vitest made one, and where in `file` it came from. */
+/**
+ * Every error's message, its diff when vitest made one, and where in `file` it came
+ * from (unless its first line already begins with that place, as bad input's does).
+ */
 export function failureText(errors: ReadonlyArray<ErrorLike>, file?: string): string {
   return errors
     .map((e) => {
       const parts = [stripAnsi(e.message ?? e.name ?? 'unknown error').replace(/\s+$/, '')];
       if (e.diff) parts.push('', stripAnsi(e.diff));
       const frame = file ? e.stacks?.find((s) => s.file === file) : undefined;
-      if (frame) parts.push('', `at ${shownPath(frame.file)}:${frame.line}:${frame.column}`);
+      if (frame && !parts[0].startsWith(`${shownPath(frame.file)}:`)) parts.push('', `at ${shownPath(frame.file)}:${frame.line}:${frame.column}`);
       return parts.join('\n');
     })
     .join('\n\n');
@@ -47,7 +53,7 @@ export function outcomeOf(test: TestCase): TestOutcome {
     file,
     state: result.state,
     durationMs: test.diagnostic()?.duration ?? 0,
-    ...(result.state === 'failed' ? { message: failureText(result.errors, file) } : {}),
+    ...(result.state === 'failed' ? { message: failureText(result.errors, file), ...(result.errors.some(isInputError) ? { input: true } : {}) } : {}),
   };
 }
 

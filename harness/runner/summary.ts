@@ -73,6 +73,7 @@ export function buildSummary(input: SummaryInput): RunSummaryFile {
         durationMs: Math.round(trace.durationMs),
         dir,
         ...(trace.error ? { error: trace.error } : {}),
+        ...(trace.errorKind ? { errorKind: trace.errorKind } : {}),
         ...(message ? { message } : {}),
       };
     }),

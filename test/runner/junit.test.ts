@@ -119,4 +119,27 @@ describe('runExitCode', () => {
     expect(runExitCode(null, 0)).toBe(1);
     expect(runExitCode(null, 130)).toBe(130);
   });
+
+  // a case whose case file asked for something impossible, as its trace.json records it
+  const bad: CaseTrace = {
+    ...traces[0]!.trace,
+    status: 'failed',
+    error: 'cases/handshake/three-way.case.ts:9:16: listen: port 70000 is out of range (1–65535)',
+    errorKind: 'input',
+  };
+  const withBad = (more: TracedCase[]) => buildSummary({ run: 'r', startedAt: new Date(), traces: [...more, { dir: 'bad-ipv4', trace: bad }] });
+
+  it('summary.json keeps which failures were bad input', () => {
+    const s = withBad(traces);
+    expect(s.cases.map((c) => c.errorKind)).toEqual([undefined, undefined, 'input']);
+    expect(s.cases[2]).toMatchObject({ status: 'failed', error: bad.error, errorKind: 'input' });
+  });
+
+  it('is 2 when a case failed on bad input, whatever else failed: the results are incomplete', () => {
+    expect(runExitCode(withBad([]), 1)).toBe(2);
+    expect(runExitCode(withBad([traces[0]!]), 1)).toBe(2);
+    // a kernel-behaviour failure (wrong-ack) beside it does not make it 1
+    expect(runExitCode(withBad(traces), 1)).toBe(2);
+    expect(runExitCode({ ...withBad(traces), problems: [{ title: 't', file: 'f', message: 'm' }] }, 1)).toBe(2);
+  });
 });

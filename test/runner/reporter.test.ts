@@ -13,6 +13,8 @@ interface FakeTest {
   state: 'passed' | 'failed' | 'skipped';
   ms: number;
   message?: string;
+  /** the error's code, e.g. TCPL_INPUT for bad input */
+  code?: string;
 }
 
 function fakeModule(tests: FakeTest[], errors: { message: string }[] = []) {
@@ -27,7 +29,7 @@ function fakeModule(tests: FakeTest[], errors: { message: string }[] = []) {
     diagnostic: () => ({ duration: t.ms }),
     result: () =>
       t.state === 'failed'
-        ? { state: 'failed', errors: [{ message: t.message!, stacks: [{ file: FILE, line: 19, column: 3, method: '' }] }] }
+        ? { state: 'failed', errors: [{ message: t.message!, ...(t.code ? { code: t.code } : {}), stacks: [{ file: FILE, line: 19, column: 3, method: '' }] }] }
         : { state: t.state },
   }));
   return { module: module as unknown as TestModule, cases: cases as unknown as TestCase[] };
@@ -82,6 +84,17 @@ describe('TcpladderReporter', () => {
     expect(out).toContain('\u001b[32m✓\u001b[39m 1/3+');
     expect(out).toContain('\u001b[31m✗\u001b[39m 2/3+');
     expect(out).toMatch(/\u001b\[31m {6}5 {2}server > client ACK ack=5 .*✗.*\u001b\[39m/);
+  });
+
+  it('bad input: one line beginning with the place in the case file, not repeated below; counted in the summary', () => {
+    const message = 'cases/tutorial/wrong-ack.case.ts:19:3: listen: port 70000 is out of range (1–65535)\n\nobserved ladder:\n(no ladder)';
+    const out = run({ colour: false }, [{ ...TESTS[1]!, message, code: 'TCPL_INPUT' }]);
+    expect(out).toContain('✗ 1/1+ server closes first, with a wrong ack [IPv4]  3.8 s\n    cases/tutorial/wrong-ack.case.ts:19:3: listen: port 70000');
+    expect(out).not.toContain('at cases/tutorial/wrong-ack.case.ts');
+    expect(out).toContain('\n0 passed, 1 failed (1 on bad input) in ');
+    expect(out).toContain('  ✗ server closes first, with a wrong ack [IPv4] — cases/tutorial/wrong-ack.case.ts:19:3: listen: port 70000 is out of range (1–65535)\n');
+    // the same failure without the mark is not counted as bad input
+    expect(run({ colour: false }, [{ ...TESTS[1]!, message }])).toContain('\n0 passed, 1 failed in ');
   });
 
   it('reports a case file that did not load', () => {
