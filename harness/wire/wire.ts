@@ -190,7 +190,7 @@ export class Wire {
 
   /** Deliver matching segments `ms` later (all of them unless `count`). */
   delay(pattern: string, ms: number, opts: RuleOptions = {}): Promise<void> {
-    if (!(ms >= 0)) return Promise.reject(new RangeError(`wire.delay: ms must be ≥ 0, got ${ms}`));
+    if (!(ms >= 0)) return Promise.reject(new InputError(`wire.delay: ms must be ≥ 0, got ${ms}`));
     return this.addRule('delay', pattern, { ...opts, ms }, -1);
   }
 
