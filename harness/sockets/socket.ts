@@ -172,7 +172,7 @@ export class TcpSocket implements TrackedSocket {
 
   connect(address: string, port: number): Promise<void> {
     if (familyOf(address) !== this.domain) {
-      return Promise.reject(new Error(`connect: ${address} is not an IPv${this.family} address (socket ${this.label})`));
+      return Promise.reject(new InputError(`connect: ${address} is not an IPv${this.family} address (socket ${this.label})`));
     }
     return this.track('connect', fmt({ address, port }), async () => {
       this.ensureOpen('connect');
