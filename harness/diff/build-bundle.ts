@@ -80,6 +80,7 @@ export function buildBundle(traces: readonly CaseTrace[], meta: BundleMeta): Bun
     profile: meta.profile,
     profiles,
     sysctls,
+    ...(traces.some((t) => t.states?.source === 'sampled') ? { states: 'sampled' as const } : {}),
     cases,
   };
 }

@@ -91,6 +91,8 @@ export const Bundle = z.strictObject({
   profiles: z.record(z.string(), z.strictObject({ description: z.string(), sysctls: z.record(z.string(), z.union([z.number(), z.string()])) })),
   /** each watched sysctl's most common value over the run's hosts; a host lists only where it differs */
   sysctls: z.record(z.string(), z.string()),
+  /** how the run saw states: absent, the tracepoint; 'sampled', sock_diag sampling (a rootless run, short states unseen) */
+  states: z.literal('sampled').optional(),
   cases: z.array(BundleCase),
 });
 

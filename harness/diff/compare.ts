@@ -116,7 +116,7 @@ function callName(call: string): string {
   return i < 0 ? call : call.slice(0, i);
 }
 
-function compareSockets(a: BundleSocket[], b: BundleSocket[]): Difference[] {
+function compareSockets(a: BundleSocket[], b: BundleSocket[], states: boolean): Difference[] {
   const out: Difference[] = [];
   const inB = new Map(b.map((s) => [s.label, s]));
   const inA = new Map(a.map((s) => [s.label, s]));
@@ -129,7 +129,7 @@ function compareSockets(a: BundleSocket[], b: BundleSocket[]): Difference[] {
     for (const field of ['local', 'remote'] as const) {
       if (sa[field] !== sb[field]) out.push({ kind: 'endpoint', socket: sa.label, field, a: sa[field], b: sb[field] });
     }
-    if (sa.states.join(' ') !== sb.states.join(' ')) out.push({ kind: 'states', socket: sa.label, a: sa.states, b: sb.states });
+    if (states && sa.states.join(' ') !== sb.states.join(' ')) out.push({ kind: 'states', socket: sa.label, a: sa.states, b: sb.states });
     for (const step of align(sa.calls, sb.calls, callName)) {
       const ca = step.a === null ? null : sa.calls[step.a];
       const cb = step.b === null ? null : sb.calls[step.b];
@@ -152,13 +152,14 @@ function compareTimers(a: Record<string, number>, b: Record<string, number>, tol
   return out;
 }
 
-export function compareCases(a: BundleCase, b: BundleCase, tol: Tolerance = DEFAULT_TOLERANCE): Difference[] {
+/** `states: false`: one side's states were sampled (rootless), the other's traced: their lists are not comparable. */
+export function compareCases(a: BundleCase, b: BundleCase, tol: Tolerance = DEFAULT_TOLERANCE, compare: { states: boolean } = { states: true }): Difference[] {
   const out: Difference[] = [];
   if (a.status !== b.status) {
     out.push({ kind: 'status', a: a.status, b: b.status, ...(a.error ? { errorA: a.error } : {}), ...(b.error ? { errorB: b.error } : {}) });
   }
   out.push(...compareSegments(a.segments, b.segments));
-  out.push(...compareSockets(a.sockets, b.sockets));
+  out.push(...compareSockets(a.sockets, b.sockets, compare.states));
   out.push(...compareTimers(a.timers, b.timers, tol));
   return out;
 }
@@ -172,6 +173,8 @@ function environment(a: Bundle, b: Bundle): string[] {
   line('machine', a.system.machine, b.system.machine);
   line('distribution', a.system.distribution.prettyName, b.system.distribution.prettyName);
   line('profile', a.profile ?? '(none)', b.profile ?? '(none)');
+  const seen = (x: Bundle) => (x.states === 'sampled' ? 'sampled through sock_diag (rootless)' : 'traced');
+  if (seen(a) !== seen(b)) out.push(`states: ${seen(a)} → ${seen(b)} (state lists not compared: sampling misses short states)`);
   line('tool', `${a.tool.name} ${a.tool.version} (node ${a.tool.node})`, `${b.tool.name} ${b.tool.version} (node ${b.tool.node})`);
   // per sysctl and pair of values: which hosts, in how many cases
   const changes = new Map<string, { hosts: Set<string>; cases: Set<string> }>();
@@ -208,7 +211,8 @@ export function diffBundles(a: Bundle, b: Bundle, labels: { a: string; b: string
   const cases: CaseDiff[] = ids.map((id) => {
     const ca = aCases.get(id);
     const cb = bCases.get(id);
-    const diffs: Difference[] = !cb ? [{ kind: 'case-only-in-a' }] : !ca ? [{ kind: 'case-only-in-b' }] : compareCases(ca, cb, tolerance);
+    const states = (a.states ?? 'traced') === (b.states ?? 'traced');
+    const diffs: Difference[] = !cb ? [{ kind: 'case-only-in-a' }] : !ca ? [{ kind: 'case-only-in-b' }] : compareCases(ca, cb, tolerance, { states });
     const differences = diffs.map((difference) => ({ difference, accepted: options.baseline ? applyBaseline(options.baseline, id, difference) : false }));
     const verdict: CaseDiff['verdict'] = !cb ? 'only-in-a' : !ca ? 'only-in-b' : differences.length ? 'different' : 'same';
     return { id, verdict, differences, ...(ca ? { a: ca } : {}), ...(cb ? { b: cb } : {}) };
