@@ -16,7 +16,7 @@ tcpCase('simultaneous close: FINs cross', async ({ hosts, wire }) => {
   await conn.shutdown('write');
   // the server's FIN only once the wire holds the client's: two hosts sending at the
   // same instant reach the wire in no fixed order
-  await expect(wire).toHaveSegments(['...', 'client > server FIN ACK held']);
+  await expect(wire).toHaveSegments(['...', 'client > server FIN ACK held', '...']);
   await peer.shutdown('write');
   expect((await conn.read()).length).toBe(0);
   expect((await peer.read()).length).toBe(0);
@@ -33,6 +33,7 @@ tcpCase('simultaneous close: FINs cross', async ({ hosts, wire }) => {
   await expect(conn).toHaveStates(['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
   await expect(peer).toHaveStates(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT_1', 'CLOSING', 'TIME_WAIT']);
   await wire.settle();
+  // each acknowledges the other's FIN (the server twice if it got a retransmitted FIN too)
   const acks = wire.segments().filter((s) => s.flags === 'ACK' && s.rack === 2);
-  expect(acks.map((s) => s.from).sort()).toEqual(['client', 'server']); // each acknowledges the other's FIN
+  expect([...new Set(acks.map((s) => s.from))].sort()).toEqual(['client', 'server']);
 });
