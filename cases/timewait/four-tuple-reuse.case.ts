@@ -16,7 +16,10 @@ import { tcpCase } from '../../harness/index.js';
 import type { CaseContext } from '../../harness/index.js';
 
 async function leaveTimeWait(ctx: CaseContext, reuseAddr: boolean, timestamps: boolean) {
-  const sysctls = timestamps ? {} : { client: { 'net.ipv4.tcp_timestamps': 0 }, server: { 'net.ipv4.tcp_timestamps': 0 } };
+  // tcp_rfc1337=1: the client's TIME_WAIT must survive an RST from the closed server
+  // answering a repeated FIN (see so-reuseaddr.case.ts); reuse does not depend on it
+  const timestampsOff: Record<string, number> = timestamps ? {} : { 'net.ipv4.tcp_timestamps': 0 };
+  const sysctls = { client: { 'net.ipv4.tcp_rfc1337': 1, ...timestampsOff }, server: timestampsOff };
   const { client, server } = await ctx.hosts('client', 'server', { sysctls });
   const listener = await server.listen(8080, { reuseAddr: true });
   const old = await client.connect(server, 8080, { localPort: 40000, reuseAddr });

@@ -13,6 +13,12 @@
 import { expect } from 'vitest';
 import { tcpCase } from '../../harness/index.js';
 
+// The server must keep its TIME_WAIT. If the client's FIN is sent twice (a tail-loss
+// probe when the server's ACK is slow), the TIME_WAIT acknowledges it again, the client,
+// closed by then, answers with RST, and with tcp_rfc1337=0 (the default) that RST ends
+// the TIME_WAIT (RFC 1337). The bind rules do not depend on it.
+const keepTimeWait = { server: { 'net.ipv4.tcp_rfc1337': 1 } };
+
 const rows = [
   { old: true, closeListener: true, neu: true, result: 'ok' },
   { old: true, closeListener: true, neu: false, result: 'EADDRINUSE' },
@@ -24,7 +30,7 @@ const rows = [
 for (const row of rows) {
   const name = `SO_REUSEADDR: old ${row.old ? 'reuseAddr' : 'no reuse'}${row.closeListener ? '' : ' still listening'}, new ${row.neu ? 'reuseAddr' : 'no reuse'} → ${row.result}`;
   tcpCase(name, async ({ hosts }) => {
-    const { client, server } = await hosts('client', 'server');
+    const { client, server } = await hosts('client', 'server', { sysctls: keepTimeWait });
     const listener = await server.listen(8080, { reuseAddr: row.old });
     const conn = await client.connect(server, 8080);
     const peer = await listener.accept();
