@@ -11,6 +11,7 @@ import { CaseObserver, tupleKey } from '../observe/index.js';
 import { registerSubject, checkTransition } from '../expect/index.js';
 import { ladderFromTrace, renderLadderText, renderLadderSvg } from '../report/index.js';
 import type { TrackedSocket, SocketCall, SocketContext, Family } from '../sockets/index.js';
+import { PendingCalls } from '../sockets/index.js';
 import type { CaseTrace, TraceSocket, TraceWireCheck } from '../trace/types.js';
 import { CaseHost } from './host.js';
 import { caseDir } from './paths.js';
@@ -48,6 +49,7 @@ export class CaseRun {
   private stopFrames: () => void = () => {};
   private readonly sockets: TrackedSocket[] = [];
   private readonly calls: SocketCall[] = [];
+  private readonly pendingCalls = new PendingCalls();
   private readonly labels = new Map<string, number>();
   private hostList: CaseHost[] = [];
   private wireCheck: TraceWireCheck | null = null;
@@ -97,6 +99,7 @@ export class CaseRun {
         pcap: this.wire.pcapPath,
       });
     },
+    started: (call) => this.pendingCalls.start(call),
     nextLabel: (host) => {
       const n = (this.labels.get(host) ?? 0) + 1;
       this.labels.set(host, n);
@@ -287,9 +290,10 @@ export class CaseRun {
   }
 
   /** Stop the hosts talking, check the capture is complete, record, clean up. */
-  async finish(error: unknown): Promise<{ trace: CaseTrace; error: Error | null }> {
+  async finish(error: unknown, timedOut = false): Promise<{ trace: CaseTrace; error: Error | null }> {
     if (this.finished) throw new Error('finish() called twice');
     this.finished = true;
+    this.calls.push(...this.pendingCalls.take(timedOut ? 'timeout' : 'the end of the case'));
     let failure = error instanceof Error ? error : error ? new Error(String(error)) : null;
     // the sidecar's death explains whatever the case body saw after it (ECANCELED, a timeout)
     if (this.sidecarError) failure = this.sidecarError;

@@ -54,6 +54,7 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
       const run = new CaseRun(name, t.task.file?.filepath ?? '', family);
       let error: unknown = null;
       let timer: NodeJS.Timeout | undefined;
+      let timedOut = false;
       try {
         const ctx: CaseContext = {
           hosts: (...args: unknown[]) => {
@@ -68,7 +69,10 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
         await Promise.race([
           body(ctx),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new Error(`case timed out after ${timeout / 1000} s`)), timeout);
+            timer = setTimeout(() => {
+              timedOut = true;
+              reject(new Error(`case timed out after ${timeout / 1000} s`));
+            }, timeout);
           }),
         ]);
       } catch (e) {
@@ -76,7 +80,7 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
       } finally {
         clearTimeout(timer);
       }
-      const { error: failure } = await run.finish(error);
+      const { error: failure } = await run.finish(error, timedOut);
       if (failure) {
         if (!failure.message.includes('observed ladder:')) {
           // a case that failed before its hosts were made has no capture to point at

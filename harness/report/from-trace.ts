@@ -59,7 +59,7 @@ export function ladderFromTrace(trace: CaseTrace): Ladder {
   for (const call of trace.calls) {
     const c = column.get(call.host);
     if (c === undefined || QUIET_CALLS.has(call.call)) continue;
-    if (call.call === 'read' && !/EOF|^E/.test(call.result)) continue;
+    if (call.call === 'read' && /^\d+ bytes?$/.test(call.result)) continue; // the data shows on the wire
     const args = call.args ? `(${call.args})` : '()';
     rows.push({ kind: 'note', t: call.t, column: c, text: `${call.socket} ${call.call}${args} → ${call.result}` });
   }

@@ -1,4 +1,4 @@
-export { TcpSocket, patternBytes, type SocketHost, type SocketContext, type SocketCall, type TrackedSocket, type ObservedTransition, type Family, type Shutdown } from './socket.js';
+export { TcpSocket, PendingCalls, patternBytes, type SocketHost, type SocketContext, type SocketCall, type TrackedSocket, type ObservedTransition, type Family, type Shutdown } from './socket.js';
 export { SocketOptions } from './options.js';
 export { SocketError } from './libc.js';
 export type { TcpInfo } from './tcp-info.js';

@@ -64,12 +64,36 @@ export interface SocketContext {
   /** the state transitions observed so far for `socket` (after the kernel's events are in) */
   transitions(socket: TrackedSocket): Promise<ObservedTransition[]>;
   record(call: SocketCall): void;
+  /**
+   * `call` has started. The function returned is called when it ends and says whether
+   * to record it: not when the case already recorded it as pending (it ended first).
+   */
+  started(call: SocketCall): () => boolean;
   /** track `socket`; `target` is the object cases pass to expect() (default: the socket) */
   adopt(socket: TrackedSocket, target?: object): void;
   nextLabel(host: string): string;
 }
 
 export type Shutdown = 'read' | 'write' | 'both';
+
+/** A case's socket calls that have started and not ended yet. */
+export class PendingCalls {
+  private readonly calls = new Set<SocketCall>();
+
+  /** SocketContext.started */
+  start(call: SocketCall): () => boolean {
+    this.calls.add(call);
+    return () => this.calls.delete(call);
+  }
+
+  /** The calls still pending, as if they ended now with `(pending at <when>)`; they are not recorded again when they do end. */
+  take(when: string): SocketCall[] {
+    const now = process.hrtime.bigint();
+    const out = [...this.calls].map((c) => ({ ...c, ms: Number(now - c.t) / 1e6, result: `(pending at ${when})` }));
+    this.calls.clear();
+    return out;
+  }
+}
 
 export class TcpSocket implements TrackedSocket {
   private closed = false;
@@ -110,10 +134,12 @@ export class TcpSocket implements TrackedSocket {
     return this.family === 6 ? libc.AF_INET6 : libc.AF_INET;
   }
 
-  private async track<T>(call: string, args: string | undefined, fn: () => Promise<T> | T, describe?: (r: T) => string): Promise<T> {
-    const t = process.hrtime.bigint();
-    const done = (result: string) =>
-      this.ctx.record({ t, ms: Number(process.hrtime.bigint() - t) / 1e6, host: this.host.name, socket: this.label, call, args, result });
+  private async track<T>(name: string, args: string | undefined, fn: () => Promise<T> | T, describe?: (r: T) => string): Promise<T> {
+    const call: SocketCall = { t: process.hrtime.bigint(), ms: 0, host: this.host.name, socket: this.label, call: name, args, result: '(pending)' };
+    const ended = this.ctx.started(call);
+    const done = (result: string) => {
+      if (ended()) this.ctx.record({ ...call, ms: Number(process.hrtime.bigint() - call.t) / 1e6, result });
+    };
     try {
       const r = await fn();
       done(describe ? describe(r) : 'ok');
@@ -211,7 +237,7 @@ export class TcpSocket implements TrackedSocket {
   /** Write all of `data`; a number writes that many bytes of a repeating pattern. */
   write(data: Buffer | string | number): Promise<number> {
     const buf = typeof data === 'number' ? pattern(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    return this.track('write', `${buf.length} bytes`, async () => {
+    return this.track('write', byteCount(buf.length), async () => {
       let off = 0;
       while (off < buf.length) {
         this.ensureOpen('write');
@@ -231,7 +257,7 @@ export class TcpSocket implements TrackedSocket {
   read(n?: number): Promise<Buffer> {
     return this.track(
       'read',
-      n === undefined ? 'to EOF' : `${n} bytes`,
+      n === undefined ? 'to EOF' : byteCount(n),
       async () => {
         const chunks: Buffer[] = [];
         let total = 0;
@@ -250,7 +276,7 @@ export class TcpSocket implements TrackedSocket {
         this.bytesRead += total;
         return Buffer.concat(chunks, total);
       },
-      (b) => (n === undefined || b.length < n ? `EOF after ${b.length} bytes` : `${b.length} bytes`),
+      (b) => (n === undefined || b.length < n ? `EOF after ${byteCount(b.length)}` : byteCount(b.length)),
     );
   }
 
@@ -346,6 +372,10 @@ function parseOptions(options: unknown): SocketOptions {
 
 function fmt(e: Endpoint): string {
   return e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`;
+}
+
+function byteCount(n: number): string {
+  return n === 1 ? '1 byte' : `${n} bytes`;
 }
 
 function pattern(n: number): Buffer {

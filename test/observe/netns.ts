@@ -15,6 +15,7 @@ export class TestNamespace {
     signal: this.abort.signal,
     transitions: async () => [],
     record: () => {},
+    started: () => () => true,
     adopt: (s) => {
       this.sockets.push(s);
     },

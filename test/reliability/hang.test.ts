@@ -62,6 +62,8 @@ describe('a hanging case', () => {
     expect(run.stdout()).toContain('case timed out after 3 s');
     expect(run.stdout()).toContain('observed ladder:');
     expect(run.stdout()).toMatch(/pcap: .*reliability-a-read-that-never-gets-data-ipv4\/wire\.pcap/);
+    // what hung: the call still waiting when the time ran out
+    expect(run.stdout()).toMatch(/ client#1 read\(1 byte\) → \(pending at timeout\) /);
   }, 50_000);
 
   it('is reported with its partial ladder and pcap', () => {
@@ -72,13 +74,26 @@ describe('a hanging case', () => {
     expect(ladder).toMatch(/─ SYN seq=0/);
     expect(ladder).toMatch(/SYN ACK seq=0 ack=1/);
     expect(ladder).toContain('ESTABLISHED');
-    const trace = JSON.parse(readFileSync(join(dir, 'trace.json'), 'utf8')) as { status: string; error: string; durationMs: number; wire: { complete: boolean } };
+    const trace = JSON.parse(readFileSync(join(dir, 'trace.json'), 'utf8')) as {
+      status: string;
+      error: string;
+      durationMs: number;
+      wire: { complete: boolean };
+      calls: { t: number; socket: string; call: string; args?: string; result: string; ms: number }[];
+    };
     expect(trace.status).toBe('failed');
     expect(trace.error).toBe('case timed out after 3 s');
     // stopped at the timeout: the trace ends within a few seconds of it, the capture is whole
     expect(trace.durationMs).toBeGreaterThanOrEqual(3000);
     expect(trace.durationMs).toBeLessThan(10_000);
     expect(trace.wire.complete).toBe(true);
+    // the read is in the trace once, as it stood at the timeout (not as it ended after: ECANCELED)
+    const reads = trace.calls.filter((c) => c.call === 'read');
+    expect(reads).toEqual([expect.objectContaining({ socket: 'client#1', args: '1 byte', result: '(pending at timeout)' })]);
+    // pending from its start until the timeout
+    expect(reads[0].t * 1000 + reads[0].ms).toBeGreaterThanOrEqual(3000);
+    expect(reads[0].t * 1000 + reads[0].ms).toBeLessThanOrEqual(trace.durationMs);
+    expect(ladder).toContain('client#1 read(1 byte) → (pending at timeout)');
     const tcp = readCapture(readFileSync(join(dir, 'wire.pcap'))).frames.map((f) => decodeFrame(f.data, f.linkType, f.origLength).tcp).filter((x) => x !== undefined);
     expect(tcp.slice(0, 3).map((x) => x.flagString)).toEqual(['S', 'SA', 'A']);
     // the body that never looked at its signal has a trace too (hosts, no segments)
