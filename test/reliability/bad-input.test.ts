@@ -1,8 +1,7 @@
-// Bad input gives one clear message naming the file and the field, exit code 2 from
-// the command line, and no partial state. docs/RELIABILITY.md has the table of these
-// inputs with the messages below. Where a message is not clear yet, an it.fails test
-// states the message wanted (reported; flip it to it() once fixed).
-import { mkdirSync, writeFileSync } from 'node:fs';
+// Bad input gives one clear message naming the file and the field, exit code 2, and
+// no partial state. docs/RELIABILITY.md has the table of these inputs with the
+// messages below (TCPLADDER_REL_TABLE=FILE writes it).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../harness/cli/index.js';
@@ -11,7 +10,7 @@ import { tempDir, writeCase, settledLeftovers, readSummary, removeRunDir, tcplad
 const tmp = tempDir('bad-input');
 const V4 = '{ families: [4] }';
 
-/** [case name, body, the first line of its failure] */
+/** [case name, body, the first line of its failure after the place in the case file] */
 const CASES: [string, string, string | RegExp][] = [
   ['bad: port out of range', `const { server } = await hosts('client', 'server');\n  await server.listen(70000);`, 'listen: port 70000 is out of range (1–65535)'],
   ['bad: local port out of range', `const { client, server } = await hosts('client', 'server');\n  await client.connect(server, 8080, { localPort: -1 });`, 'connect localPort: port -1 is out of range (0–65535)'],
@@ -53,6 +52,13 @@ const CASES: [string, string, string | RegExp][] = [
 ];
 
 const file = writeCase(tmp.dir, 'bad', CASES.map(([name, body]) => `tcpCase(${JSON.stringify(name)}, async ({ hosts, wire }) => {\n  ${body}\n}, ${V4});`).join('\n\n'));
+const fileLines = readFileSync(file, 'utf8').split('\n');
+/** The line (1-based) of the case's last statement, the one that asks for the bad thing. */
+const lineOf = (name: string): number => {
+  const start = fileLines.indexOf(`tcpCase(${JSON.stringify(name)}, async ({ hosts, wire }) => {`);
+  return start + CASES.find((c) => c[0] === name)![1].split('\n').length + 1;
+};
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 let run: Child;
 let byName: Record<string, SummaryCase>;
@@ -65,7 +71,7 @@ beforeAll(async () => {
 
 /** TCPLADDER_REL_TABLE=FILE: write the table of inputs and their real messages (docs/RELIABILITY.md) */
 const rows: string[] = [];
-const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ').replaceAll(tmp.dir, '$CASES');
 
 afterAll(() => {
   if (process.env.TCPLADDER_REL_TABLE) {
@@ -83,23 +89,31 @@ describe('bad input in a case file', () => {
       const body = CASES.find((x) => x[0] === name)![1].split('\n').pop()!.trim();
       rows.push(`| case file: \`${cell(body)}\` | ${run.child.exitCode} | \`${cell(c.error ?? '')}\` |`);
       expect(c.status).toBe('failed');
-      if (typeof want === 'string') expect(c.error).toBe(want);
-      else expect(c.error).toMatch(want);
+      // the one line begins with the case file and the line of the bad call
+      const place = `${file}:${lineOf(name)}:`;
+      expect(c.error!.startsWith(place), `${c.error} should begin with ${place}`).toBe(true);
+      const rest = c.error!.replace(/^[^:]+:\d+:\d+: /, '');
+      if (typeof want === 'string') expect(rest).toBe(want);
+      else expect(rest).toMatch(want);
+      const trace = JSON.parse(readFileSync(join(run.runDir, c.dir, 'trace.json'), 'utf8')) as { error?: string; errorKind?: string };
+      expect(trace).toMatchObject({ error: c.error, errorKind: 'input' });
+      expect((c as SummaryCase & { errorKind?: string }).errorKind).toBe('input');
     });
   }
 
-  it('each failure names the case file and line, and the run leaves nothing behind', async () => {
+  it('each failure begins with the case file and line, which is not repeated below it, and the run leaves nothing behind', async () => {
     const out = run.stdout();
     for (const [name] of CASES) {
-      const block = out.slice(out.indexOf(`${name} [IPv4]`));
-      expect(block.slice(0, 4000), name).toMatch(new RegExp(`at ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+`));
+      const block = out.slice(out.indexOf(`${name} [IPv4]`)).split('\n');
+      expect(block[1], name).toMatch(new RegExp(`^    ${escape(file)}:${lineOf(name)}:\\d+: `));
+      const end = block.findIndex((l, i) => i > 0 && /^[✓✗-] /.test(l));
+      expect(block.slice(2, end).join('\n'), name).not.toContain(`at ${file}`);
     }
+    expect(out).toMatch(new RegExp(`\\n0 passed, ${CASES.length} failed \\(${CASES.length} on bad input\\) in `));
     expect(await settledLeftovers(run)).toEqual([]);
   });
 
-  // wanted: a run whose failures are all bad input exits 2, as the command line's own
-  // bad input does (now 1, like a case whose kernel behaviour differs)
-  it.fails('a run whose cases fail only on bad input exits 2', async () => {
+  it('a run whose cases fail on bad input exits 2, as bad input on the command line does', async () => {
     expect((await run.done).code).toBe(2);
   });
 
@@ -130,6 +144,7 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 describe('bad input on the command line: exit 2, one line naming the file or flag', () => {
+  const sackNow = readFileSync('/proc/sys/net/ipv4/tcp_sack', 'utf8').trim();
   const dir = join(tmp.dir, 'files');
   const profiles = join(tmp.dir, 'profiles');
   beforeAll(() => {
@@ -180,7 +195,14 @@ describe('bad input on the command line: exit 2, one line naming the file or fla
       ['run', '--profile', 'not-netns', 'cases/handshake'],
       (_, p) => `tcpladder run: --profile not-netns: ${p}/not-netns.json: sysctls["kernel.pid_max"]: not a per-namespace sysctl (net.ipv4.*, net.ipv6.* or net.core.*, e.g. net.ipv4.tcp_sack)`,
     ],
-    [['run', '--profile', 'wrong-type', 'cases/handshake'], (_, p) => `tcpladder run: --profile wrong-type: ${p}/wrong-type.json: sysctls["net.ipv4.tcp_sack"]: Invalid input`],
+    [
+      ['run', '--profile', 'wrong-type', 'cases/handshake'],
+      (_, p) => `tcpladder run: --profile wrong-type: ${p}/wrong-type.json: sysctls["net.ipv4.tcp_sack"]: expected an integer or a string, got true`,
+    ],
+    [
+      ['run', '--profile', 'refused-value', 'cases/handshake'],
+      (_, p) => `tcpladder run: --profile refused-value: ${p}/refused-value.json: sysctls["net.ipv4.tcp_sack"]: expected an integer (the kernel's value is ${sackNow}), got "on"`,
+    ],
     [
       ['run', '--profile', 'broken', 'cases/handshake'],
       (_, p) => `tcpladder run: --profile broken: ${p}/broken.json: not valid JSON (Expected double-quoted property name in JSON at position 18)`,
@@ -211,14 +233,14 @@ describe('bad input on the command line: exit 2, one line naming the file or fla
     expect(await settledLeftovers(c)).toEqual([]);
   }, 30_000);
 
-  // wanted: a value the kernel refuses is found when the profile loads, exit 2 naming the
-  // file and key (now every case fails with "cannot set sysctl net.ipv4.tcp_sack=on: EINVAL", exit 1)
-  it.fails('a profile value the kernel refuses is bad input (exit 2, naming the file)', async () => {
+  it('a profile value the kernel would refuse is bad input: exit 2 naming the file and key, before anything is made', async () => {
     const c = tcpladder(['run', '--profile', 'refused-value', 'cases/handshake/three-way.case.ts'], { env: { TCPLADDER_PROFILES_DIR: profiles } });
     const { code } = await c.done;
-    removeRunDir(c);
-    expect(await settledLeftovers(c)).toEqual([]);
     expect(code).toBe(2);
+    expect(c.stderr()).toBe(`tcpladder run: --profile refused-value: ${profiles}/refused-value.json: sysctls["net.ipv4.tcp_sack"]: expected an integer (the kernel's value is ${sackNow}), got "on"\n`);
+    expect(c.stdout()).toBe('');
+    expect(existsSync(c.runDir)).toBe(false);
+    expect(await settledLeftovers(c)).toEqual([]);
   }, 30_000);
 
   it('a flag given a value is refused', async () => {
