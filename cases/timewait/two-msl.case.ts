@@ -27,7 +27,8 @@ tcpCase(
     const seconds = leave.t - enter.t;
     expect(seconds).toBeGreaterThanOrEqual(59.9);
     expect(seconds).toBeLessThanOrEqual(64.5);
-    expect(leave.source).toBe('sock_diag');
+    // sock_diag either way: watched after the tracepoint's FIN_WAIT_2 → CLOSE (root), or sampled (rootless)
+    expect(['sock_diag', 'sampled']).toContain(leave.source);
   },
   { slow: true, timeout: 90_000 },
 );
