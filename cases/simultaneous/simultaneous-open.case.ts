@@ -28,7 +28,11 @@ tcpCase('simultaneous open: SYNs cross', async ({ hosts, wire }) => {
   await wire.settle();
   const handshake = wire.segments().filter((s) => s.flags.includes('SYN'));
   expect(handshake.map((s) => `${s.from} ${s.flags}`).slice(2).sort()).toEqual(['client SYN ACK', 'server SYN ACK']);
-  for (const s of handshake.slice(2)) expect(s.rack).toBe(1); // each acknowledges the other's SYN
+  for (const s of handshake.slice(2)) {
+    expect(s.rack).toBe(1); // each acknowledges the other's SYN
+    expect(s.rseq).toBe(0); // with its own SYN's ISN, which makes it no retransmission
+    expect(s.marks ?? []).not.toContain('retransmission');
+  }
   expect(new Set(handshake.map((s) => s.conn)).size).toBe(1); // one connection
   await expect(a).toPassThrough(['SYN_SENT', 'SYN_RECV', 'ESTABLISHED']);
   await expect(b).toPassThrough(['SYN_SENT', 'SYN_RECV', 'ESTABLISHED']);
