@@ -8,14 +8,14 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { userNamespaceProblem } from '../topology/index.js';
+import { realRoot, userNamespaceProblem } from '../topology/index.js';
 import { UsageError, type Io } from './io.js';
 
 const BIN = fileURLToPath(new URL('../../bin/tcpladder.js', import.meta.url));
 
 export async function runRootless(argv: string[], io: Io, say: (text: string) => void): Promise<number> {
   const problem = userNamespaceProblem();
-  if (problem) throw new UsageError(`not root, and no rootless mode: ${problem.why}; fix: ${problem.fix}`);
+  if (problem) throw new UsageError(`${realRoot() ? '' : 'not root, and '}cannot run rootless: ${problem.why}; fix: ${problem.fix}`);
   say('tcpladder: rootless run in a user namespace: states are sampled through sock_diag, not traced (see docs/RELIABILITY.md, least privilege)\n');
   const inner = ['mount -t tmpfs -o mode=0755 tcpladder-rootless /run && exec "$@"', 'sh', process.execPath, BIN, 'run', ...argv.filter((a) => a !== '--rootless')];
   const child = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', '--fork', '--kill-child=SIGTERM', '--', 'sh', '-c', ...inner], {

@@ -8,7 +8,7 @@ import { existsSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runId, privilegeProblem, rootless } from '../topology/index.js';
+import { runId, privilegeProblem, realRoot, rootless } from '../topology/index.js';
 import { runDir } from '../case/paths.js';
 import { REPORT_FILE, renderJunit, runExitCode, runJson, shownPath, wantColour, type RunSummaryFile } from '../runner/index.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
@@ -83,7 +83,8 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   if (profiles.length > 1 && (json || junit !== undefined)) throw new UsageError('--json and --junit take a single --profile');
-  if (!rootless() && (args.flags.has('--rootless') || process.getuid?.() !== 0)) return runRootless(argv, io, json ? io.stderr : io.stdout);
+  // not the real root (a user, or root of a user namespace, as in a rootless container): rootless
+  if (!rootless() && (args.flags.has('--rootless') || !realRoot())) return runRootless(argv, io, json ? io.stderr : io.stdout);
   const problem = privilegeProblem();
   if (problem) throw new UsageError(problem);
 

@@ -3,4 +3,4 @@ export { inNamespace } from './netns.js';
 export { applySysctls, readSysctls, type Sysctls } from './sysctl.js';
 export { runId, registerOwner, unregisterOwner, ownerAlive, ownerOf, resourceName, STATE_DIR, PREFIX } from './owner.js';
 export { cleanLeftovers } from './clean.js';
-export { privilegeProblem, rootless, userNamespaceProblem } from './privilege.js';
+export { privilegeProblem, rootless, realRoot, userNamespaceProblem } from './privilege.js';

@@ -22,6 +22,11 @@ function initialUserNamespace(): boolean {
   }
 }
 
+/** Is this the machine's real root, for whom every observer works? */
+export function realRoot(): boolean {
+  return process.getuid?.() === 0 && initialUserNamespace();
+}
+
 export function privilegeProblem(): string | null {
   if (rootless()) {
     return process.getuid?.() === 0 ? null : 'TCPLADDER_ROOTLESS=1 is set but this process is not root of a user namespace (let `tcpladder run --rootless` set it)';

@@ -2,11 +2,11 @@
 // rootless — in a user namespace of its own, hosts, wire and capture as with root,
 // states sampled through sock_diag — passes, says where each state came from, and
 // leaves nothing behind.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, settledLeftovers, tempDir, tcpladder } from './helpers.js';
+import { ROOT, settledLeftovers, tempDir, tcpladder, freshEnv, newRunId } from './helpers.js';
 import type { CaseTrace } from '../../harness/trace/types.js';
 
 const NOBODY = 65534;
@@ -82,4 +82,24 @@ describe('rootless', () => {
     expect(sampled).toBeGreaterThan(CASES.length * 2);
     expect(await settledLeftovers(c)).toEqual([]);
   }, 180_000);
+});
+
+describe('where even a user namespace is not allowed', () => {
+  it('tcpladder run says so in one line with the fix, exits 2 and makes nothing', () => {
+    // root of a user namespace whose own limit allows no further user namespace: what a
+    // user sees on a machine with user.max_user_namespaces=0 (the machine's limit is not touched)
+    const run = newRunId();
+    const runDir = join(tmp.dir, 'refused');
+    const r = spawnSync(
+      'unshare',
+      ['--user', '--map-root-user', 'sh', '-c', 'echo 0 > /proc/sys/user/max_user_namespaces && exec "$@"', 'sh', process.execPath, 'bin/tcpladder.js', 'run', 'cases/handshake'],
+      { cwd: ROOT, encoding: 'utf8', env: freshEnv(run, runDir), timeout: 60_000 },
+    );
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tcpladder run: not root, and cannot run rootless: user namespaces are off for unprivileged users \(\/proc\/sys\/user\/max_user_namespaces is 0\): .*; fix: sysctl -w user.max_user_namespaces=15000 \(as root\), or run tcpladder with sudo$/);
+    expect(existsSync(runDir)).toBe(false);
+  });
 });
