@@ -164,6 +164,7 @@ export class CaseRun {
       topo.hosts.map((h) => ({ ns: h.ns, addresses: [h.ipv4, h.ipv6] })),
     );
     await topo.up();
+    topo.hosts.forEach((_, i) => this.linkUp(i));
     this.hostList = topo.hosts.map((h) => new CaseHost(h, this.family, this.ctx, { crash: () => this.crash(h.name), reboot: () => this.reboot(h.name) }));
     return Object.fromEntries(this.hostList.map((h) => [h.name, h])) as HostMap<N>;
   }
@@ -173,6 +174,7 @@ export class CaseRun {
     const topo = this.topology!;
     const i = topo.hosts.findIndex((h) => h.name === name);
     const h = topo.hosts[i];
+    this.linkDown(i);
     await ipBatch([`link set ${h.ifname} down`], h.ns);
     // unplug before reading the counters: from then on frames for this host are counted
     // as unsent by the relay, not as drops on a port about to vanish with its counters
@@ -194,7 +196,28 @@ export class CaseRun {
     await this.client!.request({ op: 'reopen', session: this.session!, port: i });
     await ipBatch([`link set ${h.ifname} up`], h.ns);
     await linkReady(h);
+    this.linkUp(i);
     this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: name, socket: name, call: 'reboot', result: 'ok' });
+  }
+
+  /**
+   * Per host: its wire port's tx_dropped when the host's link was last made ready (null
+   * while the link is down or gone), and the frames the port dropped while it was up.
+   * Drops while a link comes up or goes down are expected; any other is the wire losing
+   * frames behind the capture's back.
+   */
+  private readyDrops: (number | null)[] = [];
+  private dropsWhileUp: number[] = [];
+  private linkUp(i: number): void {
+    const topo = this.topology!;
+    this.readyDrops[i] = readCounters(topo.wireNs, topo.hosts[i].port).txDropped;
+  }
+  private linkDown(i: number): void {
+    const topo = this.topology!;
+    const base = this.readyDrops[i];
+    if (base === null || base === undefined) return;
+    this.dropsWhileUp[i] = (this.dropsWhileUp[i] ?? 0) + readCounters(topo.wireNs, topo.hosts[i].port).txDropped - base;
+    this.readyDrops[i] = null;
   }
 
   /** Counters of a link about to vanish, added to the totals at the end. */
@@ -301,6 +324,7 @@ export class CaseRun {
     try {
       if (topo && this.client && this.session) {
         await this.observer?.settle().catch(() => undefined);
+        topo.hosts.forEach((_, i) => this.linkDown(i));
         if (this.wire.bridged) {
           // the bridge tap sits on the first host's port and sees the other host's frames
           // only as the bridge hands them over: silence the other host first and let its
@@ -319,7 +343,7 @@ export class CaseRun {
         const stats = await this.client.detach(this.session, sent.map((c) => c.tx));
         const ports = topo.hosts.map((h, i) => add(readCounters(topo.wireNs, h.port), this.retired[i]?.port));
         this.stopFrames();
-        this.wireCheck = completeness(stats, sent, ports, topo.hosts.map((h) => h.name), this.wire.bridged);
+        this.wireCheck = completeness(stats, sent, ports, this.dropsWhileUp, topo.hosts.map((h) => h.name), this.wire.bridged);
         if (!this.wireCheck.complete && !failure) failure = new Error(`capture incomplete: ${this.wireCheck.problem}`);
         if (!failure) {
           const invalid = this.invalidTransitions();
@@ -385,25 +409,26 @@ function readCounters(ns: string, ifname: string): Counters {
 
 /**
  * Every frame a host sent was captured, and every frame the relay delivered reached
- * its host, except those its veth dropped because the host's link was not up yet
- * (the hosts' links come up one after the other).
+ * its host, except those its wire port dropped while the host's link was not up yet
+ * (the hosts' links come up one after the other) or going down, or that found the port
+ * gone (a crashed host). The wire port dropping a frame while the host's link was up
+ * is a loss the capture did not see. In bridge mode the kernel forwards, so the
+ * relay's deliveries are not counted; the other checks hold.
  */
-/**
- * In bridge mode the kernel forwards, so only the first half holds: every frame a host
- * sent was recorded. (What the bridge hands each host is not the relay's to count.)
- */
-function completeness(stats: PortStats[], host: Counters[], port: Counters[], names: string[], bridged: boolean): TraceWireCheck {
+function completeness(stats: PortStats[], host: Counters[], port: Counters[], whileUp: number[], names: string[], bridged: boolean): TraceWireCheck {
   const ports = names.map((name, i) => ({
     host: name,
     sent: host[i].tx,
     captured: stats[i]?.captured ?? 0,
     delivered: stats[i]?.delivered ?? 0,
     received: host[i].rx,
-    droppedBeforeUp: port[i].txDropped + (stats[i]?.unsent ?? 0),
+    droppedBeforeUp: port[i].txDropped - (whileUp[i] ?? 0) + (stats[i]?.unsent ?? 0),
+    droppedWhileUp: whileUp[i] ?? 0,
   }));
   const problems = ports.flatMap((p) => [
     ...(p.captured !== p.sent ? [`${p.host} sent ${p.sent} frames, the sidecar captured ${p.captured}`] : []),
-    ...(!bridged && p.received + p.droppedBeforeUp !== p.delivered
+    ...(p.droppedWhileUp ? [`the wire dropped ${p.droppedWhileUp} frame${p.droppedWhileUp === 1 ? '' : 's'} to ${p.host} while its link was up`] : []),
+    ...(!bridged && p.received + p.droppedBeforeUp + p.droppedWhileUp !== p.delivered
       ? [`the sidecar delivered ${p.delivered} frames to ${p.host}, it received ${p.received} (${p.droppedBeforeUp} dropped while its link was down or gone)`]
       : []),
   ]);

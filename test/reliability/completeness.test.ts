@@ -8,6 +8,11 @@
 //  2. before the capture: the client sends a frame with a source MAC that is not its
 //     own (a raw frame through libpcap in the client's namespace). Its interface counts
 //     it as sent; the sidecar captures only the host's own MAC, so it never records it.
+//  3. at the wire port, while the host's link is up: the server's eth0 gets a smaller
+//     MTU than the client's segment, so the veth refuses the relay's frame and the
+//     server's wire port counts it in tx_dropped — the counter that also holds the
+//     expected drops of links coming up or going down. Only the drops counted between
+//     the hosts being ready and the teardown are a loss.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,17 +58,32 @@ const f = Buffer.alloc(60); Buffer.from('027463ffff02027463ffff0188b5', 'hex').c
   inNs(client.ns, [process.execPath, '-e', script], undefined);
   await conn.write('x');
   await expect(wire).toHaveSegments(['...', 'client > server PSH ACK len=1', 'server > client ACK']);
-}, { families: [6] });`,
+}, { families: [6] });
+
+tcpCase('reliability: frames the wire port dropped while the link was up', async ({ hosts, wire }) => {
+  const { client, server } = await hosts('client', 'server');
+  const listener = await server.listen(8080);
+  const conn = await client.connect(server, 8080);
+  const peer = await listener.accept();
+  const mtu = (n: number) => execFileSync('ip', ['-n', server.ns, 'link', 'set', 'eth0', 'mtu', String(n)]);
+  mtu(1280); // the link stays up; a 1300-byte segment no longer fits
+  await conn.write(Buffer.alloc(1300, 7));
+  await expect(wire).toHaveSegments(['...', 'client > server PSH ACK len=1300'], { within: 2000 });
+  mtu(1500);
+  // the retransmission gets through: the case itself has nothing to complain about
+  expect((await peer.read(1300)).length).toBe(1300);
+});`,
 );
 
 describe('capture completeness', () => {
-  it('a frame lost between the relay and the host, or never captured, fails the case with "capture incomplete"', async () => {
+  it('a frame lost between the relay and the host, never captured, or dropped by the wire port while the link is up fails the case with "capture incomplete"', async () => {
     run = tcpladder(['run', file], { env: { NODE_PATH: join(ROOT, 'node_modules') } });
     const { code } = await run.done;
     expect(code, run.stderr()).toBe(1);
     const s = readSummary(run.runDir)!;
     const after = s.cases.find((c) => c.case === 'reliability: frames dropped after the relay delivered them')!;
     const before = s.cases.find((c) => c.case === 'reliability: a frame the host sent that the capture never saw')!;
+    const whileUp = s.cases.filter((c) => c.case === 'reliability: frames the wire port dropped while the link was up');
 
     const m = /^capture incomplete: the sidecar delivered (\d+) frames to server, it received (\d+) \(0 dropped while its link was down or gone\)$/.exec(after.error ?? '');
     expect(m, after.error).not.toBeNull();
@@ -81,6 +101,24 @@ describe('capture completeness', () => {
     expect(before.error).toMatch(/^capture incomplete: client sent (\d+) frames, the sidecar captured (\d+)$/);
     const [, sent, captured] = /client sent (\d+) frames, the sidecar captured (\d+)/.exec(before.error!)!;
     expect(Number(sent) - Number(captured)).toBe(1);
+    expect(whileUp.map((c) => c.family).sort()).toEqual(['ipv4', 'ipv6']);
+    for (const c of whileUp) {
+      const m = /^capture incomplete: the wire dropped (\d+) frames? to server while its link was up$/.exec(c.error ?? '');
+      expect(m, `${c.family}: ${c.error}`).not.toBeNull();
+      const n = Number(m![1]);
+      expect(n).toBeGreaterThanOrEqual(1);
+      const t = JSON.parse(readFileSync(join(run.runDir, c.dir, 'trace.json'), 'utf8')) as {
+        wire: { complete: boolean; ports: { host: string; sent: number; captured: number; delivered: number; received: number; droppedBeforeUp: number; droppedWhileUp: number }[] };
+      };
+      const [cli, srv] = ['client', 'server'].map((h) => t.wire.ports.find((p) => p.host === h)!);
+      expect(srv.droppedWhileUp).toBe(n);
+      // every frame is accounted for: nothing else is wrong, and the client lost nothing
+      expect(srv.received + srv.droppedBeforeUp + srv.droppedWhileUp).toBe(srv.delivered);
+      expect(cli.droppedWhileUp).toBe(0);
+      expect(cli.received + cli.droppedBeforeUp).toBe(cli.delivered);
+      expect(cli.captured).toBe(cli.sent);
+      expect(srv.captured).toBe(srv.sent);
+    }
     // the progress output gives the reason with the ladder and the pcap
     expect(run.stdout()).toContain('capture incomplete: the sidecar delivered');
     expect(await settledLeftovers(run)).toEqual([]);
