@@ -176,6 +176,9 @@ export class CaseRun {
     const h = topo.hosts[i];
     this.linkDown(i);
     await ipBatch([`link set ${h.ifname} down`], h.ns);
+    // the frames the host sent before its link went down are captured, not lost with the handle
+    const expect = topo.hosts.map((_, j) => (j === i ? readCounters(h.ns, h.ifname).tx + (this.retired[i]?.host.tx ?? 0) : 0));
+    await this.client!.request({ op: 'sync', session: this.session!, expect });
     // unplug before reading the counters: from then on frames for this host are counted
     // as unsent by the relay, not as drops on a port about to vanish with its counters
     await this.client!.request({ op: 'unplug', session: this.session!, port: i });
@@ -183,6 +186,7 @@ export class CaseRun {
     for (const s of this.sockets) if (s.host.name === name) s.forceClose();
     this.observer?.hostGone(h.ns);
     await topo.crash(name);
+    this.crashed.add(i);
     this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: name, socket: name, call: 'crash', result: 'ok' });
   }
 
@@ -192,6 +196,7 @@ export class CaseRun {
     const i = topo.hosts.findIndex((h) => h.name === name);
     const h = topo.hosts[i];
     await topo.reboot(name);
+    this.crashed.delete(i);
     this.observer?.hostBack(h.ns);
     await this.client!.request({ op: 'reopen', session: this.session!, port: i });
     await ipBatch([`link set ${h.ifname} up`], h.ns);
@@ -208,6 +213,8 @@ export class CaseRun {
    */
   private readyDrops: (number | null)[] = [];
   private dropsWhileUp: number[] = [];
+  /** hosts crashed and not rebooted: their namespace and link are gone */
+  private readonly crashed = new Set<number>();
   private linkUp(i: number): void {
     const topo = this.topology!;
     this.readyDrops[i] = readCounters(topo.wireNs, topo.hosts[i].port).txDropped;
@@ -218,6 +225,11 @@ export class CaseRun {
     if (base === null || base === undefined) return;
     this.dropsWhileUp[i] = (this.dropsWhileUp[i] ?? 0) + readCounters(topo.wireNs, topo.hosts[i].port).txDropped - base;
     this.readyDrops[i] = null;
+  }
+
+  private hostCounters(i: number): Counters {
+    const h = this.topology!.hosts[i];
+    return this.crashed.has(i) ? zero() : readCounters(h.ns, h.ifname);
   }
 
   /** Counters of a link about to vanish, added to the totals at the end. */
@@ -331,7 +343,7 @@ export class CaseRun {
           // last frames through before the first host's link (and so the tap's port) goes down
           const [first, second] = topo.hosts;
           await ipLinkDown(second.ns, second.ifname);
-          const expect = [0, readCounters(second.ns, second.ifname).tx + (this.retired[1]?.host.tx ?? 0)];
+          const expect = [0, this.hostCounters(1).tx + (this.retired[1]?.host.tx ?? 0)];
           await this.client.request({ op: 'sync', session: this.session, expect }).catch(() => undefined);
           await ipLinkDown(first.ns, first.ifname);
         } else {
@@ -339,7 +351,7 @@ export class CaseRun {
         }
         const add = (a: Counters, b: Counters | undefined): Counters =>
           b ? { rx: a.rx + b.rx, tx: a.tx + b.tx, txDropped: a.txDropped + b.txDropped } : a;
-        const sent = topo.hosts.map((h, i) => add(readCounters(h.ns, h.ifname), this.retired[i]?.host));
+        const sent = topo.hosts.map((_, i) => add(this.hostCounters(i), this.retired[i]?.host));
         const stats = await this.client.detach(this.session, sent.map((c) => c.tx));
         const ports = topo.hosts.map((h, i) => add(readCounters(topo.wireNs, h.port), this.retired[i]?.port));
         this.stopFrames();

@@ -13,6 +13,8 @@
 //     server's wire port counts it in tx_dropped — the counter that also holds the
 //     expected drops of links coming up or going down. Only the drops counted between
 //     the hosts being ready and the teardown are a loss.
+// And one case that must pass: a host that crashes in the middle of a transfer (and
+// never comes back) had every frame it sent before its link went down captured.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -72,6 +74,19 @@ tcpCase('reliability: frames the wire port dropped while the link was up', async
   mtu(1500);
   // the retransmission gets through: the case itself has nothing to complain about
   expect((await peer.read(1300)).length).toBe(1300);
+});
+
+tcpCase('reliability: a crash in the middle of a transfer', async ({ hosts, wire }) => {
+  const { client, server } = await hosts('client', 'server');
+  const listener = await server.listen(8080);
+  const conn = await client.connect(server, 8080);
+  const peer = await listener.accept();
+  const sending = conn.write(Buffer.alloc(8 << 20)).catch(() => 0);
+  const receiving = peer.read(8 << 20).catch(() => Buffer.alloc(0));
+  await expect(wire).toHaveSegments(['...', 'client > server ACK len>1000', '...'], { within: 2000 });
+  await client.crash(); // its link goes down while it sends; it never comes back
+  await sending;
+  void receiving;
 });`,
 );
 
@@ -84,6 +99,7 @@ describe('capture completeness', () => {
     const after = s.cases.find((c) => c.case === 'reliability: frames dropped after the relay delivered them')!;
     const before = s.cases.find((c) => c.case === 'reliability: a frame the host sent that the capture never saw')!;
     const whileUp = s.cases.filter((c) => c.case === 'reliability: frames the wire port dropped while the link was up');
+    const crash = s.cases.filter((c) => c.case === 'reliability: a crash in the middle of a transfer');
 
     const m = /^capture incomplete: the sidecar delivered (\d+) frames to server, it received (\d+) \(0 dropped while its link was down or gone\)$/.exec(after.error ?? '');
     expect(m, after.error).not.toBeNull();
@@ -118,6 +134,16 @@ describe('capture completeness', () => {
       expect(cli.received + cli.droppedBeforeUp).toBe(cli.delivered);
       expect(cli.captured).toBe(cli.sent);
       expect(srv.captured).toBe(srv.sent);
+    }
+    expect(crash.map((c) => [c.family, c.status, c.error]).sort()).toEqual([
+      ['ipv4', 'passed', undefined],
+      ['ipv6', 'passed', undefined],
+    ]);
+    for (const c of crash) {
+      const t = JSON.parse(readFileSync(join(run.runDir, c.dir, 'trace.json'), 'utf8')) as { wire: { ports: { host: string; sent: number; captured: number }[] } };
+      const cli = t.wire.ports.find((p) => p.host === 'client')!;
+      expect(cli.sent).toBeGreaterThan(10);
+      expect(cli.captured).toBe(cli.sent);
     }
     // the progress output gives the reason with the ladder and the pcap
     expect(run.stdout()).toContain('capture incomplete: the sidecar delivered');
