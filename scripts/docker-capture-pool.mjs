@@ -30,7 +30,7 @@ const server = createServer((client) => {
   client.on('error', () => {});
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'harness/wire/sidecar.ts', '--socket', path, '--netns-root', netnsRoot, '--die-with-parent'],
+    ['--import', 'tsx', 'harness/wire/sidecar.ts', '--socket', path, '--netns-root', netnsRoot, '--die-with-parent', String(process.pid)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   live.add(child);

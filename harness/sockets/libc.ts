@@ -50,6 +50,7 @@ const c = {
   getsockname: lib.func('int getsockname(int fd, _Out_ void *addr, _Inout_ uint32_t *len)'),
   getpeername: lib.func('int getpeername(int fd, _Out_ void *addr, _Inout_ uint32_t *len)'),
   prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
+  getppid: lib.func('int getppid()'),
 };
 
 const errnoNames = new Map<number, string>();
@@ -215,7 +216,12 @@ export function getpeername(fd: number): Buffer {
 
 const PR_SET_PDEATHSIG = 1;
 
-/** Ask the kernel to send `signal` to this process when its parent dies. */
-export function dieWithParent(signal = 15): void {
+/**
+ * Ask the kernel to send `signal` to this process when its parent, `parent`, dies.
+ * False if `parent` is not the parent any more: it died before the prctl, so no
+ * signal will ever come.
+ */
+export function dieWithParent(parent: number, signal = 15): boolean {
   check(c.prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0), 'prctl');
+  return c.getppid() === parent;
 }

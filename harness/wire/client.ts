@@ -190,7 +190,7 @@ export class SidecarClient {
     const entry = bundle ? ['--enable-source-maps', bundle, '--source', script] : ['--import', createRequire(import.meta.url).resolve('tsx'), script];
     // e.g. TCPLADDER_SIDECAR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the sidecar
     const nodeArgs = (process.env.TCPLADDER_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    const child = spawn(process.execPath, [...nodeArgs, ...entry, '--socket', path, '--die-with-parent'], {
+    const child = spawn(process.execPath, [...nodeArgs, ...entry, '--socket', path, '--die-with-parent', String(process.pid)], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';

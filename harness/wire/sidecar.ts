@@ -3,7 +3,10 @@
  * relay session on the ports of one case's wire namespace, frames stream back as
  * they pass, `detach` waits until the expected frames are in and returns counts.
  *
- *   node --import tsx harness/wire/sidecar.ts --socket PATH [--die-with-parent] [--netns-root DIR]
+ *   node --import tsx harness/wire/sidecar.ts --socket PATH [--die-with-parent PID] [--netns-root DIR]
+ *
+ * --die-with-parent PID: end with the parent process PID (the one that starts it), and
+ * at once if PID is already gone by the time the sidecar asks to be told.
  *
  * --netns-root DIR: open each wire namespace at DIR + the path the harness sends.
  * The Compose `capture` container shares the harness container's pid namespace and
@@ -28,7 +31,13 @@ if (!socketPath) {
   process.stderr.write('sidecar: --socket PATH is required\n');
   process.exit(2);
 }
-if (process.argv.includes('--die-with-parent')) dieWithParent();
+const parent = arg('--die-with-parent');
+if (parent !== undefined && !dieWithParent(Number(parent))) {
+  // it would serve nobody, and nothing would ever end it
+  process.stderr.write(`sidecar: its parent ${parent} is gone\n`);
+  rmSync(socketPath, { force: true });
+  process.exit(1);
+}
 const netnsRoot = (arg('--netns-root') ?? '').replace(/\/+$/, '');
 
 const sessions = new Map<string, { relay: Relay; client: Socket }>();
