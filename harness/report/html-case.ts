@@ -169,7 +169,8 @@ export function caseSection(c: ReportCase, index: number): string {
     ' ',
     tag('span', { class: 'duration' }, escapeHtml(formatDuration(t.durationMs))),
   );
-  const meta = tag('p', { class: 'meta' }, code(t.file), ' · ', escapeHtml(`started ${t.startedAt}`));
+  const input = t.errorKind === 'input' ? ' · bad input in the case file (not a kernel verdict)' : '';
+  const meta = tag('p', { class: 'meta' }, code(t.file), ' · ', escapeHtml(`started ${t.startedAt}${input}`));
   const failure = failed ? failureHtml(c.message ?? t.error ?? 'failed (no message recorded)') : '';
   const figure =
     t.hosts.length >= 2

@@ -16,7 +16,9 @@ function testcase(c: SummaryCase, classname: string, runDir: string): string {
   const parts = [open];
   if (c.status !== 'passed') {
     const message = c.message ?? c.error ?? 'failed';
-    parts.push(`      <failure message="${text(c.error ?? message.split('\n')[0]!)}" type="AssertionError">${text(message)}</failure>`);
+    // bad input in the case file is not a verdict on the kernel: CI tools can tell them apart by type
+    const type = c.errorKind === 'input' ? 'InputError' : 'AssertionError';
+    parts.push(`      <failure message="${text(c.error ?? message.split('\n')[0]!)}" type="${type}">${text(message)}</failure>`);
   }
   parts.push(`      <system-out>${text(`captures: ${shownPath(`${runDir}/${c.dir}`)}/ (wire.pcap, trace.json, ladder.txt)`)}</system-out>`);
   parts.push('    </testcase>');

@@ -177,3 +177,26 @@ describe('failureBody', () => {
     expect(failureBody('\u001b[31mcapture incomplete: client sent 4 frames\u001b[39m\n')).toBe('capture incomplete: client sent 4 frames');
   });
 });
+
+describe('renderReportHtml: how a case was observed and why it failed', () => {
+  it('marks a failure on bad input as such', () => {
+    const bad: ReportCase = { ...wrongAck, trace: { ...wrongAck.trace, errorKind: 'input', error: 'x.case.ts:6:16: listen: port 70000 is out of range (1–65535)' } };
+    expect(textOf(findAll(render([bad]).root, bySelector('p', 'meta'))[0]!)).toContain('bad input in the case file (not a kernel verdict)');
+    expect(textOf(findAll(render([wrongAck]).root, bySelector('p', 'meta'))[0]!)).not.toContain('bad input');
+  });
+
+  it('says when states were sampled (rootless), with the gaps between samples', () => {
+    const sampled: ReportCase = {
+      ...handshake,
+      trace: {
+        ...handshake.trace,
+        states: { source: 'sampled', sampleMs: { median: 1.1, max: 12.5, samples: 40 } },
+        sockets: handshake.trace.sockets.map((s) => ({ ...s, transitions: s.transitions.map((t) => ({ ...t, source: 'sampled' })) })),
+      },
+    };
+    const html = render([sampled]).html;
+    expect(html).toContain('Rootless run: states were sampled through sock_diag (gaps between samples: median 1.10 ms, longest 12.5 ms)');
+    expect(html).toContain('<span class="source sampled">sampled</span>');
+    expect(render([handshake]).html).not.toContain('Rootless run');
+  });
+});

@@ -93,6 +93,14 @@ describe('renderJunit', () => {
     expect(textOf(findAll(xml, bySelector('system-out'))[1]!)).toBe('captures: /tmp/run/wrong-ack-ipv4/ (wire.pcap, trace.json, ladder.txt)');
   });
 
+  it('types a failure on bad input InputError, any other AssertionError', () => {
+    expect(findAll(xml, bySelector('failure'))[0]!.attrs['type']).toBe('AssertionError');
+    const bad = { ...summary.cases[1]!, errorKind: 'input' as const, error: 'cases/x.case.ts:6:16: listen: port 70000 is out of range (1–65535)' };
+    const failure = findAll(parse(renderJunit({ ...summary, cases: [bad] }, '/tmp/run')), bySelector('failure'))[0]!;
+    expect(failure.attrs['type']).toBe('InputError');
+    expect(failure.attrs['message']).toBe('cases/x.case.ts:6:16: listen: port 70000 is out of range (1–65535)');
+  });
+
   it('escapes markup and drops terminal escapes and characters XML cannot hold', () => {
     const evil = { ...summary.cases[1]!, case: 'a <b> & "c"', message: '\u001b[31m<fail> & \u0007bell\u001b[39m' };
     const out = renderJunit({ ...summary, cases: [evil] }, '/tmp/run');
