@@ -3,7 +3,7 @@
 // states sampled through sock_diag — passes, says where each state came from, and
 // leaves nothing behind.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, settledLeftovers, tempDir, tcpladder, freshEnv, newRunId } from './helpers.js';
@@ -35,18 +35,16 @@ function chownTree(dir: string, uid: number): void {
 }
 
 beforeAll(() => {
-  // a checkout the user may write into (vitest and the sidecar's bundle cache write
-  // under node_modules/), with this checkout's packages linked in
+  // a checkout the user may read and write (vitest and the sidecar's bundle cache write
+  // under node_modules/), packages copied: this checkout may sit where nobody cannot go (/root)
   tmp = tempDir('rootless');
   tree = join(tmp.dir, 'tree');
-  mkdirSync(join(tree, 'node_modules'), { recursive: true });
+  mkdirSync(tree, { recursive: true });
   const files = execFileSync('git', ['-C', ROOT, 'ls-files', '-z', '-co', '--exclude-standard'], { encoding: 'utf8' }).split('\0').filter((f) => f && existsSync(join(ROOT, f)));
   execFileSync('tar', ['-C', ROOT, '--null', '-T', '-', '-cf', join(tmp.dir, 'tree.tar')], { input: files.join('\0') });
   execFileSync('tar', ['-C', tree, '-xf', join(tmp.dir, 'tree.tar')]);
-  for (const e of readdirSync(join(ROOT, 'node_modules'))) {
-    if (e === '.cache' || e === '.vite' || e === '.vite-temp') continue;
-    symlinkSync(join(ROOT, 'node_modules', e), join(tree, 'node_modules', e));
-  }
+  execFileSync('cp', ['-a', join(ROOT, 'node_modules'), join(tree, 'node_modules')]);
+  for (const e of ['.cache', '.vite', '.vite-temp']) rmSync(join(tree, 'node_modules', e), { recursive: true, force: true });
   chownTree(tmp.dir, NOBODY);
 });
 
