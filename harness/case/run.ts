@@ -68,7 +68,10 @@ export class CaseRun {
     registerSubject(this.wire, {
       kind: 'segments',
       hosts: () => this.wire.hosts.map((h) => h.name),
-      segments: () => this.wire.segments(),
+      segments: () => {
+        this.wire.check();
+        return this.wire.segments();
+      },
       changed: (ms) => this.wire.nextFrame(ms, this.abort.signal),
       pcap: this.wire.pcapPath,
       ladder: () => this.ladderText(),
@@ -355,6 +358,9 @@ export class CaseRun {
         const stats = await this.client.detach(this.session, sent.map((c) => c.tx));
         const ports = topo.hosts.map((h, i) => add(readCounters(topo.wireNs, h.port), this.retired[i]?.port));
         this.stopFrames();
+        // a segment held for good explains what the case saw after it
+        const late = this.wire.problem();
+        if (late && late.message !== failure?.message) failure = failure ? new Error(`${late.message}\nthe case then failed: ${failure.message}`) : late;
         this.wireCheck = completeness(stats, sent, ports, this.dropsWhileUp, topo.hosts.map((h) => h.name), this.wire.bridged);
         if (!this.wireCheck.complete && !failure) failure = new Error(`capture incomplete: ${this.wireCheck.problem}`);
         if (!failure) {

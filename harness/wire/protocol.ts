@@ -78,6 +78,8 @@ export interface FrameEvent {
   fate?: Fate;
   /** the rule that decided the fate */
   rule?: string;
+  /** held by a hold whose trigger had already gone by, at this time (monotonic ns, decimal) */
+  triggerPassed?: string;
 }
 
 export type Fate = 'dropped' | 'held' | 'delayed' | 'duplicated' | 'injected' | 'cut';

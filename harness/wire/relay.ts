@@ -33,6 +33,8 @@ export interface RelayedFrame {
   data: Buffer;
   fate?: Fate;
   rule?: string;
+  /** held, though the rule's trigger had already gone by at this time */
+  triggerPassed?: bigint;
 }
 
 export interface RelayEvents {
@@ -63,6 +65,10 @@ interface ActiveRule {
   acted: number;
   /** hold: frames kept until `until` matches; reorder: the first of the pair */
   pending: Pending[];
+  /** hold: whether its trigger has released frames yet */
+  released: boolean;
+  /** hold: when its trigger first went by with nothing held, before any release */
+  triggerPassed: bigint | null;
 }
 
 export class Relay {
@@ -187,6 +193,7 @@ export class Relay {
     const decoded = this.rules.length ? decodeFrame(data, 1, data.length) : null;
     let fate: Fate | undefined = injected ? 'injected' : undefined;
     let rule: string | undefined;
+    let triggerPassed: bigint | undefined;
     let after: (() => void) | null = null;
 
     if (this.cut.has(from) || to.some((p) => this.cut.has(p))) {
@@ -204,6 +211,8 @@ export class Relay {
             break;
           case 'hold':
             fate = 'held';
+            // nothing will release it: its trigger went by before it came
+            if (!r.released && r.pending.length === 0 && r.triggerPassed !== null) triggerPassed = r.triggerPassed;
             r.pending.push(frame);
             break;
           case 'delay':
@@ -230,9 +239,9 @@ export class Relay {
         }
       }
     }
-    this.events.frame({ n, time, port: from, to, data, fate, rule });
+    this.events.frame({ n, time, port: from, to, data, fate, rule, ...(triggerPassed !== undefined ? { triggerPassed } : {}) });
     after?.();
-    if (decoded) this.releaseHolds(decoded, from, to);
+    if (decoded) this.releaseHolds(decoded, from, to, time);
   }
 
   private applies(r: ActiveRule, decoded: ReturnType<typeof decodeFrame>, from: number, to: number[]): boolean {
@@ -244,11 +253,16 @@ export class Relay {
     return true;
   }
 
-  /** Frames held until a frame like this one: deliver them now, after it. */
-  private releaseHolds(decoded: ReturnType<typeof decodeFrame>, from: number, to: number[]): void {
+  /** Frames held until a frame like this one (seen at `time`): deliver them now, after it. */
+  private releaseHolds(decoded: ReturnType<typeof decodeFrame>, from: number, to: number[], time: bigint): void {
     for (const r of this.rules) {
-      if (r.spec.action !== 'hold' || !r.spec.until || r.pending.length === 0) continue;
+      if (r.spec.action !== 'hold' || !r.spec.until) continue;
       if (!frameMatches(r.spec.until, decoded, from, to)) continue;
+      if (r.pending.length === 0) {
+        if (!r.released) r.triggerPassed ??= time;
+        continue;
+      }
+      r.released = true;
       for (const f of r.pending.splice(0)) this.release(f);
     }
   }
@@ -269,7 +283,7 @@ export class Relay {
 
   addRule(spec: RuleSpec): void {
     if (this.mode === 'bridge') throw new Error('wire rules need the relay; this case uses bridge mode');
-    this.rules.push({ spec, seen: 0, acted: 0, pending: [] });
+    this.rules.push({ spec, seen: 0, acted: 0, pending: [], released: false, triggerPassed: null });
   }
 
   setCut(port: number, cut: boolean): void {

@@ -121,6 +121,7 @@ async function handle(client: Socket, line: string): Promise<void> {
                 data: f.data.subarray(0, snap).toString('base64'),
                 ...(f.fate ? { fate: f.fate } : {}),
                 ...(f.rule ? { rule: f.rule } : {}),
+                ...(f.triggerPassed !== undefined ? { triggerPassed: f.triggerPassed.toString() } : {}),
               }),
             release: (n, ms) => send(client, { type: 'release', session, n, ms }),
           },

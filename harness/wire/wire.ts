@@ -70,6 +70,8 @@ export class Wire {
   private ruleSeq = 0;
   readonly rules: WireRuleLog[] = [];
   private readonly peers = new Map<string, RawPeer>();
+  /** the first hold whose trigger had gone by before its segment came */
+  private lateHold: { rule: string; at: bigint } | null = null;
 
   constructor(
     readonly hosts: WireHost[],
@@ -104,6 +106,7 @@ export class Wire {
       this.cache = null;
     } else {
       const data = Buffer.from(e.data, 'base64');
+      if (e.triggerPassed && e.rule) this.lateHold ??= { rule: e.rule, at: BigInt(e.triggerPassed) };
       this.frames.push({
         n: e.n,
         time: BigInt(e.time),
@@ -116,6 +119,23 @@ export class Wire {
       });
     }
     for (const w of this.waiters) w();
+  }
+
+  /**
+   * What is wrong with the wire's rules, if anything: a hold whose trigger went by before
+   * the segment to hold came would hold it until the case ends.
+   */
+  problem(): Error | null {
+    if (!this.lateHold) return null;
+    const r = this.rules.find((x) => x.id === this.lateHold!.rule);
+    const what = r ? `wire hold "${r.pattern}" until "${r.until}"` : `wire ${this.lateHold.rule}`;
+    return new Error(`${what}: the trigger had already passed at ${this.seconds(this.lateHold.at).toFixed(3)} s`);
+  }
+
+  /** Throw the wire's problem, if any: every wire call and wire wait of the case does. */
+  check(): void {
+    const e = this.problem();
+    if (e) throw e;
   }
 
   portOf(host: string): number {
@@ -151,6 +171,7 @@ export class Wire {
   }
 
   private async addRule(action: RuleSpec['action'], pattern: string, opts: RuleOptions & { until?: string; ms?: number }, defaultCount: number) {
+    this.check();
     const nth = opts.nth ?? 1;
     const count = opts.count ?? defaultCount;
     if (!Number.isInteger(nth) || nth < 1) throw new InputError(`wire.${action}: nth must be a whole number ≥ 1, got ${nth}`);
@@ -206,11 +227,14 @@ export class Wire {
 
   /** Resolves when every frame the sidecar has captured so far is in `frames`. */
   async settle(): Promise<void> {
+    this.check();
     await this.sidecar.client.request({ op: 'sync', session: this.sidecar.session });
+    this.check();
   }
 
   /** The host's link goes dead both ways. */
   async cut(host: { name: string } | string): Promise<void> {
+    this.check();
     const name = typeof host === 'string' ? host : host.name;
     await this.sidecar.client.request({ op: 'cut', session: this.sidecar.session, port: this.portOf(name), cut: true });
     this.rules.push({ id: `cut#${++this.ruleSeq}`, t: this.seconds(process.hrtime.bigint()), action: 'cut', pattern: name });
@@ -218,6 +242,7 @@ export class Wire {
 
   /** The host's link comes back. */
   async mend(host: { name: string } | string): Promise<void> {
+    this.check();
     const name = typeof host === 'string' ? host : host.name;
     await this.sidecar.client.request({ op: 'cut', session: this.sidecar.session, port: this.portOf(name), cut: false });
     this.rules.push({ id: `mend#${++this.ruleSeq}`, t: this.seconds(process.hrtime.bigint()), action: 'mend', pattern: name });
