@@ -7,8 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, rmdirSync, readdirSync, readlinkSync } from 'node:fs';
 import { execa } from 'execa';
 import { parseTraceLine, type KernelEvent } from './events.js';
-import { resourceName, ownerOf, PREFIX } from '../topology/owner.js';
-import { ownerGone } from '../topology/clean.js';
+import { resourceName, ownerOf, ownerAlive, PREFIX } from '../topology/owner.js';
 
 const EVENTS = [
   'sock/inet_sock_set_state',
@@ -167,7 +166,7 @@ export async function cleanInstances(): Promise<string[]> {
   for (const name of readdirSync(`${base}/instances`)) {
     if (!name.startsWith(PREFIX)) continue;
     const pid = ownerOf(name);
-    if (pid === null || !ownerGone(pid)) continue;
+    if (pid === null || ownerAlive(pid)) continue;
     if (heldOpen(name)) continue;
     if (removeInstance(`${base}/instances/${name}`)) removed.push(name);
   }

@@ -1,9 +1,10 @@
 /**
  * Who owns what. Every resource a run creates is named `tcpl-<run>-<pid>-…`, where
  * <pid> is the process that made it. An owner file records that process's start
- * time, so a reused pid is not mistaken for the owner.
+ * time, so a reused pid is not mistaken for the owner, and its pid namespace, outside
+ * which the pid means nothing (a run in a container seen from the host).
  */
-import { mkdirSync, readFileSync, writeFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
 
 export const STATE_DIR = process.env.TCPLADDER_STATE_DIR ?? '/run/tcpladder';
 export const PREFIX = 'tcpl-';
@@ -17,15 +18,41 @@ export function runId(): string {
   return id;
 }
 
-function startTime(pid: number): string | null {
+/** Start time and state of a process, or null if there is none with this pid. */
+function processOf(pid: number): { start: string; state: string } | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // field 22, counted after the parenthesised command name (which may contain spaces)
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    // fields 3 and 22, counted after the parenthesised command name (which may contain spaces)
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0], start: fields[19] };
   } catch {
     return null;
   }
 }
+
+/**
+ * Killed but not reaped yet (a PID 1 that reaps late, a container without an init): it
+ * holds nothing and will never clean up, though /proc still shows its start time. (A
+ * zombie leader whose other threads still run is not gone.)
+ */
+function zombie(pid: number, state: string): boolean {
+  if (state !== 'Z') return false;
+  try {
+    return /^Threads:\s*1$/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return true; // reaped meanwhile
+  }
+}
+
+/** The inode of this process's pid namespace (what /proc/self/ns/pid names), or null. */
+function readPidNamespace(): number | null {
+  try {
+    return statSync('/proc/self/ns/pid').ino;
+  } catch {
+    return null;
+  }
+}
+export const PID_NAMESPACE = readPidNamespace();
 
 let registered = false;
 
@@ -35,7 +62,7 @@ export function registerOwner(): void {
   mkdirSync(`${STATE_DIR}/owners`, { recursive: true });
   writeFileSync(
     `${STATE_DIR}/owners/${process.pid}`,
-    JSON.stringify({ pid: process.pid, start: startTime(process.pid), run: runId() }),
+    JSON.stringify({ pid: process.pid, start: processOf(process.pid)?.start ?? null, run: runId(), pidns: PID_NAMESPACE }),
   );
   registered = true;
 }
@@ -46,16 +73,25 @@ export function unregisterOwner(): void {
   registered = false;
 }
 
-/** Is the process that created resources under this pid still running? */
+/**
+ * Is the process that created resources under this pid still running? An owner in
+ * another pid namespace counts as alive: we cannot see it, so we never remove its things.
+ */
 export function ownerAlive(pid: number): boolean {
-  const now = startTime(pid);
-  if (now === null) return false;
-  const file = `${STATE_DIR}/owners/${pid}`;
-  if (!existsSync(file)) return true; // cannot tell: never touch what might be alive
+  const owner = ownerFile(pid);
+  if (typeof owner?.pidns === 'number' && owner.pidns !== PID_NAMESPACE) return true;
+  const proc = processOf(pid);
+  if (proc === null || zombie(pid, proc.state)) return false;
+  // no owner file, or not readable: cannot tell, so never touch what might be alive
+  return owner ? owner.start === proc.start : true;
+}
+
+/** The owner file of `pid`, or null when there is none or it cannot be read. */
+function ownerFile(pid: number): { start?: string | null; pidns?: number | null } | null {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')).start === now;
+    return JSON.parse(readFileSync(`${STATE_DIR}/owners/${pid}`, 'utf8'));
   } catch {
-    return true;
+    return null;
   }
 }
 

@@ -1,10 +1,13 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { deadPid, liveProcess, startTime, useFakeStateDir } from './state-dir.js';
+import { deadPid, liveProcess, startTime, useFakeStateDir, zombieProcess } from './state-dir.js';
 
 const state = useFakeStateDir();
 const owner = await import('../../harness/topology/owner.js');
 const sleeper = liveProcess();
+const ownPidns = statSync('/proc/self/ns/pid').ino;
 
 afterAll(() => {
   owner.unregisterOwner();
@@ -52,7 +55,7 @@ describe('ownership', () => {
   it('registerOwner records pid, start time and run; unregisterOwner removes it', () => {
     owner.registerOwner();
     const file = `${state.dir}/owners/${process.pid}`;
-    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pid: process.pid, start: startTime(process.pid), run: owner.runId() });
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ pid: process.pid, start: startTime(process.pid), run: owner.runId(), pidns: ownPidns });
     owner.registerOwner(); // idempotent
     expect(owner.ownerAlive(process.pid)).toBe(true);
     owner.unregisterOwner();
@@ -82,5 +85,47 @@ describe('ownership', () => {
   it('an unreadable owner file counts as alive', () => {
     writeFileSync(`${state.dir}/owners/${sleeper.pid}`, '{not json');
     expect(owner.ownerAlive(sleeper.pid)).toBe(true);
+  });
+
+  it('a zombie is dead: killed, not reaped yet, it holds nothing and never cleans up', async () => {
+    const zombie = await zombieProcess();
+    try {
+      writeFileSync(`${state.dir}/owners/${zombie.pid}`, JSON.stringify({ pid: zombie.pid, start: startTime(zombie.pid), run: 'x', pidns: ownPidns }));
+      expect(owner.ownerAlive(zombie.pid)).toBe(false);
+      expect(owner.ownerAlive(zombie.parent)).toBe(true);
+    } finally {
+      zombie.kill();
+    }
+  });
+});
+
+describe('pid namespaces: a pid means nothing outside its own', () => {
+  it('an owner registered in another pid namespace is alive, whatever its pid is here', () => {
+    // a process that is pid 1 of a new pid namespace (with its own /proc) registers as owner
+    const ownerTs = fileURLToPath(new URL('../../harness/topology/owner.ts', import.meta.url));
+    execFileSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '--import', 'tsx', '-e', `import(${JSON.stringify(ownerTs)}).then((m) => m.registerOwner())`], {
+      env: { ...process.env, TCPLADDER_STATE_DIR: state.dir, TCPLADDER_RUN: 'other' },
+    });
+    const file = `${state.dir}/owners/1`;
+    const written = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; start: string; pidns: number };
+    expect(written.pid).toBe(1);
+    expect(written.pidns).not.toBe(ownPidns);
+    // here pid 1 is our init, started at another time: taken for ours, it would be a reused pid, dead
+    expect(written.start).not.toBe(startTime(1));
+    expect(owner.ownerAlive(1)).toBe(true);
+    writeFileSync(file, JSON.stringify({ ...written, pidns: ownPidns }));
+    expect(owner.ownerAlive(1)).toBe(false);
+  });
+
+  it('another pid namespace: alive even with no such pid here', () => {
+    const pid = deadPid(7);
+    writeFileSync(`${state.dir}/owners/${pid}`, JSON.stringify({ pid, start: '5', run: 'x', pidns: ownPidns + 1 }));
+    expect(owner.ownerAlive(pid)).toBe(true);
+  });
+
+  it('owner files written before pid namespaces were recorded are taken as ours', () => {
+    const pid = deadPid(8);
+    writeFileSync(`${state.dir}/owners/${pid}`, JSON.stringify({ pid, start: '5', run: 'x' }));
+    expect(owner.ownerAlive(pid)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { isIPv4, isIPv6 } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { deadPid, liveProcess, useFakeStateDir } from './state-dir.js';
+import { deadPid, liveProcess, useFakeStateDir, zombieProcess } from './state-dir.js';
 
 const state = useFakeStateDir();
 const slots = await import('../../harness/topology/slots.js');
@@ -109,6 +109,19 @@ describe('reclaimSlots', () => {
     writeFileSync(`${dir}/5`, ''); // half-written: not a pid, left alone
     expect(slots.reclaimSlots()).toBe(2);
     expect(readdirSync(dir).sort()).toEqual(['3', '4', '5']);
+  });
+
+  it('frees the slot of a zombie owner: killed, not reaped yet', async () => {
+    const zombie = await zombieProcess();
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(`${dir}/1`, String(zombie.pid));
+      writeFileSync(`${dir}/2`, String(zombie.parent));
+      expect(slots.reclaimSlots()).toBe(1);
+      expect(readdirSync(dir)).toEqual(['2']);
+    } finally {
+      zombie.kill();
+    }
   });
 
   it('no slots directory: nothing to do', () => {

@@ -34,6 +34,22 @@ export function liveProcess(): ChildProcess & { pid: number } {
   return child as ChildProcess & { pid: number };
 }
 
+/**
+ * A killed process nobody reaps: sh starts a short sleep, then becomes a long one that
+ * never waits for it. `kill()` ends the parent (and so the zombie).
+ */
+export async function zombieProcess(): Promise<{ pid: number; parent: number; kill(): void }> {
+  const parent = spawn('sh', ['-c', 'sleep 0.05 & exec sleep 30'], { stdio: 'ignore' });
+  const kill = () => parent.kill('SIGKILL');
+  for (let i = 0; i < 100; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    const pid = Number(readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim().split(' ')[0]);
+    if (pid && readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].startsWith('Z')) return { pid, parent: parent.pid!, kill };
+  }
+  kill();
+  throw new Error('no zombie after 2 s');
+}
+
 /** Field 22 of /proc/<pid>/stat: the start time owner files record. */
 export function startTime(pid: number): string {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
