@@ -10,7 +10,9 @@ import { tcpCase } from '../../harness/index.js';
 tcpCase(
   'TIME_WAIT lasts 2MSL (60 s on Linux)',
   async ({ hosts }) => {
-    const { client, server } = await hosts('client', 'server');
+    // tcp_rfc1337=1: the client's TIME_WAIT must survive an RST from the closed server
+    // answering a repeated FIN (see so-reuseaddr.case.ts)
+    const { client, server } = await hosts('client', 'server', { sysctls: { client: { 'net.ipv4.tcp_rfc1337': 1 } } });
     const listener = await server.listen(8080);
     const conn = await client.connect(server, 8080);
     const peer = await listener.accept();
