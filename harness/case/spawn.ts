@@ -14,6 +14,7 @@
  * both exec, neither forks, so the child's pid is the program's pid.
  */
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, relative } from 'node:path';
 import type { SocketCall } from '../sockets/index.js';
 import { onExit } from './cleanup.js';
@@ -267,6 +268,7 @@ export async function spawnInHost(
     ctx.record({ t: t0, ms: Number(process.hrtime.bigint() - t0) / 1e6, host: host.name, socket: label, call: 'spawn', args: shown, result: 'failed' });
     throw e;
   }
+  await pastSetpriv(child.pid!);
   const proc = new HostProcess(child, host, label, command, args, ctx, options.keep ?? DEFAULT_KEEP, t0);
   live.add(proc);
   proc.log('spawn', shown, `pid ${child.pid}`, t0);
@@ -286,6 +288,27 @@ export async function spawnInHost(
     }
   }
   return proc;
+}
+
+/**
+ * Until setpriv has set the death signal and exec'd on (nsenter, then the program):
+ * a worker killed before that would leave the program running. Bounded: a setpriv that
+ * fails exits, and a stuck one is given up on after 2 s.
+ */
+async function pastSetpriv(pid: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  for (;;) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return; // gone already
+    }
+    const close = stat.lastIndexOf(')');
+    const comm = stat.slice(stat.indexOf('(') + 1, close);
+    if (comm !== 'setpriv' || 'ZX'.includes(stat[close + 2]) || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 1));
+  }
 }
 
 function hookExit(): void {

@@ -40,8 +40,8 @@ beforeAll(() => {
   tmp = tempDir('rootless');
   tree = join(tmp.dir, 'tree');
   mkdirSync(tree, { recursive: true });
-  const files = execFileSync('git', ['-C', ROOT, 'ls-files', '-z', '-co', '--exclude-standard'], { encoding: 'utf8' }).split('\0').filter((f) => f && existsSync(join(ROOT, f)));
-  execFileSync('tar', ['-C', ROOT, '--null', '-T', '-', '-cf', join(tmp.dir, 'tree.tar')], { input: files.join('\0') });
+  // the checkout's files (a git clone or a snapshot without .git), not its captures
+  execFileSync('tar', ['-C', ROOT, '--exclude=./node_modules', '--exclude=./captures', '--exclude=./.git', '-cf', join(tmp.dir, 'tree.tar'), '.']);
   execFileSync('tar', ['-C', tree, '-xf', join(tmp.dir, 'tree.tar')]);
   execFileSync('cp', ['-a', join(ROOT, 'node_modules'), join(tree, 'node_modules')]);
   for (const e of ['.cache', '.vite', '.vite-temp']) rmSync(join(tree, 'node_modules', e), { recursive: true, force: true });
