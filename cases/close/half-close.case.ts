@@ -7,7 +7,11 @@ import { tcpCase, patternBytes, coveredRanges } from '../../harness/index.js';
 const SIZE = 100 * 1024;
 
 tcpCase('half-close: the closer still receives', async ({ hosts, wire }) => {
-  const { client, server } = await hosts('client', 'server');
+  // tcp_rfc1337=1 on the host that keeps TIME_WAIT: a tail-loss probe may repeat the
+  // peer's FIN; TIME_WAIT acknowledges it again, the peer (closed by then) answers with
+  // RST, and with the default 0 that RST would end the TIME_WAIT (RFC 1337; see
+  // cases/timewait/rst-in-time-wait.case.ts). The close itself does not depend on it.
+  const { client, server } = await hosts('client', 'server', { sysctls: { client: { 'net.ipv4.tcp_rfc1337': 1 } } });
   const listener = await server.listen(8080);
   const conn = await client.connect(server, 8080);
   const peer = await listener.accept();

@@ -5,7 +5,11 @@ import { expect } from 'vitest';
 import { tcpCase } from '../../harness/index.js';
 
 tcpCase('lost final ACK: the FIN is retransmitted and answered from TIME_WAIT', async ({ hosts, wire }) => {
-  const { client, server } = await hosts('client', 'server');
+  // tcp_rfc1337=1 on the host that keeps TIME_WAIT: a tail-loss probe may repeat the
+  // peer's FIN; TIME_WAIT acknowledges it again, the peer (closed by then) answers with
+  // RST, and with the default 0 that RST would end the TIME_WAIT (RFC 1337; see
+  // cases/timewait/rst-in-time-wait.case.ts). The close itself does not depend on it.
+  const { client, server } = await hosts('client', 'server', { sysctls: { client: { 'net.ipv4.tcp_rfc1337': 1 } } });
   const listener = await server.listen(8080);
   const conn = await client.connect(server, 8080);
   const peer = await listener.accept();
