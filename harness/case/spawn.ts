@@ -14,10 +14,10 @@
  * both exec, neither forks, so the child's pid is the program's pid.
  */
 import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { basename, isAbsolute, relative } from 'node:path';
 import type { SocketCall } from '../sockets/index.js';
 import { onExit } from './cleanup.js';
+import { pastSetpriv } from '../setpriv.js';
 
 export interface SpawnOptions {
   /** variables added to (or, when undefined, removed from) the harness's environment */
@@ -288,27 +288,6 @@ export async function spawnInHost(
     }
   }
   return proc;
-}
-
-/**
- * Until setpriv has set the death signal and exec'd on (nsenter, then the program):
- * a worker killed before that would leave the program running. Bounded: a setpriv that
- * fails exits, and a stuck one is given up on after 2 s.
- */
-async function pastSetpriv(pid: number): Promise<void> {
-  const deadline = Date.now() + 2000;
-  for (;;) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      return; // gone already
-    }
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    if (comm !== 'setpriv' || 'ZX'.includes(stat[close + 2]) || Date.now() > deadline) return;
-    await new Promise((r) => setTimeout(r, 1));
-  }
 }
 
 function hookExit(): void {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync, rmdirSync, readdirSync, readlinkSync } from 'node:fs';
 import { execa } from 'execa';
 import { parseTraceLine, type KernelEvent } from './events.js';
+import { pastSetpriv } from '../setpriv.js';
 import { resourceName, ownerOf, ownerAlive, PREFIX } from '../topology/owner.js';
 
 const EVENTS = [
@@ -47,7 +48,7 @@ export class TraceSession {
       writeFileSync(`${dir}/trace_clock`, 'mono');
       writeFileSync(`${dir}/buffer_size_kb`, '4096');
       for (const e of EVENTS) writeFileSync(`${dir}/events/${e}/enable`, '1');
-      session.startReader();
+      await pastSetpriv(session.startReader());
     } catch (e) {
       session.close();
       throw e;
@@ -55,7 +56,8 @@ export class TraceSession {
     return session;
   }
 
-  private startReader(): void {
+  /** Returns the reader's pid. */
+  private startReader(): number {
     // setpriv: the reader dies with us even on SIGKILL, so the instance can be removed
     const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'cat', `${this.dir}/trace_pipe`], { stdio: ['ignore', 'pipe', 'ignore'] });
     let buf = '';
@@ -79,6 +81,7 @@ export class TraceSession {
     child.unref();
     (child.stdout as unknown as { unref(): void }).unref();
     this.reader = child;
+    return child.pid!;
   }
 
   subscribe(fn: (e: KernelEvent) => void): () => void {

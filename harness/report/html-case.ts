@@ -152,8 +152,16 @@ function wireCheck(trace: CaseTrace): string {
   const verdict = w.complete
     ? tag('span', { class: 'ok' }, '✓ complete: every frame a host sent was captured and every frame relayed was received')
     : tag('span', { class: 'bad' }, `✗ incomplete: ${escapeHtml(w.problem ?? '')}`);
-  const rows = w.ports.map((p) => [escapeHtml(p.host), String(p.sent), String(p.captured), String(p.delivered), String(p.received), String(p.droppedBeforeUp)]);
-  const body = table('wire', ['host', 'sent', 'captured', 'delivered to it', 'received', 'dropped before link up'], rows);
+  const rows = w.ports.map((p) => [
+    escapeHtml(p.host),
+    String(p.sent),
+    String(p.captured),
+    String(p.delivered),
+    String(p.received),
+    String(p.droppedBeforeUp),
+    String(p.droppedWhileUp ?? 0),
+  ]);
+  const body = table('wire', ['host', 'sent', 'captured', 'delivered to it', 'received', 'dropped while its link was not up', 'dropped while its link was up'], rows);
   return details(`wire ${w.complete ? 'complete' : 'incomplete'}`, `Wire check: ${verdict}`, body, !w.complete);
 }
 

@@ -200,3 +200,14 @@ describe('renderReportHtml: how a case was observed and why it failed', () => {
     expect(render([handshake]).html).not.toContain('Rootless run');
   });
 });
+
+describe('renderReportHtml: the wire check', () => {
+  it('shows per host the frames dropped while its link was not up and while it was', () => {
+    const wire = { complete: false, problem: 'capture incomplete: the wire dropped 1 frames to server while its link was up', ports: [{ host: 'server', sent: 5, captured: 5, delivered: 7, received: 5, droppedBeforeUp: 1, droppedWhileUp: 1 }] };
+    const { root } = render([{ ...wrongAck, trace: { ...wrongAck.trace, wire } }]);
+    const table = findAll(root, bySelector('table', 'wire'))[0]!;
+    const cells = findAll(table, (e) => e.name === 'td').map(textOf);
+    expect(findAll(table, (e) => e.name === 'th').map(textOf)).toEqual(['host', 'sent', 'captured', 'delivered to it', 'received', 'dropped while its link was not up', 'dropped while its link was up']);
+    expect(cells).toEqual(['server', '5', '5', '7', '5', '1', '1']);
+  });
+});
