@@ -150,6 +150,10 @@ const SAMPLED_NOTE =
   'states were sampled through sock_diag (rootless run, no tracepoint): a state shorter than the gap between two samples is not seen, ' +
   'so an expected state may be missing; every state seen must be expected, in order, and the last expected state must be seen';
 
+function stateFailure(subject: StateSubject, headline: string, table: string, fromSamples: boolean): string {
+  return [headline, '', table, ...(fromSamples ? ['', SAMPLED_NOTE] : []), '', 'observed ladder:', subject.ladder(), `pcap: ${subject.pcap}`].join('\n');
+}
+
 const NEEDS = { segments: "the case's `wire`", states: 'a socket made by a case host', received: 'a scripted peer (await wire.raw(host))' };
 
 function subjectOf<K extends Subject['kind']>(received: unknown, kind: K, matcher: string): Extract<Subject, { kind: K }> {
@@ -214,16 +218,12 @@ expect.extend({
       message: () =>
         r.ok
           ? `expected ${subject.label} not to go through exactly ${want.join(' → ')}`
-          : [
+          : stateFailure(
+              subject,
               fromSamples ? `${subject.label}: states differ at observed state ${r.at + 1}` : `${subject.label}: states differ at ${r.at + 1}`,
-              '',
               stateTable(want, transitions, fromSamples ? -1 : r.at),
-              ...(fromSamples ? ['', SAMPLED_NOTE] : []),
-              '',
-              'observed ladder:',
-              subject.ladder(),
-              `pcap: ${subject.pcap}`,
-            ].join('\n'),
+              fromSamples,
+            ),
     };
   },
 
@@ -238,18 +238,12 @@ expect.extend({
       message: () =>
         r.ok
           ? `expected ${subject.label} not to pass through ${want.join(' → ')}`
-          : [
-              fromSamples
-                ? `${subject.label}: never reached ${want[want.length - 1]} (expected in order: ${want.join(' → ')})`
-                : `${subject.label}: never reached ${want[r.at]} (expected in order: ${want.join(' → ')})`,
-              '',
+          : stateFailure(
+              subject,
+              `${subject.label}: never reached ${fromSamples ? want[want.length - 1] : want[r.at]} (expected in order: ${want.join(' → ')})`,
               stateTable(want, transitions, -1),
-              ...(fromSamples ? ['', SAMPLED_NOTE] : []),
-              '',
-              'observed ladder:',
-              subject.ladder(),
-              `pcap: ${subject.pcap}`,
-            ].join('\n'),
+              fromSamples,
+            ),
     };
   },
 
