@@ -6,7 +6,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, settledLeftovers, tempDir, tcpladder, freshEnv, newRunId } from './helpers.js';
+import { ROOT, settledLeftovers, tempDir, tcpladder, freshEnv, newRunId, until } from './helpers.js';
+import { runProcesses } from '../../scripts/leftovers.js';
 import type { CaseTrace } from '../../harness/trace/types.js';
 
 const NOBODY = 65534;
@@ -80,6 +81,21 @@ describe('rootless', () => {
     expect(sampled).toBeGreaterThan(CASES.length * 2);
     expect(await settledLeftovers(c)).toEqual([]);
   }, 180_000);
+});
+
+describe('rootless: stopped in the middle', () => {
+  it('SIGTERM to tcpladder while a case runs: exit 143, and the whole user namespace is gone with its processes', async () => {
+    const runDir = join(tmp.dir, 'term');
+    const c = tcpladder(['run', 'cases/close'], { cwd: tree, uid: NOBODY, runDir, env: { HOME: tmp.dir } });
+    // a case is under way once its capture sidecar runs
+    const sidecar = () => runProcesses(c.run).some((p) => p.cmd.includes('sidecar'));
+    expect(await until(sidecar, 60_000), c.stdout() + c.stderr()).toBe(true);
+    c.child.kill('SIGTERM');
+    const { code, signal } = await c.done;
+    expect(code ?? signal).toBe(143);
+    expect(await settledLeftovers(c)).toEqual([]);
+    expect(runProcesses(c.run)).toEqual([]);
+  }, 120_000);
 });
 
 describe('where even a user namespace is not allowed', () => {
