@@ -17,7 +17,8 @@ export async function runRootless(argv: string[], io: Io, say: (text: string) =>
   const problem = userNamespaceProblem();
   if (problem) throw new UsageError(`${realRoot() ? '' : 'not root, and '}cannot run rootless: ${problem.why}; fix: ${problem.fix}`);
   say('tcpladder: rootless run in a user namespace: states are sampled through sock_diag, not traced (see docs/RELIABILITY.md, least privilege)\n');
-  const inner = ['mount -t tmpfs -o mode=0755 tcpladder-rootless /run && exec "$@"', 'sh', process.execPath, BIN, 'run', ...argv.filter((a) => a !== '--rootless')];
+  const mountRun = 'mount -t tmpfs -o mode=0755 tcpladder-rootless /run || { echo "tcpladder run: cannot mount a private /run in the user namespace (above: why)" >&2; exit 2; }';
+  const inner = [`${mountRun}; exec "$@"`, 'sh', process.execPath, BIN, 'run', ...argv.filter((a) => a !== '--rootless')];
   const child = spawn('unshare', ['--user', '--map-root-user', '--net', '--mount', '--fork', '--kill-child=SIGTERM', '--', 'sh', '-c', ...inner], {
     stdio: 'inherit',
     env: { ...process.env, TCPLADDER_ROOTLESS: '1' },
