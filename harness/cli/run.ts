@@ -33,6 +33,8 @@ Options:
   --profile NAME  apply sysctl profile cases/profiles/NAME.json to every host that
                   does not pin its own; repeat it (--profile A --profile B) to run
                   the cases once per profile and print the diff of the bundles
+  --workers N     run up to N case files at once (default: vitest's, one less than
+                  the CPUs); cases mostly wait, so N above the CPU count pays off
   --rootless      run in a user namespace as a user would (what runs without root
                   do by themselves): states sampled through sock_diag, not traced
   -h, --help      this text
@@ -52,7 +54,7 @@ Exit codes:
 const REPORTER = fileURLToPath(new URL('../runner/reporter.ts', import.meta.url));
 
 export async function runCommand(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, { flags: ['--fast', '--quiet', '--json', '--rootless', '-h', '--help'], values: ['--junit'], repeatable: ['--profile'] });
+  const args = parseArgs(argv, { flags: ['--fast', '--quiet', '--json', '--rootless', '-h', '--help'], values: ['--junit', '--workers'], repeatable: ['--profile'] });
   if (args.flags.has('-h') || args.flags.has('--help')) {
     io.stdout(RUN_HELP);
     return EXIT.ok;
@@ -61,6 +63,8 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const quiet = args.flags.has('--quiet');
   const junit = args.value('--junit');
   if (junit !== undefined && !existsSync(dirname(resolve(junit)))) throw new UsageError(`--junit ${junit}: no such folder ${dirname(junit)}`);
+  const workers = args.value('--workers');
+  if (workers !== undefined && !(/^[1-9]\d*$/.test(workers) && Number(workers) <= 64)) throw new UsageError(`--workers ${workers}: a whole number from 1 to 64`);
   const paths = args.positionals.length ? args.positionals : ['cases'];
   // the files to run, as vitest include globs: any path, also outside cases/
   const include: string[] = [];
@@ -93,7 +97,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const run = runId();
   const dir = runDir();
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-  const vitestArgs = [vitest, 'run', `--reporter=${REPORTER}`];
+  const vitestArgs = [vitest, 'run', `--reporter=${REPORTER}`, ...(workers ? [`--maxWorkers=${workers}`] : [])];
   // with --json, stdout carries only the JSON: progress goes to stderr
   const progress = json ? process.stderr : process.stdout;
   const say = json ? io.stderr : io.stdout;

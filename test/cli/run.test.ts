@@ -20,6 +20,8 @@ describe.concurrent('tcpladder run: usage', () => {
     [['run', 'no/such/cases'], 'tcpladder run: no such case file or folder: no/such/cases'],
     [['run', '--junit', '/no/such/folder/j.xml', 'cases/handshake'], 'tcpladder run: --junit /no/such/folder/j.xml: no such folder /no/such/folder'],
     [['run', 'package.json'], 'tcpladder run: package.json: case files end in .case.ts'],
+    [['run', '--workers', '0'], 'tcpladder run: --workers 0: a whole number from 1 to 64'],
+    [['run', '--workers', 'many'], 'tcpladder run: --workers many: a whole number from 1 to 64'],
     [['frobnicate'], 'tcpladder: unknown command "frobnicate" (try tcpladder --help)'],
   ])('%j exits 2 with one line on stderr', async (args, line) => {
     const r = await tcpladder(args);
@@ -74,9 +76,9 @@ describe('tcpladder run: a real run of cases/handshake', () => {
     expect(textOf(findAll(xml, bySelector('system-out'))[0]!)).toContain(`${dir}/three-way-handshake-ipv4/`);
   });
 
-  it('--quiet: no progress lines, only the summary and where the report is', async () => {
+  it('--quiet (and --workers 2): no progress lines, only the summary and where the report is', async () => {
     const dir = join(tmp, 'quiet-run');
-    const r = await tcpladder(['run', 'cases/handshake/three-way.case.ts', '--quiet'], cliEnv(dir, { NO_COLOR: '1' }));
+    const r = await tcpladder(['run', 'cases/handshake/three-way.case.ts', '--quiet', '--workers', '2'], cliEnv(dir, { NO_COLOR: '1' }));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/✓|running \d+ case file/);
     expect(r.stdout).toMatch(/^2 passed, 0 failed in [\d.]+ (ms|s)\nreport: .+\/report\.html\ncaptures: .+\n$/);
