@@ -41,14 +41,15 @@ Options:
 
 Colour only on a terminal, never when NO_COLOR is set. Without root, runs rootless
 where the kernel allows user namespaces: a state shorter than the ~1 ms between two
-samples is not seen and kernel events are not recorded (docs/RELIABILITY.md).
+samples is not seen and kernel events are not recorded (docs/ROOTLESS.md).
 
 Exit codes:
   0  every case passed
   1  a case failed (or a case file did not load)
-  2  bad usage or input (unknown option, no such path, neither root nor user namespaces), also when
-     a case failed on bad input in its case file or profile (a port out of
-     range, a malformed pattern, an unknown host): the results are incomplete
+  2  bad usage or input (unknown option, no such path, neither root nor user
+     namespaces), also when a case failed on bad input in its case file or
+     profile (a port out of range, a malformed pattern, an unknown host): the
+     results are incomplete
 `;
 
 const REPORTER = fileURLToPath(new URL('../runner/reporter.ts', import.meta.url));
