@@ -254,17 +254,9 @@ export class CaseRun {
       e ? (e.address.includes(':') ? `[${e.address}]:${e.port}` : `${e.address}:${e.port}`) : null;
     let transitions: TraceSocket['transitions'] = [];
     if (sock.local && this.observer) {
-      const key = tupleKey({
-        saddr: sock.local.address,
-        sport: sock.local.port,
-        daddr: sock.remote?.address ?? '',
-        dport: sock.remote?.port ?? 0,
-      });
-      const h = this.observer.historyOf(
-        { saddr: sock.local.address, sport: sock.local.port, daddr: sock.remote?.address ?? '', dport: sock.remote?.port ?? 0 },
-        sock.tupleSince,
-      );
-      if (h && h.key === key) transitions = h.transitions.map((t) => ({ t: this.seconds(t.t), from: t.from, to: t.to, source: t.source }));
+      const tuple = { saddr: sock.local.address, sport: sock.local.port, daddr: sock.remote?.address ?? '', dport: sock.remote?.port ?? 0 };
+      const h = this.observer.historyOf(tuple, sock.tupleSince);
+      if (h) transitions = h.transitions.map((t) => ({ t: this.seconds(t.t), from: t.from, to: t.to, source: t.source }));
       const sampledAt = this.observer.lastSample();
       // never listed by any sample: in none of the kernel's tables, which is CLOSED
       // (a connect() refused within a sample's gap); seen CLOSED, not a transition
@@ -291,7 +283,7 @@ export class CaseRun {
       otherFrames: this.wire.otherFrames(),
       sockets: this.sockets.map((s) => this.socketTrace(s)),
       calls: this.calls.map((c) => ({ ...c, t: this.seconds(c.t) })),
-      ...(obs ? { states: { source: obs.kind, ...(obs.sampling() ? { sampleMs: obs.sampling()! } : {}) } } : {}),
+      ...(obs ? { states: statesSeen(obs) } : {}),
       kernelEvents: (obs?.events ?? [])
         .filter((e) => e.kind !== 'state' && e.kind !== 'marker')
         .map((e) => ({
@@ -451,4 +443,10 @@ function completeness(stats: PortStats[], host: Counters[], port: Counters[], wh
       : []),
   ]);
   return { ports, complete: problems.length === 0, ...(problems.length ? { problem: problems.join('; ') } : {}) };
+}
+
+/** How the observer saw states, and for sampling the gaps between its samples. */
+function statesSeen(obs: CaseObserver): NonNullable<CaseTrace['states']> {
+  const gaps = obs.sampling();
+  return { source: obs.kind, ...(gaps ? { sampleMs: gaps } : {}) };
 }

@@ -122,5 +122,5 @@ export function historyAt(histories: History[], key: string, at: bigint): Histor
   }
   const last = before?.transitions[before.transitions.length - 1];
   const ended = last !== undefined && last.to === 'CLOSED' && last.t <= at;
-  return (ended ? (after ?? before) : (before ?? after)) ?? histories.find((h) => h.key === key);
+  return ended ? (after ?? before) : (before ?? after);
 }

@@ -135,17 +135,7 @@ export function removeRunDir(c: Child): void {
   if (existsSync(c.runDir)) rmSync(c.runDir, { recursive: true, force: true });
 }
 
-/** A deterministic pseudo-random sequence (mulberry32), so a failing moment can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../rng.js';
 
 export interface SummaryCase {
   case: string;

@@ -9,6 +9,7 @@ import { renderLadderText, type Ladder, type LadderColumn, type LadderRow, type 
 import * as labels from '../../harness/report/ladder-label.js';
 import { abortiveClose, handshakeAndClose, lostFinalAck, threeColumns } from './fixtures.js';
 import { referenceLabels, referenceRenderLadderText } from './ladder-text-reference.js';
+import { rng } from '../rng.js';
 
 /** Lines that differ, for a readable failure instead of two 5 MB strings. */
 function firstDifference(actual: string, expected: string): string | undefined {
@@ -23,18 +24,6 @@ function firstDifference(actual: string, expected: string): string | undefined {
 
 function expectSame(ladder: Ladder, opts: { color?: boolean; width?: number }): void {
   expect(firstDifference(renderLadderText(ladder, opts), referenceRenderLadderText(ladder, opts))).toBeUndefined();
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const FLAGS = ['SYN', 'SYN ACK', 'ACK', 'PSH ACK', 'FIN ACK', 'RST', 'RST ACK', 'FIN PSH ACK', ''];
