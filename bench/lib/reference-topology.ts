@@ -15,17 +15,10 @@ import { applySysctls } from '../../harness/topology/sysctl.js';
 import { releaseNamespace } from '../../harness/topology/netns.js';
 import { registerOwner, resourceName } from '../../harness/topology/owner.js';
 import { takeSlot, releaseSlot, slotSubnets } from '../../harness/topology/slots.js';
+import type { HostSpec } from '../../harness/topology/build.js';
 import { onCleanup, deleteNamespacesSync } from './common.js';
 
-export interface RefHost {
-  name: string;
-  ns: string;
-  ifname: string;
-  mac: string;
-  ipv4: string;
-  ipv6: string;
-  port: string;
-}
+export type RefHost = Pick<HostSpec, 'name' | 'ns' | 'ifname' | 'mac' | 'ipv4' | 'ipv6' | 'port'>;
 
 export interface RefTopology {
   wireNs: string;
