@@ -19,6 +19,6 @@ tcpCase('three-way handshake', async ({ hosts, wire, family }) => {
   await expect(conn).toHaveStates(['SYN_SENT', 'ESTABLISHED']);
   await expect(peer).toHaveStates(['SYN_RECV', 'ESTABLISHED']);
   await expect(listener).toHaveStates(['LISTEN']);
-  expect(conn.info().state).toBe('ESTABLISHED');
-  expect(conn.info().sndMss).toBe(mss - 12);
+  expect((await conn.info()).state).toBe('ESTABLISHED');
+  expect((await conn.info()).sndMss).toBe(mss - 12);
 });

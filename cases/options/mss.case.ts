@@ -30,5 +30,5 @@ tcpCase('MSS: maxSeg 600 on the server caps every segment sent to it', async ({ 
   expect(coveredRanges(data)).toEqual([[1, 64 * 1024 + 1]]);
   // 600 minus the 12 bytes of the timestamp option every segment carries
   expect(Math.max(...data.map((s) => s.len))).toBe(588);
-  expect(conn.info().sndMss).toBe(588);
+  expect((await conn.info()).sndMss).toBe(588);
 });

@@ -16,7 +16,7 @@ tcpCase('SYN without MSS: the peer falls back to 536 / 1220', async ({ hosts, wi
   await expect(peer).toReceive('server > raw SYN ACK ack=syn+1');
   await conn.send('ACK', { win: 65535 });
   const child = await listener.accept();
-  expect(child.info().sndMss).toBe(mss);
+  expect((await child.info()).sndMss).toBe(mss);
 
   await child.write(4 * mss);
   for (let i = 0; i < 4; i++) {

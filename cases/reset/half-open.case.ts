@@ -12,7 +12,7 @@ tcpCase('half-open: the survivor learns of the crash only when it sends', async 
 
   await client.crash(); // no FIN, no RST: the server's socket stays ESTABLISHED
   await client.reboot();
-  expect(peer.info().state).toBe('ESTABLISHED');
+  expect((await peer.info()).state).toBe('ESTABLISHED');
 
   const reply = peer.read();
   await peer.write('anyone there?');

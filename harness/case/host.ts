@@ -1,5 +1,5 @@
 /** A case's host: its addresses, and sockets made inside its namespace. */
-import { TcpSocket, SocketOptions, type Family, type SocketContext } from '../sockets/index.js';
+import { TcpSocket, SocketOptions, localSyscalls, type Family, type SocketContext, type Syscalls } from '../sockets/index.js';
 import { readSysctls, type HostSpec } from '../topology/index.js';
 import { NodeApi } from './node-api.js';
 import { spawnInHost, type HostProcess, type SpawnOptions } from './spawn.js';
@@ -64,9 +64,17 @@ export class CaseHost {
     return family === 6 ? this.spec.ipv6 : this.spec.ipv4;
   }
 
+  private sysNow: Syscalls | null = null;
+
+  /** The host's socket system calls. */
+  get sys(): Syscalls {
+    this.sysNow ??= localSyscalls(this.ns);
+    return this.sysNow;
+  }
+
   /** An unbound socket with `options` applied. */
   socket(options: SocketOptions = {}): TcpSocket {
-    return TcpSocket.create({ name: this.name, ns: this.ns, address: (f) => this.address(f) }, this.family, options, this.ctx);
+    return TcpSocket.create({ name: this.name, sys: this.sys, address: (f) => this.address(f) }, this.family, options, this.ctx);
   }
 
   /** socket + bind(this host's address, port) + listen */

@@ -3,3 +3,4 @@ export { SocketOptions } from './options.js';
 export { SocketError } from './libc.js';
 export type { TcpInfo } from './tcp-info.js';
 export { formatIpv6, type Endpoint } from './sockaddr.js';
+export { localSyscalls, type Syscalls } from './syscalls.js';

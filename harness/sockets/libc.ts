@@ -51,6 +51,8 @@ const c = {
   getpeername: lib.func('int getpeername(int fd, _Out_ void *addr, _Inout_ uint32_t *len)'),
   prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
   getppid: lib.func('int getppid()'),
+  fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
+  ioctl: lib.func('int ioctl(int fd, unsigned long request, _Out_ int *arg)'),
 };
 
 const errnoNames = new Map<number, string>();
@@ -137,9 +139,9 @@ export function acceptNow(fd: number): number | null {
 }
 
 /** Receive what is there: bytes, an empty buffer at EOF, null when nothing is pending. */
-export function recvNow(fd: number, max: number): Buffer | null {
+export function recvNow(fd: number, max: number, flags = 0): Buffer | null {
   const buf = Buffer.allocUnsafe(max);
-  const r = Number(c.recv(fd, buf, max, MSG_DONTWAIT));
+  const r = Number(c.recv(fd, buf, max, flags | MSG_DONTWAIT));
   if (r >= 0) return buf.subarray(0, r);
   const code = lastErrno();
   if (code === 'EAGAIN') return null;
@@ -147,8 +149,8 @@ export function recvNow(fd: number, max: number): Buffer | null {
 }
 
 /** Send what fits now; returns the count sent (0 when the buffer is full). */
-export function sendNow(fd: number, data: Buffer): number {
-  const r = Number(c.send(fd, data, data.length, MSG_DONTWAIT | MSG_NOSIGNAL));
+export function sendNow(fd: number, data: Buffer, flags = 0): number {
+  const r = Number(c.send(fd, data, data.length, flags | MSG_DONTWAIT | MSG_NOSIGNAL));
   if (r >= 0) return r;
   const code = lastErrno();
   if (code === 'EAGAIN') return 0;
@@ -194,6 +196,17 @@ export function pollNow(fd: number, events: number): number {
   pfd.writeInt16LE(events, 4);
   const r = Number(c.poll(pfd, 1, 0));
   return r > 0 ? pfd.readUInt16LE(6) : 0;
+}
+
+export function fcntl(fd: number, cmd: number, arg: number): number {
+  return check(c.fcntl(fd, cmd, arg), 'fcntl');
+}
+
+/** ioctl() whose argument is an int the kernel writes (SIOCINQ, SIOCOUTQ …). */
+export function ioctlInt(fd: number, request: number): number {
+  const out = [0];
+  check(c.ioctl(fd, request, out), 'ioctl');
+  return out[0];
 }
 
 export function setns(fd: number): void {

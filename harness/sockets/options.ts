@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import * as libc from './libc.js';
 import { InputError } from '../input-error.js';
+import type { Syscalls } from './syscalls.js';
 
 export const SocketOptions = z
   .object({
@@ -67,40 +68,47 @@ function resolve(option: string, family: number): [number, number] {
   return [typeof o.level === 'function' ? o.level(family) : o.level, typeof o.name === 'function' ? o.name(family) : o.name];
 }
 
-export function setIntOption(fd: number, family: number, option: string, value: number): void {
+export async function setIntOption(sys: Syscalls, fd: number, family: number, option: string, value: number): Promise<void> {
   const [level, name] = resolve(option, family);
-  libc.setsockoptInt(fd, level, name, value, `setsockopt(${option})`);
+  await sys.setsockopt(fd, level, name, intBytes(value), `setsockopt(${option})`);
 }
 
-export function getIntOption(fd: number, family: number, option: string): number {
+export async function getIntOption(sys: Syscalls, fd: number, family: number, option: string): Promise<number> {
   const [level, name] = resolve(option, family);
-  return libc.getsockoptInt(fd, level, name, `getsockopt(${option})`);
+  return (await sys.getsockopt(fd, level, name, 4, `getsockopt(${option})`)).readInt32LE(0);
 }
 
-export function setLinger(fd: number, linger: { seconds: number } | false): void {
+export function intBytes(value: number): Buffer {
+  const buf = Buffer.alloc(4);
+  buf.writeInt32LE(value);
+  return buf;
+}
+
+export async function setLinger(sys: Syscalls, fd: number, linger: { seconds: number } | false): Promise<void> {
   const buf = Buffer.alloc(8);
   buf.writeInt32LE(linger === false ? 0 : 1, 0);
   buf.writeInt32LE(linger === false ? 0 : linger.seconds, 4);
-  libc.setsockoptBytes(fd, libc.SOL_SOCKET, SO_LINGER, buf, 'setsockopt(SO_LINGER)');
+  await sys.setsockopt(fd, libc.SOL_SOCKET, SO_LINGER, buf, 'setsockopt(SO_LINGER)');
 }
 
-export function getLinger(fd: number): { seconds: number } | false {
-  const buf = libc.getsockoptBytes(fd, libc.SOL_SOCKET, SO_LINGER, 8, 'getsockopt(SO_LINGER)');
+export async function getLinger(sys: Syscalls, fd: number): Promise<{ seconds: number } | false> {
+  const buf = await sys.getsockopt(fd, libc.SOL_SOCKET, SO_LINGER, 8, 'getsockopt(SO_LINGER)');
   return buf.readInt32LE(0) ? { seconds: buf.readInt32LE(4) } : false;
 }
 
 /** Apply a case's options; the order matters only in that all of them precede bind. */
-export function applyOptions(fd: number, family: number, o: SocketOptions): void {
+export async function applyOptions(sys: Syscalls, fd: number, family: number, o: SocketOptions): Promise<void> {
   const bool = (v: boolean) => (v ? 1 : 0);
-  if (o.reuseAddr !== undefined) setIntOption(fd, family, 'SO_REUSEADDR', bool(o.reuseAddr));
-  if (o.reusePort !== undefined) setIntOption(fd, family, 'SO_REUSEPORT', bool(o.reusePort));
-  if (o.linger !== undefined) setLinger(fd, o.linger);
-  if (o.noDelay !== undefined) setIntOption(fd, family, 'TCP_NODELAY', bool(o.noDelay));
-  if (o.maxSeg !== undefined) setIntOption(fd, family, 'TCP_MAXSEG', o.maxSeg);
-  if (o.rcvBuf !== undefined) setIntOption(fd, family, 'SO_RCVBUF', o.rcvBuf);
-  if (o.sndBuf !== undefined) setIntOption(fd, family, 'SO_SNDBUF', o.sndBuf);
-  if (o.keepAlive !== undefined) setIntOption(fd, family, 'SO_KEEPALIVE', bool(o.keepAlive));
-  if (o.userTimeout !== undefined) setIntOption(fd, family, 'TCP_USER_TIMEOUT', o.userTimeout);
-  if (o.ttl !== undefined) setIntOption(fd, family, 'IP_TTL', o.ttl);
-  if (o.tos !== undefined) setIntOption(fd, family, 'IP_TOS', o.tos);
+  const set = (option: string, v: number) => setIntOption(sys, fd, family, option, v);
+  if (o.reuseAddr !== undefined) await set('SO_REUSEADDR', bool(o.reuseAddr));
+  if (o.reusePort !== undefined) await set('SO_REUSEPORT', bool(o.reusePort));
+  if (o.linger !== undefined) await setLinger(sys, fd, o.linger);
+  if (o.noDelay !== undefined) await set('TCP_NODELAY', bool(o.noDelay));
+  if (o.maxSeg !== undefined) await set('TCP_MAXSEG', o.maxSeg);
+  if (o.rcvBuf !== undefined) await set('SO_RCVBUF', o.rcvBuf);
+  if (o.sndBuf !== undefined) await set('SO_SNDBUF', o.sndBuf);
+  if (o.keepAlive !== undefined) await set('SO_KEEPALIVE', bool(o.keepAlive));
+  if (o.userTimeout !== undefined) await set('TCP_USER_TIMEOUT', o.userTimeout);
+  if (o.ttl !== undefined) await set('IP_TTL', o.ttl);
+  if (o.tos !== undefined) await set('IP_TOS', o.tos);
 }

@@ -1,27 +1,31 @@
 /**
- * A real kernel TCP socket inside a host's namespace, driven call by call.
+ * A real kernel TCP socket inside a host, driven call by call through the host's
+ * system calls (its namespace's libc, or the agent inside a guest: syscalls.ts).
  *
  * The fd is non-blocking; every call is tried at once and, when the kernel says
- * EAGAIN, waits for readiness with poll() on a libuv worker thread in short slices,
- * so a case can have many calls pending without starving the thread pool and a
- * cancelled case stops waiting within one slice.
+ * EAGAIN, waits for readiness with poll() in short slices (on a libuv worker thread,
+ * here or in the guest), so a case can have many calls pending without starving the
+ * thread pool and a cancelled case stops waiting within one slice.
  */
-import { inNamespace } from '../topology/netns.js';
 import * as libc from './libc.js';
 import { SocketError, errnoName } from './libc.js';
 import { encodeSockaddr, decodeSockaddr, familyOf, type Endpoint } from './sockaddr.js';
 import { SocketOptions, applyOptions, getIntOption, setIntOption, getLinger, setLinger, SO_ERROR, TCP_INFO } from './options.js';
+import type { Syscalls } from './syscalls.js';
 import { decodeTcpInfo, TCP_INFO_SIZE, type TcpInfo } from './tcp-info.js';
 import { InputError } from '../input-error.js';
 
 const POLL_SLICE_MS = 25;
 const READ_CHUNK = 256 * 1024;
+/** per send(): a guest's agent gets the data in pieces its line protocol carries well */
+const WRITE_CHUNK = 256 * 1024;
 
 export type Family = 4 | 6;
 
 export interface SocketHost {
   name: string;
-  ns: string;
+  /** the host's system calls: where its sockets live */
+  sys: Syscalls;
   address(family: Family): string;
 }
 
@@ -105,29 +109,52 @@ export class TcpSocket implements TrackedSocket {
   bytesRead = 0;
   bytesWritten = 0;
 
+  /** the fd once the socket exists; socket() and the options run before the first call */
+  private readonly opened: Promise<number>;
+  private fdNow: number | null = null;
+  private readonly sys: Syscalls;
+
   constructor(
     readonly host: SocketHost,
     readonly family: Family,
-    readonly fd: number,
+    fd: number | Promise<number>,
     readonly label: string,
     private readonly ctx: SocketContext,
-  ) {}
+  ) {
+    this.sys = host.sys;
+    this.opened = Promise.resolve(fd).then((n) => {
+      this.fdNow = n;
+      if (this.closed) this.sys.closeNow(n);
+      return n;
+    });
+    // a socket that could not be made fails its first call; until then nobody waits on it
+    this.opened.catch(() => undefined);
+  }
 
+  /**
+   * An unbound socket with `options` applied. Bad options throw at once; the socket
+   * itself is made (and a kernel refusal of an option seen) before its first call.
+   */
   static create(host: SocketHost, family: Family, options: SocketOptions, ctx: SocketContext): TcpSocket {
     const parsed = parseOptions(options);
     const domain = family === 6 ? libc.AF_INET6 : libc.AF_INET;
-    const fd = inNamespace(host.ns, () =>
-      libc.socket(domain, libc.SOCK_STREAM | libc.SOCK_NONBLOCK | libc.SOCK_CLOEXEC),
-    );
+    const fd = host.sys.socket(domain, libc.SOCK_STREAM).then(async (n) => {
+      try {
+        await applyOptions(host.sys, n, domain, parsed);
+      } catch (e) {
+        host.sys.closeNow(n);
+        throw e;
+      }
+      return n;
+    });
     const sock = new TcpSocket(host, family, fd, ctx.nextLabel(host.name), ctx);
     ctx.adopt(sock);
-    try {
-      applyOptions(fd, domain, parsed);
-    } catch (e) {
-      sock.forceClose();
-      throw e;
-    }
     return sock;
+  }
+
+  /** The fd (after socket() and the options); for calls the socket API has no name for. */
+  fd(): Promise<number> {
+    return this.opened;
   }
 
   private get domain(): number {
@@ -150,29 +177,33 @@ export class TcpSocket implements TrackedSocket {
     }
   }
 
-  private ensureOpen(call: string): void {
+  /** The fd, or EBADF once the case closed the socket. */
+  private async open(call: string): Promise<number> {
     if (this.closed) throw new SocketError('EBADF', call);
+    const fd = await this.opened;
+    if (this.closed) throw new SocketError('EBADF', call);
+    return fd;
   }
 
   /** Wait until the fd is ready for `events`; returns revents. */
-  private async ready(events: number, call: string): Promise<number> {
+  private async ready(fd: number, events: number, call: string): Promise<number> {
     for (;;) {
       if (this.ctx.signal.aborted) throw new SocketError('ECANCELED', call);
-      const revents = await libc.pollAsync(this.fd, events | libc.POLLERR | libc.POLLHUP, POLL_SLICE_MS);
+      const revents = await this.sys.poll(fd, events | libc.POLLERR | libc.POLLHUP, POLL_SLICE_MS);
       if (revents) return revents;
     }
   }
 
   /** Learn the 4-tuple; a failed connect leaves the last one known, for the trace. */
-  private refreshTuple(): void {
+  private async refreshTuple(fd: number): Promise<void> {
     try {
-      const local = decodeSockaddr(libc.getsockname(this.fd));
+      const local = decodeSockaddr(await this.sys.getsockname(fd));
       if (local.port !== 0 || !this.local) this.local = local;
     } catch {
       // keep what we knew
     }
     try {
-      this.remote = decodeSockaddr(libc.getpeername(this.fd));
+      this.remote = decodeSockaddr(await this.sys.getpeername(fd));
     } catch {
       // not connected (yet, or any more)
     }
@@ -181,18 +212,18 @@ export class TcpSocket implements TrackedSocket {
 
   bind(port: number, address?: string): Promise<void> {
     const addr = address ?? this.host.address(this.family);
-    return this.track('bind', `${fmt({ address: addr, port })}`, () => {
-      this.ensureOpen('bind');
-      libc.bind(this.fd, encodeSockaddr({ address: addr, port }));
-      this.refreshTuple();
+    return this.track('bind', `${fmt({ address: addr, port })}`, async () => {
+      const fd = await this.open('bind');
+      await this.sys.bind(fd, encodeSockaddr({ address: addr, port }));
+      await this.refreshTuple(fd);
     });
   }
 
   listen(backlog = 128): Promise<void> {
-    return this.track('listen', String(backlog), () => {
-      this.ensureOpen('listen');
-      libc.listen(this.fd, backlog);
-      this.refreshTuple();
+    return this.track('listen', String(backlog), async () => {
+      const fd = await this.open('listen');
+      await this.sys.listen(fd, backlog);
+      await this.refreshTuple(fd);
     });
   }
 
@@ -201,15 +232,15 @@ export class TcpSocket implements TrackedSocket {
       return Promise.reject(new InputError(`connect: ${address} is not an IPv${this.family} address (socket ${this.label})`));
     }
     return this.track('connect', fmt({ address, port }), async () => {
-      this.ensureOpen('connect');
+      const fd = await this.open('connect');
       this.remote = { address, port }; // the peer it tries, even if the attempt fails
-      if (!libc.connectStart(this.fd, encodeSockaddr({ address, port }))) {
-        this.refreshTuple();
-        await this.ready(libc.POLLOUT, 'connect');
-        const err = libc.getsockoptInt(this.fd, libc.SOL_SOCKET, SO_ERROR);
+      if (!(await this.sys.connect(fd, encodeSockaddr({ address, port })))) {
+        await this.refreshTuple(fd);
+        await this.ready(fd, libc.POLLOUT, 'connect');
+        const err = await soError(this.sys, fd);
         if (err) throw new SocketError(errnoName(err), 'connect');
       }
-      this.refreshTuple();
+      await this.refreshTuple(fd);
     });
   }
 
@@ -219,15 +250,15 @@ export class TcpSocket implements TrackedSocket {
       undefined,
       async () => {
         for (;;) {
-          this.ensureOpen('accept');
-          const fd = libc.acceptNow(this.fd);
-          if (fd !== null) {
-            const child = new TcpSocket(this.host, this.family, fd, this.ctx.nextLabel(this.host.name), this.ctx);
+          const fd = await this.open('accept');
+          const childFd = await this.sys.accept(fd);
+          if (childFd !== null) {
+            const child = new TcpSocket(this.host, this.family, childFd, this.ctx.nextLabel(this.host.name), this.ctx);
             this.ctx.adopt(child);
-            child.refreshTuple();
+            await child.refreshTuple(childFd);
             return child;
           }
-          await this.ready(libc.POLLIN, 'accept');
+          await this.ready(fd, libc.POLLIN, 'accept');
         }
       },
       (c) => `${c.label} from ${c.remote ? fmt(c.remote) : '?'}`,
@@ -240,12 +271,12 @@ export class TcpSocket implements TrackedSocket {
     return this.track('write', byteCount(buf.length), async () => {
       let off = 0;
       while (off < buf.length) {
-        this.ensureOpen('write');
-        const n = libc.sendNow(this.fd, buf.subarray(off));
+        const fd = await this.open('write');
+        const n = await this.sys.send(fd, buf.subarray(off, off + WRITE_CHUNK));
         off += n;
         if (n === 0) {
-          const revents = await this.ready(libc.POLLOUT, 'write');
-          if (revents & libc.POLLERR) throw pendingError(this.fd, 'write');
+          const revents = await this.ready(fd, libc.POLLOUT, 'write');
+          if (revents & libc.POLLERR) throw await pendingError(this.sys, fd, 'write');
         }
       }
       this.bytesWritten += buf.length;
@@ -262,11 +293,11 @@ export class TcpSocket implements TrackedSocket {
         const chunks: Buffer[] = [];
         let total = 0;
         while (n === undefined || total < n) {
-          this.ensureOpen('read');
+          const fd = await this.open('read');
           const want = n === undefined ? READ_CHUNK : Math.min(READ_CHUNK, n - total);
-          const got = libc.recvNow(this.fd, want);
+          const got = await this.sys.recv(fd, want);
           if (got === null) {
-            await this.ready(libc.POLLIN | libc.POLLRDHUP, 'read');
+            await this.ready(fd, libc.POLLIN | libc.POLLRDHUP, 'read');
             continue;
           }
           if (got.length === 0) break;
@@ -287,28 +318,27 @@ export class TcpSocket implements TrackedSocket {
 
   shutdown(how: Shutdown = 'write'): Promise<void> {
     const code = { read: libc.SHUT_RD, write: libc.SHUT_WR, both: libc.SHUT_RDWR }[how];
-    return this.track('shutdown', how, () => {
-      this.ensureOpen('shutdown');
-      libc.shutdown(this.fd, code);
+    return this.track('shutdown', how, async () => {
+      await this.sys.shutdown(await this.open('shutdown'), code);
     });
   }
 
   /** close(); with SO_LINGER > 0 it resolves only when the kernel's close() returns. */
   close(): Promise<void> {
     return this.track('close', undefined, async () => {
-      this.ensureOpen('close');
+      const fd = await this.open('close');
       this.closed = true;
-      await libc.closeAsync(this.fd);
+      await this.sys.close(fd);
     });
   }
 
   /** Abortive close: SO_LINGER {on, 0} then close() — RST instead of FIN. */
   abort(): Promise<void> {
     return this.track('abort', 'SO_LINGER {1, 0} + close', async () => {
-      this.ensureOpen('abort');
-      setLinger(this.fd, { seconds: 0 });
+      const fd = await this.open('abort');
+      await setLinger(this.sys, fd, { seconds: 0 });
       this.closed = true;
-      libc.closeSync(this.fd);
+      await this.sys.close(fd);
     });
   }
 
@@ -317,20 +347,21 @@ export class TcpSocket implements TrackedSocket {
     return this.ctx.transitions(this);
   }
 
-  info(): TcpInfo {
-    this.ensureOpen('info');
-    return decodeTcpInfo(libc.getsockoptBytes(this.fd, libc.IPPROTO_TCP, TCP_INFO, TCP_INFO_SIZE, 'getsockopt(TCP_INFO)'));
+  /** TCP_INFO now. */
+  async info(): Promise<TcpInfo> {
+    const fd = await this.open('info');
+    return decodeTcpInfo(await this.sys.getsockopt(fd, libc.IPPROTO_TCP, TCP_INFO, TCP_INFO_SIZE, 'getsockopt(TCP_INFO)'));
   }
 
-  getsockopt(name: string): number | { seconds: number } | false {
-    this.ensureOpen('getsockopt');
-    return name === 'SO_LINGER' ? getLinger(this.fd) : getIntOption(this.fd, this.domain, name);
+  async getsockopt(name: string): Promise<number | { seconds: number } | false> {
+    const fd = await this.open('getsockopt');
+    return name === 'SO_LINGER' ? getLinger(this.sys, fd) : getIntOption(this.sys, fd, this.domain, name);
   }
 
-  setsockopt(name: string, value: number | boolean | { seconds: number } | false): void {
-    this.ensureOpen('setsockopt');
-    if (name === 'SO_LINGER') setLinger(this.fd, value as { seconds: number } | false);
-    else setIntOption(this.fd, this.domain, name, typeof value === 'boolean' ? Number(value) : (value as number));
+  async setsockopt(name: string, value: number | boolean | { seconds: number } | false): Promise<void> {
+    const fd = await this.open('setsockopt');
+    if (name === 'SO_LINGER') await setLinger(this.sys, fd, value as { seconds: number } | false);
+    else await setIntOption(this.sys, fd, this.domain, name, typeof value === 'boolean' ? Number(value) : (value as number));
   }
 
   get isClosed(): boolean {
@@ -341,11 +372,7 @@ export class TcpSocket implements TrackedSocket {
   forceClose(): void {
     if (this.closed) return;
     this.closed = true;
-    try {
-      libc.closeSync(this.fd);
-    } catch {
-      // already gone
-    }
+    if (this.fdNow !== null) this.sys.closeNow(this.fdNow);
   }
 }
 
@@ -385,8 +412,12 @@ function pattern(n: number): Buffer {
 }
 
 
-function pendingError(fd: number, call: string): SocketError {
-  const err = libc.getsockoptInt(fd, libc.SOL_SOCKET, SO_ERROR);
+async function soError(sys: Syscalls, fd: number): Promise<number> {
+  return (await sys.getsockopt(fd, libc.SOL_SOCKET, SO_ERROR, 4, 'getsockopt(SO_ERROR)')).readInt32LE(0);
+}
+
+async function pendingError(sys: Syscalls, fd: number, call: string): Promise<SocketError> {
+  const err = await soError(sys, fd);
   return new SocketError(err ? errnoName(err) : 'EPIPE', call);
 }
 

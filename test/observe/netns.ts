@@ -4,7 +4,7 @@
  * so a leftover is recognisable; remove() deletes it.
  */
 import { execFileSync } from 'node:child_process';
-import { TcpSocket, type Family, type SocketContext, type SocketOptions, type TrackedSocket } from '../../harness/sockets/index.js';
+import { TcpSocket, localSyscalls, type Family, type SocketContext, type SocketOptions, type TrackedSocket } from '../../harness/sockets/index.js';
 import { releaseNamespace } from '../../harness/topology/netns.js';
 
 export class TestNamespace {
@@ -43,7 +43,7 @@ export class TestNamespace {
   }
 
   socket(family: Family, options: SocketOptions = {}): TcpSocket {
-    const host = { name: 'h', ns: this.name, address: (f: Family) => this.address(f) };
+    const host = { name: 'h', sys: localSyscalls(this.name), address: (f: Family) => this.address(f) };
     return TcpSocket.create(host, family, options, this.ctx);
   }
 

@@ -41,7 +41,7 @@ tcpCase('pauseReading: what the peer sends stays in the receive queue', async ({
   const sent = () => Math.max(0, ...wire.segments().filter((s) => s.from === 'server' && s.len > 0).map((s) => s.rseq + s.len - 1));
   await waitFor('the wire to show 50 000 bytes', () => sent() === SIZE);
   await waitFor('the last byte acknowledged', () => wire.segments().some((s) => s.from === 'client' && s.rack === SIZE + 1));
-  expect(conn.info().state).toBe('ESTABLISHED');
+  expect((await conn.info()).state).toBe('ESTABLISHED');
   expect(recvQ(server, peer)).toBe(0);
 
   // a later read gets every byte, in order; then the queue is empty
@@ -81,7 +81,7 @@ tcpCase('errno names: ECONNREFUSED, EADDRINUSE', async ({ hosts, wire }) => {
   const listener = await server.listen(8081);
   const conn = await client.connect(server, 8081);
   await listener.accept();
-  expect(conn.info().state).toBe('ESTABLISHED');
+  expect((await conn.info()).state).toBe('ESTABLISHED');
 });
 
 describe('after the cases', () => {

@@ -1,0 +1,71 @@
+/**
+ * The socket system calls of one host, the seam between the socket layer and the TCP
+ * stack that runs them. On a namespace host they are libc calls made from this process
+ * (the socket created inside the host's namespace); on a guest (User-Mode Linux, gVisor)
+ * they travel to the agent inside the guest, which runs this same local implementation
+ * there. Every call fails with a SocketError naming the errno.
+ */
+import { inNamespace } from '../topology/netns.js';
+import * as libc from './libc.js';
+
+export interface Syscalls {
+  /** a non-blocking, close-on-exec socket of `type` (SOCK_STREAM …) in the host */
+  socket(domain: number, type: number, protocol?: number): Promise<number>;
+  setsockopt(fd: number, level: number, name: number, value: Buffer, call?: string): Promise<void>;
+  getsockopt(fd: number, level: number, name: number, size: number, call?: string): Promise<Buffer>;
+  bind(fd: number, addr: Buffer): Promise<void>;
+  listen(fd: number, backlog: number): Promise<void>;
+  /** true when connected at once, false when in progress (EINPROGRESS) */
+  connect(fd: number, addr: Buffer): Promise<boolean>;
+  /** the accepted fd (non-blocking), or null when none is pending */
+  accept(fd: number): Promise<number | null>;
+  /** what is there: bytes, an empty buffer at EOF, null when nothing is pending */
+  recv(fd: number, max: number, flags?: number): Promise<Buffer | null>;
+  /** what fits now: the count sent, 0 when the buffer is full */
+  send(fd: number, data: Buffer, flags?: number): Promise<number>;
+  shutdown(fd: number, how: number): Promise<void>;
+  /** close(); with SO_LINGER > 0 it returns when the kernel's close() does */
+  close(fd: number): Promise<void>;
+  /** wait up to `ms` for `events`; revents, 0 on timeout */
+  poll(fd: number, events: number, ms: number): Promise<number>;
+  getsockname(fd: number): Promise<Buffer>;
+  getpeername(fd: number): Promise<Buffer>;
+  /** fcntl(fd, cmd, arg) with an integer argument; the result */
+  fcntl(fd: number, cmd: number, arg: number): Promise<number>;
+  /** ioctl(fd, request, &int); the int it wrote */
+  ioctlInt(fd: number, request: number): Promise<number>;
+  /** teardown: close without waiting for anything, errors ignored */
+  closeNow(fd: number): void;
+}
+
+/** The calls of a namespace host, made from this process. */
+export function localSyscalls(ns: string | null): Syscalls {
+  return {
+    socket: async (domain, type, protocol = 0) => {
+      const flags = libc.SOCK_NONBLOCK | libc.SOCK_CLOEXEC;
+      return ns === null ? libc.socket(domain, type | flags, protocol) : inNamespace(ns, () => libc.socket(domain, type | flags, protocol));
+    },
+    setsockopt: async (fd, level, name, value, call) => libc.setsockoptBytes(fd, level, name, value, call),
+    getsockopt: async (fd, level, name, size, call) => libc.getsockoptBytes(fd, level, name, size, call),
+    bind: async (fd, addr) => libc.bind(fd, addr),
+    listen: async (fd, backlog) => libc.listen(fd, backlog),
+    connect: async (fd, addr) => libc.connectStart(fd, addr),
+    accept: async (fd) => libc.acceptNow(fd),
+    recv: async (fd, max, flags) => libc.recvNow(fd, max, flags),
+    send: async (fd, data, flags) => libc.sendNow(fd, data, flags),
+    shutdown: async (fd, how) => libc.shutdown(fd, how),
+    close: (fd) => libc.closeAsync(fd),
+    poll: (fd, events, ms) => (ms === 0 ? Promise.resolve(libc.pollNow(fd, events)) : libc.pollAsync(fd, events, ms)),
+    getsockname: async (fd) => libc.getsockname(fd),
+    getpeername: async (fd) => libc.getpeername(fd),
+    fcntl: async (fd, cmd, arg) => libc.fcntl(fd, cmd, arg),
+    ioctlInt: async (fd, request) => libc.ioctlInt(fd, request),
+    closeNow: (fd) => {
+      try {
+        libc.closeSync(fd);
+      } catch {
+        // already gone
+      }
+    },
+  };
+}
