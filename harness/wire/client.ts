@@ -5,12 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync, renameSync, rmSync, statSync, existsSync } from 'node:fs';
-import { dirname, join, resolve as resolvePath } from 'node:path';
-import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { STATE_DIR } from '../topology/owner.js';
+import { bundleOf } from '../bundle.js';
 import type { FrameEvent, PortStats, ReleaseEvent, Reply, SidecarMessage } from './protocol.js';
 
 const START_TIMEOUT_MS = 15000;
@@ -185,7 +184,7 @@ export class SidecarClient {
     mkdirSync(`${STATE_DIR}/sock`, { recursive: true });
     const path = `${STATE_DIR}/sock/sidecar-${process.pid}.sock`;
     const script = fileURLToPath(new URL('./sidecar.ts', import.meta.url));
-    const bundle = sidecarBundle(script);
+    const bundle = process.env.TCPLADDER_SIDECAR_TSX === '1' ? null : bundleOf(script, 'sidecar');
     // the bundle names its source, so that ps (and whoever looks for the sidecar) still sees harness/wire/sidecar.ts
     const entry = bundle ? ['--enable-source-maps', bundle, '--source', script] : ['--import', createRequire(import.meta.url).resolve('tsx'), script];
     // e.g. TCPLADDER_SIDECAR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the sidecar
@@ -212,77 +211,6 @@ export class SidecarClient {
     child.unref();
     (child.stdout as unknown as { unref?: () => void }).unref?.();
     return SidecarClient.connectTo(path, child, () => stderr);
-  }
-}
-
-/**
- * The sidecar as one precompiled ES module, so that each worker's sidecar starts in a
- * fraction of the time tsx needs to load and transform its sources. Built with esbuild
- * (tsx's own transformer) into node_modules/.cache/tcpladder/ and built again when any
- * source it was made from changed (mtime or size); the native packages `cap` and
- * `koffi` stay external and load from node_modules as before. Null (run through tsx as before) when
- * esbuild is missing, the cache is not writable or TCPLADDER_SIDECAR_TSX=1.
- */
-/** Raise when the way the bundle is built changes: older bundles are then made again. */
-const BUNDLE_FORMAT = 2;
-
-function sidecarBundle(script: string): string | null {
-  if (process.env.TCPLADDER_SIDECAR_TSX === '1') return null;
-  try {
-    const root = resolvePath(dirname(script), '..', '..');
-    const cache = join(root, 'node_modules', '.cache', 'tcpladder');
-    // one manifest per source tree: trees sharing node_modules (a snapshot with a symlink) do not rebuild each other's
-    const manifest = join(cache, `sidecar-${createHash('sha256').update(script).digest('hex').slice(0, 8)}.json`);
-    const signature = (inputs: string[]) =>
-      inputs.map((f) => {
-        const st = statSync(join(root, f));
-        return `${f}:${st.mtimeMs}:${st.size}`;
-      });
-    try {
-      const m = JSON.parse(readFileSync(manifest, 'utf8')) as { format: number; entry: string; inputs: string[]; signature: string[]; bundle: string };
-      if (m.format === BUNDLE_FORMAT && m.entry === script && signature(m.inputs).join('\n') === m.signature.join('\n') && existsSync(m.bundle)) return m.bundle;
-    } catch {
-      // no manifest yet, or a source is gone: build
-    }
-    const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
-    mkdirSync(cache, { recursive: true });
-    const tmp = join(cache, `sidecar-${process.pid}-${Date.now()}.tmp.mjs`);
-    const result = esbuild.buildSync({
-      entryPoints: [script],
-      absWorkingDir: root,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      // the native modules load from node_modules as before; zod and the rest go in the bundle
-      // (loading zod's ~90 files one by one cost ~30 ms at every start)
-      external: ['cap', 'koffi'],
-      sourcemap: 'linked',
-      outfile: tmp,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(result.metafile!.inputs);
-    const sig = signature(inputs);
-    const hash = createHash('sha256').update(`${BUNDLE_FORMAT}\n${sig.join('\n')}`).digest('hex').slice(0, 16);
-    const bundle = join(cache, `sidecar-${hash}.mjs`);
-    // the source map keeps its name: the bundle's last line points at it
-    const code = readFileSync(tmp, 'utf8').replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=sidecar-${hash}.mjs.map\n`);
-    writeFileSync(`${bundle}.${process.pid}.tmp`, code);
-    renameSync(`${tmp}.map`, `${bundle}.map`);
-    renameSync(`${bundle}.${process.pid}.tmp`, bundle);
-    rmSync(tmp, { force: true });
-    const mtmp = `${manifest}.${process.pid}.tmp`;
-    writeFileSync(mtmp, JSON.stringify({ format: BUNDLE_FORMAT, entry: script, inputs, signature: sig, bundle }));
-    renameSync(mtmp, manifest);
-    // earlier builds, once no sidecar can still be starting from them
-    for (const f of readdirSync(cache)) {
-      const path = join(cache, f);
-      if (f.startsWith('sidecar-') && !path.startsWith(bundle) && !f.endsWith('.json') && Date.now() - statSync(path).mtimeMs > 600_000) rmSync(path, { force: true });
-    }
-    return bundle;
-  } catch {
-    return null;
   }
 }
 
