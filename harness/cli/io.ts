@@ -1,11 +1,14 @@
 export interface Io {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** stdout for output already encoded as UTF-8 (`show` writes hundreds of MB) */
+  stdoutBytes?: (b: Uint8Array) => void;
 }
 
 export const processIo: Io = {
   stdout: (s) => process.stdout.write(s),
   stderr: (s) => process.stderr.write(s),
+  stdoutBytes: (b) => process.stdout.write(b),
 };
 
 /** Exit codes, the same for every command. */

@@ -20,11 +20,14 @@ import {
   type TcpEndpoint,
   type TcpOption,
 } from '../packet/index.js';
-import { renderLadderText, type Ladder, type LadderRow, type LadderSegment, type LadderTextOptions, type SegmentMark } from '../report/index.js';
+import { SegmentRows, type ShowRow } from './show-rows.js';
+import { writeLadderText, type Ladder, type LadderRow, type LadderSegment, type LadderTextOptions, type SegmentMark } from '../report/index.js';
 
 export interface ShowIo {
   stdout: (s: string) => void;
   stderr: (s: string) => void;
+  /** when given, output goes here as UTF-8 bytes instead of to stdout as strings */
+  stdoutBytes?: (b: Uint8Array) => void;
 }
 
 const USAGE = 'usage: tcpladder show FILE [--conn N] [--port P] [--json] [--color] [--width W]';
@@ -125,8 +128,8 @@ function informativeOptions(options: readonly TcpOption[], flags: number): boole
  * leaves out the `nop,nop,ts` that every segment of a timestamped connection carries
  * (the values are not shown in a ladder anyway); SYNs always show their options.
  */
-export function segmentRow(s: SegmentInfo, t0: bigint): LadderSegment {
-  const row: LadderSegment = {
+export function segmentRow(s: SegmentInfo, t0: bigint): ShowRow {
+  const row: ShowRow = {
     kind: 'segment',
     t: seconds(s.time, t0),
     from: s.dir,
@@ -136,6 +139,8 @@ export function segmentRow(s: SegmentInfo, t0: bigint): LadderSegment {
     ack: s.relAck,
     len: s.len,
     win: s.tcp.win,
+    frame: s.n,
+    conn: s.conn,
   };
   if (informativeOptions(s.tcp.options, s.flags)) row.options = formatOptions(s.tcp.options, NO_TS_VALUES);
   if (s.marks.length > 0 || s.decoded.malformed !== null) {
@@ -149,8 +154,6 @@ export function segmentRow(s: SegmentInfo, t0: bigint): LadderSegment {
     if (marks.length > 0) row.marks = marks;
     if (notes.length > 0) row.note = notes.join('; ');
   }
-  row.frame = s.n;
-  row.conn = s.conn;
   return row;
 }
 
@@ -254,22 +257,42 @@ export function frameJson(n: number, frame: CapturedFrame, d: DecodedFrame, seg?
   return out;
 }
 
-/** Collects output and hands it to io.stdout in large chunks. */
+const OUT_CHUNK = 4 << 20;
+
+/**
+ * Encodes output lines as UTF-8 as they come and hands them out in chunks of a few
+ * MB: writing one string of a million lines would first flatten a rope of millions
+ * of pieces, which costs more than drawing them. Each chunk is a fresh buffer, as
+ * a pipe's write may still hold the last one.
+ */
 class Out {
-  private buf = '';
-  constructor(private readonly write: (s: string) => void) {}
+  private buf = Buffer.allocUnsafe(OUT_CHUNK);
+  private used = 0;
+  constructor(private readonly io: ShowIo) {}
+
   line(s: string): void {
-    this.buf += s + '\n';
-    if (this.buf.length > 1 << 20) this.flush();
+    const most = 3 * s.length + 1; // UTF-8 bytes of a UTF-16 code unit: at most 3
+    if (this.used + most > this.buf.length) {
+      this.flush();
+      if (most > this.buf.length) {
+        this.emit(Buffer.from(s + '\n'));
+        return;
+      }
+    }
+    this.used += this.buf.write(s, this.used, 'utf8');
+    this.buf[this.used++] = 0x0a;
   }
-  text(s: string): void {
-    this.buf += s;
-    if (this.buf.length > 1 << 20) this.flush();
-  }
+
   flush(): void {
-    if (this.buf === '') return;
-    this.write(this.buf);
-    this.buf = '';
+    if (this.used === 0) return;
+    this.emit(this.buf.subarray(0, this.used));
+    this.buf = Buffer.allocUnsafe(OUT_CHUNK);
+    this.used = 0;
+  }
+
+  private emit(bytes: Buffer): void {
+    if (this.io.stdoutBytes) this.io.stdoutBytes(bytes);
+    else this.io.stdout(bytes.toString('utf8'));
   }
 }
 
@@ -319,7 +342,12 @@ function otherKind(d: DecodedFrame): string {
   return 'other';
 }
 
-const CHUNK = 8 * 1024 * 1024;
+/**
+ * Bytes read at a time. Small on purpose: the frames of a chunk are all alive while
+ * it is worked through, so the young generation's collections copy them; with 8 MB
+ * chunks show spent twice as long.
+ */
+const CHUNK = 256 * 1024;
 
 /**
  * Reads the capture as a stream of chunks, so memory stays flat: --json prints each
@@ -340,10 +368,10 @@ export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
   const wanted = (tcp: { sport: number; dport: number }, conn: number): boolean =>
     (args.conn === undefined || conn === args.conn) && (args.port === undefined || tcp.sport === args.port || tcp.dport === args.port);
   const filtered = args.conn !== undefined || args.port !== undefined;
-  const out = new Out(io.stdout);
+  const out = new Out(io);
   const reader = new CaptureReader();
   const tracker = new ConnectionTracker({ keepSegments: false });
-  const rows: LadderRow[][] = [];
+  const rows: SegmentRows[] = [];
   const others = new Map<string, number>();
   let n = 0;
   let t0: bigint | undefined;
@@ -358,7 +386,7 @@ export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
         out.line(d.tcp && d.ip ? tcpJsonLine(n, fr, d, seg) : JSON.stringify(frameJson(n, fr, d, seg)));
       }
     } else if (seg) {
-      if (wanted(seg.tcp, seg.conn)) (rows[seg.conn - 1] ??= []).push(segmentRow(seg, t0));
+      if (wanted(seg.tcp, seg.conn)) (rows[seg.conn - 1] ??= new SegmentRows()).push(segmentRow(seg, t0));
     } else {
       const k = otherKind(d);
       others.set(k, (others.get(k) ?? 0) + 1);
@@ -366,13 +394,16 @@ export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
   };
 
   let fh: FileHandle | undefined;
+  let next: Promise<{ bytesRead: number; buffer: Uint8Array }> | undefined;
   try {
-    fh = await open(args.file, 'r');
+    const file = (fh = await open(args.file, 'r'));
+    const read = () => file.read(new Uint8Array(CHUNK), 0, CHUNK, null);
+    next = read();
     for (;;) {
-      const buf = new Uint8Array(CHUNK);
-      const { bytesRead } = await fh.read(buf, 0, CHUNK, null);
+      const { bytesRead, buffer } = await next;
       if (bytesRead === 0) break;
-      const frames = reader.push(buf.subarray(0, bytesRead));
+      next = read(); // read on while this chunk is decoded
+      const frames = reader.push(buffer.subarray(0, bytesRead));
       for (let i = 0; i < frames.length; i++) take(frames[i]);
     }
     reader.end();
@@ -387,6 +418,7 @@ export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
     io.stderr(`tcpladder show: cannot read ${args.file}: ${err.code}\n`);
     return 2;
   } finally {
+    await next?.catch(() => undefined);
     await fh?.close();
   }
 
@@ -405,13 +437,14 @@ export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
   out.line(header);
   const opts: LadderTextOptions = { color: args.color };
   if (args.width !== undefined) opts.width = args.width;
+  const line = (text: string): void => out.line(text);
   let shown = 0;
   for (const c of conns) {
     const r = rows[c.id - 1];
     if (!r) continue;
-    rows[c.id - 1] = [];
+    rows[c.id - 1] = new SegmentRows();
     out.line('');
-    out.text(renderLadderText(ladderOf(c, r), opts));
+    writeLadderText(ladderOf(c, r.toArray()), opts, line);
     shown++;
   }
   if (shown === 0) out.line(filtered ? 'no TCP connection matches' : 'no TCP connections');

@@ -8,7 +8,7 @@ export type {
   LadderState,
   SegmentMark,
 } from './model.js';
-export { renderLadderText, type LadderTextOptions } from './ladder-text.js';
+export { renderLadderText, writeLadderText, type LadderTextOptions } from './ladder-text.js';
 export { renderLadderSvg, type LadderSvgOptions } from './ladder-svg.js';
 export { ladderFromTrace } from './from-trace.js';
 export { segmentLabel, stateLabel, formatTime } from './ladder-label.js';

@@ -73,18 +73,31 @@ const FLAG_SGR: Record<FlagKind, string | undefined> = {
 const DROP_GAP = ' '.repeat(DROP_TAIL);
 
 export function renderLadderText(ladder: Ladder, opts: LadderTextOptions = {}): string {
+  let out = '';
+  writeLadderText(ladder, opts, (line) => {
+    out += line + '\n';
+  });
+  return out;
+}
+
+/**
+ * renderLadderText, handed out line by line (without the newline). A caller that
+ * writes a million rows encodes each line as it comes: one string of them all is a
+ * rope of millions of pieces, and flattening it to write it out costs more than
+ * drawing it.
+ */
+export function writeLadderText(ladder: Ladder, opts: LadderTextOptions, line: (text: string) => void): void {
   validateLadder(ladder);
   const color = opts.color === true;
   const measured = measure(ladder);
   const layout = computeLayout(ladder.columns, measured, opts.width ?? DEFAULT_WIDTH);
-  let out = '';
-  if (ladder.title !== undefined && ladder.title !== '') out += titleLine(ladder.title).render(color) + '\n';
-  for (const line of headingLines(ladder.columns, layout)) out += line.render(color) + '\n';
+  if (ladder.title !== undefined && ladder.title !== '') line(titleLine(ladder.title).render(color));
+  for (const heading of headingLines(ladder.columns, layout)) line(heading.render(color));
   const draw = new Drawing(layout, measured, color);
-  out += draw.bars + '\n';
+  line(draw.bars);
   const rows = ladder.rows;
-  for (let i = 0; i < rows.length; i++) out += draw.row(rows[i]!, i) + '\n';
-  return out + draw.bars + '\n';
+  for (let i = 0; i < rows.length; i++) line(draw.row(rows[i]!, i));
+  line(draw.bars);
 }
 
 // ── measuring the rows ──────────────────────────────────────────────────────
