@@ -1,0 +1,7 @@
+/** packetdrill scripts (.pkt): parser, syntax tree, flags and per-folder configuration. See docs/PACKETDRILL.md. */
+export type * from './ast.js';
+export { parsePacketdrill, type ParseOptions } from './parser.js';
+export { DEFAULT_OPTIONS, IP_VERSIONS, PacketdrillOptions, parseFlagArgs, resolveOptions } from './flags.js';
+export { CONFIG_FILE, FolderConfigFile, findFolderConfig, folderRuns, parseFolderConfig, type ScriptRun } from './folder-config.js';
+export { parseCodeBlock } from './code-block.js';
+export { scriptFeatures } from './features.js';
