@@ -50,6 +50,7 @@ export interface TcpFlags {
 /** `[ect0]`, `(tos 0x10)`, `[flowlabel 0x12345]`, `[ttl 64]`: what the IP header must carry. */
 export interface IpInfo extends Place {
   ecn?: 'noecn' | 'ect0' | 'ect1' | 'ce' | 'ect01';
+  /** IPv4's TOS or IPv6's traffic class (`(tos 0x10)`, NPLab's `(class 0x28)`) */
   tos?: number;
   flowLabel?: number;
   ttl?: number;

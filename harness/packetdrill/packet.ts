@@ -50,10 +50,11 @@ function parseIpInfo(ts: Tokens): IpInfo | undefined {
   do {
     const t = ts.next();
     if (t.kind === 'word' && ECN_MARKS.has(t.text)) ip.ecn = t.text as IpInfo['ecn'];
-    else if (t.text === 'tos') ip.tos = hexValue(ts, 'tos', U8);
+    // NPLab's packetdrill calls IPv6's traffic class `class`: the same byte as IPv4's TOS
+    else if (t.text === 'tos' || t.text === 'class') ip.tos = hexValue(ts, t.text, U8);
     else if (t.text === 'flowlabel') ip.flowLabel = hexValue(ts, 'flowlabel', 0xfffff);
     else if (t.text === 'ttl') ip.ttl = ts.integer('ttl', U8);
-    else throw ts.error(t, `expected noecn, ect0, ect1, ce, ect01, tos, flowlabel or ttl in ${open.text}${close}, found ${describe(t)}`);
+    else throw ts.error(t, `expected noecn, ect0, ect1, ce, ect01, tos, class, flowlabel or ttl in ${open.text}${close}, found ${describe(t)}`);
   } while (ts.accept(','));
   ts.expect(close, `to close the IP fields opened with "${open.text}"`);
   return ip;
@@ -222,7 +223,8 @@ function hexBlob(ts: Tokens, what: string, required: boolean): string {
   }
   ts.next();
   if (!/^([0-9a-fA-F]{2})*$/.test(t.text)) {
-    throw ts.error(t, /^[0-9a-fA-F]*$/.test(t.text) ? `${what} "${t.text}" has an odd number of hex digits` : `${what} "${t.text}" is not a hex string`);
+    if (/^[0-9a-fA-F]*$/.test(t.text)) throw ts.error(t, `${what} "${t.text}" has an odd number of hex digits`);
+    throw ts.error(t, `${what} "${t.text}" is not a hex string${/^[A-Za-z_]/.test(t.text) ? ' (is it a -D name with no definition?)' : ''}`);
   }
   return t.text.toLowerCase();
 }

@@ -83,7 +83,7 @@ describe('packets', () => {
     expect(errorOf(`${HANDSHAKE}+0 > SX 0:0(0)`)).toBe("x.pkt:3: invalid TCP flag 'X' in \"SX\" (flags: . F S R P E W A U, or an ACE digit 0-7)");
     expect(errorOf(`${HANDSHAKE}+0 > SE5 0:0(0)`)).toBe("x.pkt:3: conflicting TCP flag '5' in \"SE5\" (an ACE digit replaces E, W and A)");
     expect(errorOf(`${HANDSHAKE}+0 > 5W 0:0(0)`)).toBe("x.pkt:3: conflicting TCP flag 'W' in \"5W\" (an ACE digit replaces E, W and A)");
-    expect(errorOf(`${HANDSHAKE}+0 > ( 0:0(0)`)).toBe('x.pkt:3: expected noecn, ect0, ect1, ce, ect01, tos, flowlabel or ttl in (), found "0"');
+    expect(errorOf(`${HANDSHAKE}+0 > ( 0:0(0)`)).toBe('x.pkt:3: expected noecn, ect0, ect1, ce, ect01, tos, class, flowlabel or ttl in (), found "0"');
     expect(errorOf(`${HANDSHAKE}+0 > < 0:0(0)`)).toBe('x.pkt:3: expected TCP flags (S, S., ., F., R, P., …), found "<"');
   });
 
@@ -95,7 +95,8 @@ describe('packets', () => {
     expect(errorOf(`${HANDSHAKE}+0 > S 0:0(0) <wscale 7>`)).toBe('x.pkt:3: TCP options are not padded correctly to ensure TCP header is a multiple of 4 bytes: 3 excess bytes');
     expect(errorOf(`${HANDSHAKE}+0 > . 1:1(0) <sack 1:2 3:4 5:6 7:8 9:10,nop,nop>`)).toBe('x.pkt:3: TCP options take 44 bytes, more than the 40 a TCP header has room for');
     expect(errorOf(`${HANDSHAKE}+0 > S 0:0(0) <FO abc,nop>`)).toBe('x.pkt:3: the fast open cookie "abc" has an odd number of hex digits');
-    expect(errorOf(`${HANDSHAKE}+0 > . 1:1(0) <nop,nop,md5 valid>`)).toBe('x.pkt:3: the md5 digest "valid" is not a hex string');
+    expect(errorOf(`${HANDSHAKE}+0 > . 1:1(0) <nop,nop,md5 valid>`)).toBe('x.pkt:3: the md5 digest "valid" is not a hex string (is it a -D name with no definition?)');
+    expect(errorOf(`${HANDSHAKE}+0 > . 1:1(0) <nop,nop,md5 0123456789abcdefgh>`)).toBe('x.pkt:3: the md5 digest "0123456789abcdefgh" is not a hex string');
     expect(errorOf(`${HANDSHAKE}+0 > S 0:0(0) <TS 1 ecr 2>`)).toBe('x.pkt:3: expected "val" after TS, found "1"');
   });
 

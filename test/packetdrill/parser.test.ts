@@ -152,6 +152,7 @@ describe('TCP packets', () => {
     expect(bare(tcp('+0 >[noecn] . 1:2(1) ack 1').ip)).toEqual({ ecn: 'noecn' });
     expect(bare(tcp('+0 > [ect01] . 1:2(1)').ip)).toEqual({ ecn: 'ect01' });
     expect(bare(tcp('+0 > (tos 0x10) . 1:2(1)').ip)).toEqual({ tos: 16 });
+    expect(bare(tcp('+0 > (class 0x20) . 1:2(1)').ip)).toEqual({ tos: 32 });
     expect(bare(tcp('+0 > [ect1, flowlabel 0x12345] . 1:2(1)').ip)).toEqual({ ecn: 'ect1', flowLabel: 0x12345 });
     expect(bare(tcp('+0 < [ttl 3] . 1:2(1) win 9').ip)).toEqual({ ttl: 3 });
     expect(tcp('+0 < 40000 > 8080 S 0:0(0) win 1').ports).toEqual({ src: 40000, dst: 8080 });
