@@ -1,0 +1,163 @@
+/**
+ * A ladder as a Mermaid sequence diagram, which GitHub and GitLab draw where Markdown
+ * holds it: the columns are participants, each segment a message from its sender to
+ * its receiver, states and socket calls notes beside their host, in time order.
+ *
+ *   sequenceDiagram
+ *     participant h0 as client<br/>198.18.0.1
+ *     h0->>h1: t=0.004 SYN seq=0 win=64240 #60;mss 1460#62;
+ *     Note left of h0: t=0.004 ESTABLISHED
+ *
+ * A dropped segment is a dotted line ending in a cross, a held or delayed one a
+ * dotted arrow. More than MERMAID_BULK_RUN data segments in a row from one sender
+ * (with only bare ACKs coming back) become one message that counts them, and the
+ * ACKs another. Mermaid draws nothing longer than 50 000 characters: the diagram
+ * stops, at a line's end, before MERMAID_MAX_CHARS, with a note saying what was left out.
+ */
+import { formatTime, hasMark, sanitize, segmentLabel, showsConnections, stateLabel, validateLadder } from './ladder-label.js';
+import type { Ladder, LadderRow, LadderSegment } from './model.js';
+
+/** The longest diagram this renderer writes; Mermaid's own limit (maxTextSize) is 50 000. */
+export const MERMAID_MAX_CHARS = 40_000;
+/** A longer run of data segments from one sender is drawn as one message. */
+export const MERMAID_BULK_RUN = 20;
+/** Longer message and note texts end in "…" (a line that long is unreadable anyway). */
+const MAX_TEXT = 500;
+
+// Characters Mermaid reads as syntax in a text, written as its entity codes "#<code>;":
+// ; and # end a text, % may start a directive, < and > would be HTML, & an HTML entity.
+const TEXT_SYNTAX = /[#;%&<>]/g;
+// a participant's alias also ends at : , and @
+const ALIAS_SYNTAX = /[#;%&<>:,@{}]/g;
+const entity = (c: string): string => `#${c.charCodeAt(0)};`;
+
+/** Text for a message, note or title, as Mermaid shows it literally. */
+function text(raw: string): string {
+  let t = sanitize(raw).trim();
+  if (t.length > MAX_TEXT) t = `${t.slice(0, MAX_TEXT - 1)}…`;
+  t = t.replace(TEXT_SYNTAX, entity);
+  // Mermaid takes a leading "wrap:" or "nowrap:" as an instruction, not text
+  return /^:?(no)?wrap:/.test(t) ? entity(t) + t.slice(1) : t;
+}
+
+function alias(raw: string): string {
+  return sanitize(raw).trim().replace(ALIAS_SYNTAX, entity);
+}
+
+function bytes(n: number): string {
+  if (n < 1000) return `${n} bytes`;
+  return `${n} bytes (${n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(1)} MB`})`;
+}
+
+/** A segment that may sit inside a bulk run: plain data, or a bare ACK, with nothing marked. */
+function plain(row: LadderRow): row is LadderSegment {
+  return row.kind === 'segment' && row.marks === undefined && (row.note === undefined || row.note === '');
+}
+
+function isData(row: LadderSegment): boolean {
+  return row.len > 0 && (row.flags === 'ACK' || row.flags === 'PSH ACK');
+}
+
+function isBareAck(row: LadderSegment): boolean {
+  return row.len === 0 && row.flags === 'ACK';
+}
+
+/**
+ * The rows of a run starting at rows[start] (a data segment): data from its sender and
+ * bare ACKs back, up to the first row that is neither. Returns the index after it.
+ */
+function runEnd(rows: LadderRow[], start: number): number {
+  const first = rows[start] as LadderSegment;
+  let i = start + 1;
+  for (; i < rows.length; i++) {
+    const row = rows[i]!;
+    if (!plain(row) || row.conn !== first.conn) break;
+    const forward = row.from === first.from && row.to === first.to;
+    const back = row.from === first.to && row.to === first.from;
+    if (!((forward && isData(row)) || (back && isBareAck(row)))) break;
+  }
+  return i;
+}
+
+/** A Mermaid sequenceDiagram of the ladder (ends with a newline). */
+export function renderLadderMermaid(ladder: Ladder): string {
+  validateLadder(ladder);
+  const { columns, rows } = ladder;
+  const id = (column: number): string => `h${column}`;
+  const showConn = showsConnections(ladder);
+  const conn = (seg: LadderSegment): string => (showConn && seg.conn !== undefined ? `#${seg.conn} ` : '');
+  const head: string[] = ['sequenceDiagram'];
+  if (ladder.title !== undefined && ladder.title.trim() !== '') head.push(`  title ${text(ladder.title)}`);
+  columns.forEach((c, i) => {
+    const address = c.address !== undefined && c.address.trim() !== '' ? `<br/>${alias(c.address)}` : '';
+    head.push(`  participant ${id(i)} as ${alias(c.name) || id(i)}${address}`);
+  });
+
+  const last = columns.length - 1;
+  const noteAt = (column: number | null): string =>
+    column === null ? `over ${id(0)},${id(last)}` : column === 0 ? `left of ${id(0)}` : column === last ? `right of ${id(last)}` : `over ${id(column)}`;
+  const message = (seg: LadderSegment, body: string): string => {
+    const arrow = hasMark(seg, 'dropped') ? '--x' : hasMark(seg, 'held') || hasMark(seg, 'delayed') ? '-->>' : '->>';
+    return `  ${id(seg.from)}${arrow}${id(seg.to)}: ${text(body)}`;
+  };
+
+  let out = head.join('\n') + '\n';
+  const cutNote = (from: number): string => {
+    const left = { segment: 0, state: 0, note: 0 };
+    for (let i = from; i < rows.length; i++) left[rows[i]!.kind]++;
+    const what = [`${left.segment} segments`, `${left.state} states`, `${left.note} calls and notes`].join(', ');
+    return `  Note over ${id(0)},${id(last)}: ${text(`cut here: the last ${rows.length - from} rows (${what}) would make the diagram longer than Mermaid draws`)}\n`;
+  };
+  const room = MERMAID_MAX_CHARS - cutNote(0).length - 20; // the longest cut note, whatever is left
+  const put = (lines: string[], from: number): boolean => {
+    const chunk = lines.join('\n') + '\n';
+    if (out.length + chunk.length > room) {
+      out += cutNote(from);
+      return false;
+    }
+    out += chunk;
+    return true;
+  };
+
+  for (let i = 0; i < rows.length; ) {
+    const row = rows[i]!;
+    if (row.kind === 'segment') {
+      const end = plain(row) && isData(row) ? runEnd(rows, i) : i + 1;
+      const run = rows.slice(i, end) as LadderSegment[];
+      const data = run.filter((s) => s.from === row.from);
+      if (data.length > MERMAID_BULK_RUN) {
+        if (!put(bulkMessages(row, run, data, conn(row), message), i)) return out;
+      } else {
+        const lines = run.map((s) => message(s, `t=${formatTime(s.t)} ${segmentLabel(s, showConn)}`));
+        if (!put(lines, i)) return out;
+      }
+      i = end;
+      continue;
+    }
+    const body = row.kind === 'state' ? stateLabel(row) : row.text;
+    if (!put([`  Note ${noteAt(row.column)}: ${text(`t=${formatTime(row.t)} ${body}`)}`], i)) return out;
+    i++;
+  }
+  return out;
+}
+
+/** The data of a bulk run as one message, and its ACKs as another. */
+function bulkMessages(
+  first: LadderSegment,
+  run: LadderSegment[],
+  data: LadderSegment[],
+  conn: string,
+  message: (seg: LadderSegment, body: string) => string,
+): string[] {
+  const lastData = data[data.length - 1]!;
+  const sent = data.reduce((n, s) => n + s.len, 0);
+  const span = (segs: LadderSegment[]): string => `t=${formatTime(segs[0]!.t)}…${formatTime(segs[segs.length - 1]!.t)}`;
+  const lines = [message(first, `${span(data)} ${conn}data ×${data.length}, ${bytes(sent)}, seq=${first.seq}…${lastData.seq + lastData.len}`)];
+  const acks = run.filter((s) => s.from !== first.from);
+  if (acks.length > 0) {
+    const a = acks[0]!;
+    const z = acks[acks.length - 1]!;
+    lines.push(message(a, `${span(acks)} ${conn}ACK ×${acks.length}, ack=${a.ack ?? '-'}…${z.ack ?? '-'}`));
+  }
+  return lines;
+}
