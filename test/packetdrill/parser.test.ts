@@ -296,6 +296,15 @@ describe('commands, code and structure', () => {
     expect(s.events[0].line).toBe(6);
   });
 
+  it('reads CRLF line ends as LF ones', () => {
+    const text = '--mtu=1500\n// c\n`init`\n0 close(3) = -1 EBADF (Bad file descriptor)\n+0 %{\nassert a == 1, \\\n  a\n}%\n+0 > . 1:1(0) ack 1 <nop,nop,sack 1:2>\n';
+    const lf = parsePacketdrill(text, 'a.pkt');
+    const crlf = parsePacketdrill(text.replace(/\n/g, '\r\n'), 'a.pkt');
+    // the same tree; only the raw text of the code block keeps its \r
+    expect(JSON.stringify(bare(crlf)).replaceAll('\\r', '')).toBe(JSON.stringify(bare(lf)));
+    expect(crlf.events.map((e) => e.line)).toEqual([4, 5, 9]);
+  });
+
   it('replaces words defined with -D, but not packetdrill keywords', () => {
     const s = parsePacketdrill('--define=COOKIE=abcd1234\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = FD\n+0 < S 0:0(0) win 1 <FO COOKIE,nop,nop>', 't.pkt', {
       flags: [{ name: 'define', value: 'FD=3', where: { file: 'cli' } }],
