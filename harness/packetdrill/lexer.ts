@@ -51,9 +51,15 @@ function matchAt(re: RegExp, text: string, at: number): string {
   return m ? m[0] : '';
 }
 
+const ALL_DIGITS = /^[0-9]+$/;
+const HEX = /^0x[0-9a-fA-F]+$/;
+const WORD_CHAR = /[0-9A-Za-z_]/;
+const DIGIT = /[0-9]/;
+const DIGIT_OR_DOT = /[0-9.]/;
+
 function classifyRun(run: string): TokenKind {
-  if (/^[0-9]+$/.test(run)) return 'int';
-  if (/^0x[0-9a-fA-F]+$/.test(run)) return 'hex';
+  if (ALL_DIGITS.test(run)) return 'int';
+  if (HEX.test(run)) return 'hex';
   return 'word';
 }
 
@@ -124,7 +130,7 @@ export function tokenize(text: string, file: string, opts: LexOptions = {}): Tok
     } else if (c === '.' && next === '.' && text[pos + 2] === '.') {
       push('ellipsis', '...', pos, pos + 3);
       pos += 3;
-    } else if (/[0-9A-Za-z_]/.test(c) || (c === '.' && /[0-9]/.test(next ?? '')) || (c === '-' && /[0-9.]/.test(next ?? ''))) {
+    } else if (WORD_CHAR.test(c) || (c === '.' && DIGIT.test(next ?? '')) || (c === '-' && DIGIT_OR_DOT.test(next ?? ''))) {
       // longest match, as flex does: an IPv4 address, a float, or a run of word characters
       let kind: TokenKind;
       let tok: string;

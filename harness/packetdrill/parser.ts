@@ -48,23 +48,23 @@ function parseEvent(ts: Tokens): Event {
   const start = ts.peek();
   if (ts.is('-') && ts.is('-', 1) && ts.isKind('word', 2)) throw ts.error(start, `flags (--${ts.peek(2).text}) must come before the first event`);
   const time = parseTime(ts);
-  const at = { line: start.line, column: start.column, time };
+  const { line, column } = start;
   const t = ts.peek();
   let event: Event;
   if (ts.is('<') || ts.is('>')) {
-    event = { ...at, kind: 'packet', packet: parsePacket(ts, ts.next()) };
+    event = { kind: 'packet', packet: parsePacket(ts, ts.next()), line, column, time };
   } else if (t.kind === 'ellipsis') {
     ts.next();
     const endAt = ts.peek();
     const end = parseSeconds(ts, 'the time a blocking call returns (...T)');
     if (!(ts.isKind('word') && ts.is('(', 1))) throw ts.error(ts.peek(), `expected a system call after ...${endAt.text}, found ${describe(ts.peek())}`);
-    event = { ...at, kind: 'syscall', syscall: parseSyscall(ts, end) };
+    event = { kind: 'syscall', syscall: parseSyscall(ts, end), line, column, time };
   } else if (t.kind === 'word' && ts.is('(', 1)) {
-    event = { ...at, kind: 'syscall', syscall: parseSyscall(ts, undefined) };
+    event = { kind: 'syscall', syscall: parseSyscall(ts, undefined), line, column, time };
   } else if (t.kind === 'backquote') {
-    event = { ...at, kind: 'command', command: ts.next().text };
+    event = { kind: 'command', command: ts.next().text, line, column, time };
   } else if (t.kind === 'code') {
-    event = { ...at, kind: 'code', code: parseCodeBlock(ts.next().text, t.line) };
+    event = { kind: 'code', code: parseCodeBlock(ts.next().text, t.line), line, column, time };
   } else {
     throw ts.error(t, `expected a packet (< or >), a system call, a \`command\` or a %{ code }% block after the time, found ${describe(t)}`);
   }
