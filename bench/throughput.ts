@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { CaseRun } from '../harness/case/run.js';
 import { stopSidecar } from '../harness/wire/index.js';
 import { closeTraceSession } from '../harness/observe/index.js';
-import { createTopology } from '../harness/topology/index.js';
+import { createTopology } from '../harness/stacks/index.js';
 import { plainPair } from './lib/reference-topology.js';
 import { arg, emit, hookCleanup, load, log, median, numArg, onCleanup, removePath, round, type Figures } from './lib/common.js';
 
@@ -117,7 +117,7 @@ async function throughKernelBridge(bytes: number): Promise<Sample> {
   const forget = onCleanup(() => void topo.destroy());
   try {
     await topo.up();
-    const [client, server] = topo.hosts;
+    const [client, server] = topo.hosts.map((h) => h.spec);
     const ms = await transfer(client.ns, server.ns, server.ipv4, bytes);
     return { mbit: (bytes * 8) / ms / 1000 };
   } finally {

@@ -9,7 +9,7 @@
  *   batch     the harness's previous builder: `ip -batch` per namespace, `ethtool` processes
  *   naive     one `ip` / `ethtool` process per step (bench/lib/reference-topology.ts)
  */
-import { createTopology } from '../harness/topology/index.js';
+import { createTopology } from '../harness/stacks/index.js';
 import { naiveTopology, batchTopology } from './lib/reference-topology.js';
 import { emit, hookCleanup, load, log, median, numArg, onCleanup, round, type Figures } from './lib/common.js';
 

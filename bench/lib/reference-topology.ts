@@ -1,5 +1,5 @@
 /**
- * The same topology as harness/topology's createTopology (2+ hosts and a wire
+ * The same topology as harness/stacks' createTopology (2+ hosts and a wire
  * namespace, IPv4 + IPv6, permanent neighbours, offloads off on every veth end),
  * built the way a shell script would build it, for the benchmark's reference:
  *
@@ -15,7 +15,7 @@ import { applySysctls } from '../../harness/topology/sysctl.js';
 import { releaseNamespace } from '../../harness/topology/netns.js';
 import { registerOwner, resourceName } from '../../harness/topology/owner.js';
 import { takeSlot, releaseSlot, slotSubnets } from '../../harness/topology/slots.js';
-import type { HostSpec } from '../../harness/topology/build.js';
+import type { HostSpec } from '../../harness/topology/index.js';
 import { onCleanup, deleteNamespacesSync } from './common.js';
 
 export type RefHost = Pick<HostSpec, 'name' | 'ns' | 'ifname' | 'mac' | 'ipv4' | 'ipv6' | 'port'>;

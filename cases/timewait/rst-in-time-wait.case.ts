@@ -25,7 +25,7 @@ async function rstIntoTimeWait({ hosts, wire }: CaseContext, pin?: 1) {
   await expect(child).toPassThrough(['FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);
 
   await conn.send('RST'); // seq = the peer's SND.NXT: exactly what the TIME_WAIT socket expects
-  const rfc1337 = server.sysctl('net.ipv4.tcp_rfc1337') === '1';
+  const rfc1337 = (await server.sysctl('net.ipv4.tcp_rfc1337')) === '1';
   if (rfc1337) {
     await new Promise((r) => setTimeout(r, 300));
     await expect(child).toHaveStates(['SYN_RECV', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT']);

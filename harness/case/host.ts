@@ -1,6 +1,7 @@
-/** A case's host: its addresses, and sockets made inside its namespace. */
-import { TcpSocket, SocketOptions, localSyscalls, type Family, type SocketContext, type Syscalls } from '../sockets/index.js';
-import { readSysctls, type HostSpec } from '../topology/index.js';
+/** A case's host: its addresses, and sockets made on its stack. */
+import { TcpSocket, SocketOptions, type Family, type SocketContext, type Syscalls } from '../sockets/index.js';
+import type { HostSpec } from '../topology/index.js';
+import type { StackHost, StackName } from '../stacks/index.js';
 import { NodeApi } from './node-api.js';
 import { spawnInHost, type HostProcess, type SpawnOptions } from './spawn.js';
 import { InputError } from '../input-error.js';
@@ -16,23 +17,32 @@ export interface HostControl {
 }
 
 export class CaseHost {
+  readonly spec: HostSpec;
+
   constructor(
-    readonly spec: HostSpec,
+    private readonly host: StackHost,
     private readonly family: Family,
     private readonly ctx: SocketContext,
     private readonly control: HostControl,
-  ) {}
+  ) {
+    this.spec = host.spec;
+  }
 
-  /** A sysctl as this host's namespace sees it, e.g. `host.sysctl('net.ipv4.tcp_rfc1337')`. */
-  sysctl(key: string): string {
-    return readSysctls(this.ns, [key])[key] as string;
+  /** The TCP stack this host runs: linux, uml or gvisor. */
+  get stack(): StackName {
+    return this.host.stack;
+  }
+
+  /** A sysctl as this host sees it, e.g. `await host.sysctl('net.ipv4.tcp_rfc1337')`; undefined when its stack has none of that name. */
+  async sysctl(key: string): Promise<string | undefined> {
+    return (await this.host.readSysctls([key]))[key];
   }
 
   private nodeApi: NodeApi | null = null;
 
   /** This host through Node's own net module: `host.node.connect(server, 8080)`, `host.node.listen(8080)`. */
   get node(): NodeApi {
-    this.nodeApi ??= new NodeApi(this, this.family, this.ctx);
+    this.nodeApi ??= new NodeApi(this, this.host.node, this.family, this.ctx);
     return this.nodeApi;
   }
 
@@ -64,12 +74,9 @@ export class CaseHost {
     return family === 6 ? this.spec.ipv6 : this.spec.ipv4;
   }
 
-  private sysNow: Syscalls | null = null;
-
   /** The host's socket system calls. */
   get sys(): Syscalls {
-    this.sysNow ??= localSyscalls(this.ns);
-    return this.sysNow;
+    return this.host.sys;
   }
 
   /** An unbound socket with `options` applied. */
@@ -106,7 +113,7 @@ export class CaseHost {
    * Its output is kept and logged with the case's calls; it is killed when the case ends.
    */
   spawn(command: string, args: readonly string[] = [], options: SpawnOptions = {}): Promise<HostProcess> {
-    return spawnInHost({ name: this.name, ns: this.ns }, command, args, options, this.ctx);
+    return spawnInHost({ name: this.name, processes: this.host.processes }, command, args, options, this.ctx);
   }
 }
 

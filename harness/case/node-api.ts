@@ -1,19 +1,22 @@
 /**
  * host.node: the same host through Node's own `net` module, so a case shows what a
  * Node program puts on the wire (socket.end(), destroy(), resetAndDestroy(),
- * allowHalfOpen, server.close()). The fd is made inside the host's namespace and
- * handed to Node; from then on Node drives it exactly as in any program.
+ * allowHalfOpen, server.close()). On a namespace host the fd is made inside the
+ * host's namespace and handed to Node; in a guest, Node runs inside the guest
+ * (stacks/node-sockets.ts). Either way Node drives the socket as in any program.
  */
 import net from 'node:net';
-import { inNamespace } from '../topology/index.js';
-import * as libc from '../sockets/libc.js';
-import { encodeSockaddr } from '../sockets/sockaddr.js';
 import type { Endpoint, Family, SocketContext, TrackedSocket } from '../sockets/index.js';
+import type { NodeSockets } from '../stacks/index.js';
 
 interface NodeHost {
   name: string;
-  ns: string;
   address(family?: Family): string;
+}
+
+/** A socket rather than a server (a guest's stand-ins are not net.Socket instances). */
+function isSocket(s: net.Socket | net.Server): s is net.Socket {
+  return typeof (s as net.Socket).write === 'function';
 }
 
 class NodeTracked implements TrackedSocket {
@@ -29,7 +32,7 @@ class NodeTracked implements TrackedSocket {
 
   learn(): void {
     const s = this.socket;
-    if (s instanceof net.Socket) {
+    if (isSocket(s)) {
       if (s.localAddress && s.localPort) this.local = { address: s.localAddress, port: s.localPort };
       if (s.remoteAddress && s.remotePort) this.remote = { address: s.remoteAddress, port: s.remotePort };
     } else {
@@ -40,7 +43,7 @@ class NodeTracked implements TrackedSocket {
   }
 
   forceClose(): void {
-    if (this.socket instanceof net.Socket) this.socket.destroy();
+    if (isSocket(this.socket)) this.socket.destroy();
     else this.socket.close();
   }
 }
@@ -58,14 +61,10 @@ export interface NodeListenOptions {
 export class NodeApi {
   constructor(
     private readonly host: NodeHost,
+    private readonly sockets: NodeSockets,
     private readonly family: Family,
     private readonly ctx: SocketContext,
   ) {}
-
-  private fd(): number {
-    const domain = this.family === 6 ? libc.AF_INET6 : libc.AF_INET;
-    return inNamespace(this.host.ns, () => libc.socket(domain, libc.SOCK_STREAM | libc.SOCK_NONBLOCK | libc.SOCK_CLOEXEC));
-  }
 
   private track(socket: net.Socket | net.Server, label: string): NodeTracked {
     const t = new NodeTracked(label, this.host, socket);
@@ -81,7 +80,7 @@ export class NodeApi {
   connect(to: { address(family?: Family): string } | string, port: number, options: NodeConnectOptions = {}): Promise<net.Socket> {
     const address = typeof to === 'string' ? to : to.address(this.family);
     const label = `${this.ctx.nextLabel(this.host.name)} (node)`;
-    const socket = new net.Socket({ fd: this.fd(), readable: true, writable: true, allowHalfOpen: options.allowHalfOpen ?? false });
+    const socket = this.sockets.socket(this.family, { allowHalfOpen: options.allowHalfOpen });
     const tracked = this.track(socket, label);
     this.observe(socket, label);
     return new Promise((resolve, reject) => {
@@ -100,11 +99,8 @@ export class NodeApi {
 
   /** net.Server listening on this host's address; accepted sockets are tracked too. */
   async listen(port: number, options: NodeListenOptions = {}, onConnection?: (s: net.Socket) => void): Promise<NodeServer> {
-    const fd = this.fd();
-    libc.bind(fd, encodeSockaddr({ address: this.host.address(this.family), port }));
-    libc.listen(fd, options.backlog ?? 128);
+    const server = await this.sockets.listen(this.family, this.host.address(this.family), port, options);
     const label = `${this.ctx.nextLabel(this.host.name)} (node server)`;
-    const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false });
     const tracked = this.track(server, label);
     const pending: net.Socket[] = [];
     const waiting: ((s: net.Socket) => void)[] = [];
@@ -118,7 +114,6 @@ export class NodeApi {
       if (w) w(s);
       else pending.push(s);
     });
-    await new Promise<void>((resolve) => server.listen({ fd }, resolve));
     tracked.learn();
     this.record(label, 'server.listen', String(port), 'ok');
     return Object.assign(server, {

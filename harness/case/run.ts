@@ -2,20 +2,20 @@
  * One run of one case in one address family: topology, capture session, kernel
  * observation and sockets, then the trace, the ladder and the cleanup.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTopology, inNamespace, silenceTcp, linkReady, type Topology, type Sysctls } from '../topology/index.js';
-import { ipBatch } from '../topology/ip.js';
-import { sidecar, Wire, type SidecarClient, type PortStats } from '../wire/index.js';
+import { silenceTcp, addCounters, type Sysctls, type Counters } from '../topology/index.js';
+import { createTopology, runStacks, isStackName, STACKS, type Topology, type StackHost, type StackName } from '../stacks/index.js';
+import { sidecar, Wire, PortDrops, completeness, type SidecarClient } from '../wire/index.js';
 import { CaseObserver, tupleKey } from '../observe/index.js';
 import { registerSubject, checkTransition } from '../expect/index.js';
-import { ladderFromTrace, renderLadderText, renderLadderSvg } from '../report/index.js';
+import { ladderFromTrace, renderLadderText, writeCaseFiles } from '../report/index.js';
 import type { TrackedSocket, SocketCall, SocketContext, Family } from '../sockets/index.js';
 import { PendingCalls } from '../sockets/index.js';
 import type { CaseTrace, TraceSocket, TraceWireCheck } from '../trace/types.js';
 import { CaseHost } from './host.js';
 import { caseDir } from './paths.js';
-import { resolveHostProfiles, readHostSysctls, type ProfilePin } from '../profiles/index.js';
+import { resolveHostProfiles, watchedKeys, type ProfilePin } from '../profiles/index.js';
 import { InputError, isInputError, placeIn } from '../input-error.js';
 import { shownPath } from '../runner/paths.js';
 
@@ -30,6 +30,11 @@ export interface HostsOptions {
   profile?: ProfilePin;
   /** relay (default): the sidecar forwards and can apply rules; bridge: a kernel bridge forwards, the sidecar only records */
   wire?: 'relay' | 'bridge';
+  /**
+   * the TCP stack of every host ('uml'), or per host name ({ server: 'gvisor' }); hosts
+   * without one get the run's (tcpladder run --stack), else linux. A host's pin wins.
+   */
+  stack?: StackName | Partial<Record<string, StackName>>;
 }
 
 type HostMap<N extends string> = { [K in N]: CaseHost };
@@ -44,7 +49,7 @@ export class CaseRun {
   private observer: CaseObserver | null = null;
   private client: SidecarClient | null = null;
   private sidecarError: Error | null = null;
-  private stopSidecarWatch: () => void = () => {};
+  private readonly stopWatches: (() => void)[] = [];
   private session: string | null = null;
   private stopFrames: () => void = () => {};
   private readonly sockets: TrackedSocket[] = [];
@@ -118,26 +123,27 @@ export class CaseRun {
     const client = await sidecar();
     this.client = client;
     // a sidecar that dies mid-case ends the case at once, with its own message
-    this.stopSidecarWatch = client.onFailure((e) => {
-      this.sidecarError ??= e;
-      this.abort.abort(e);
-    });
+    this.watch(client.onFailure((e) => this.fail(e)));
     const bridge = options.wire === 'bridge';
+    const stacks = resolveStacks(names, options.stack);
     const profiles = resolveHostProfiles(names, options.profile, options.sysctls as Record<string, Sysctls> | undefined);
     const sysctls = Object.fromEntries(names.map((n) => [n, profiles[n].sysctls]));
-    const topo = await createTopology(names, { sysctls, bridge });
+    const topo = await createTopology(names, { sysctls, bridge, stacks });
     this.topology = topo;
+    // a guest that dies mid-case ends the case too, with its console's last lines
+    for (const h of topo.hosts) this.watch(h.onFailure((e) => this.fail(e)));
     for (const h of topo.hosts) {
-      this.hostSettings.set(h.name, { profile: profiles[h.name].profile, sysctls: readHostSysctls(h.ns, Object.keys(profiles[h.name].sysctls)) });
+      const keys = watchedKeys(Object.keys(profiles[h.spec.name].sysctls));
+      this.hostSettings.set(h.spec.name, { profile: profiles[h.spec.name].profile, sysctls: await h.readSysctls(keys) });
     }
-    this.wire.hosts.push(...topo.hosts.map((h) => ({ name: h.name, mac: h.mac, ipv4: h.ipv4, ipv6: h.ipv6 })));
+    this.wire.hosts.push(...topo.hosts.map(({ spec: h }) => ({ name: h.name, mac: h.mac, ipv4: h.ipv4, ipv6: h.ipv6 })));
     this.session = topo.id;
     this.stopFrames = client.onFrames(topo.id, (f) => this.wire.push(f));
     await client.request({
       op: 'attach',
       session: topo.id,
       netns: `/run/netns/${topo.wireNs}`,
-      ports: topo.hosts.map((h) => ({ ifname: h.port, hostMac: h.mac, host: h.name })),
+      ports: topo.hosts.map(({ spec: h }) => ({ ifname: h.port, hostMac: h.mac, host: h.name })),
       pcap: this.wire.pcapPath,
       snap: 256,
       mode: bridge ? 'bridge' : 'relay',
@@ -146,7 +152,11 @@ export class CaseRun {
       client,
       session: topo.id,
       bridge,
-      silence: (name) => silenceTcp(topo.hosts.find((h) => h.name === name)!.ns),
+      silence: (name) => {
+        const h = this.hostNamed(name);
+        if (h.stack !== 'linux') throw new InputError(`wire.raw(${name}): a scripted peer speaks for a linux host, and ${name} runs ${h.stack}`);
+        return silenceTcp(h.spec.ns);
+      },
       adoptPeer: (peer) =>
         registerSubject(peer, {
           kind: 'received',
@@ -161,89 +171,64 @@ export class CaseRun {
           pcap: this.wire.pcapPath,
         }),
     });
-    const first = topo.hosts[0];
+    const kernel = topo.hosts.filter((h) => h.stateSource === null);
     this.observer = await CaseObserver.start(
-      [first.ipv4.slice(0, first.ipv4.lastIndexOf('.') + 1), first.ipv6.slice(0, first.ipv6.lastIndexOf(':') + 1)],
-      topo.hosts.map((h) => ({ ns: h.ns, addresses: [h.ipv4, h.ipv6] })),
+      topo.prefixes,
+      kernel.map(({ spec: h }) => ({ ns: h.ns, addresses: [h.ipv4, h.ipv6] })),
+      topo.hosts.flatMap((h) => (h.stateSource ? [h.stateSource] : [])),
     );
-    await topo.up();
-    topo.hosts.forEach((_, i) => this.linkUp(i));
-    this.hostList = topo.hosts.map((h) => new CaseHost(h, this.family, this.ctx, { crash: () => this.crash(h.name), reboot: () => this.reboot(h.name) }));
+    await Promise.all(topo.hosts.map((h) => h.up()));
+    topo.hosts.forEach((h, i) => this.drops.linkUp(i, h.counters().port));
+    this.hostList = topo.hosts.map((h) => new CaseHost(h, this.family, this.ctx, { crash: () => this.crash(h), reboot: () => this.reboot(h) }));
     return Object.fromEntries(this.hostList.map((h) => [h.name, h])) as HostMap<N>;
   }
 
+  private watch(stop: () => void): void {
+    this.stopWatches.push(stop);
+  }
+
+  /** Something the case cannot go on without is gone (the sidecar, a guest): the case ends at once. */
+  private fail(e: Error): void {
+    this.sidecarError ??= e;
+    this.abort.abort(e);
+  }
+
+  private hostNamed(name: string): StackHost {
+    const h = this.topology?.hosts.find((x) => x.spec.name === name);
+    if (!h) throw new InputError(`unknown host "${name}"`);
+    return h;
+  }
+
   /** Power loss: nothing the host does reaches the wire any more, its TCP state is gone without FIN or RST. */
-  private async crash(name: string): Promise<void> {
-    const topo = this.topology!;
-    const i = topo.hosts.findIndex((h) => h.name === name);
-    const h = topo.hosts[i];
-    this.linkDown(i);
-    await ipBatch([`link set ${h.ifname} down`], h.ns);
+  private async crash(h: StackHost): Promise<void> {
+    const i = h.spec.index;
+    this.drops.linkDown(i, h.counters().port);
+    await h.down();
     // the frames the host sent before its link went down are captured, not lost with the handle
-    const expect = topo.hosts.map((_, j) => (j === i ? readCounters(h.ns, h.ifname).tx + (this.retired[i]?.host.tx ?? 0) : 0));
+    const expect = this.topology!.hosts.map((x) => (x === h ? h.counters().host.tx : 0));
     await this.client!.request({ op: 'sync', session: this.session!, expect });
-    // unplug before reading the counters: from then on frames for this host are counted
-    // as unsent by the relay, not as drops on a port about to vanish with its counters
+    // unplug before the link goes: from then on frames for this host are counted as
+    // unsent by the relay, not as drops on a port about to vanish with its counters
     await this.client!.request({ op: 'unplug', session: this.session!, port: i });
-    this.retire(i, readCounters(h.ns, h.ifname), readCounters(topo.wireNs, h.port));
-    for (const s of this.sockets) if (s.host.name === name) s.forceClose();
-    this.observer?.hostGone(h.ns);
-    await topo.crash(name);
-    this.crashed.add(i);
-    this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: name, socket: name, call: 'crash', result: 'ok' });
+    for (const s of this.sockets) if (s.host.name === h.spec.name) s.forceClose();
+    this.observer?.hostGone(h.spec.ns);
+    await h.crash();
+    this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: h.spec.name, socket: h.spec.name, call: 'crash', result: 'ok' });
   }
 
   /** The host comes back with the same addresses and no TCP state. */
-  private async reboot(name: string): Promise<void> {
-    const topo = this.topology!;
-    const i = topo.hosts.findIndex((h) => h.name === name);
-    const h = topo.hosts[i];
-    await topo.reboot(name);
-    this.crashed.delete(i);
-    this.observer?.hostBack(h.ns);
+  private async reboot(h: StackHost): Promise<void> {
+    const i = h.spec.index;
+    await h.reboot();
+    if (h.stateSource === null) this.observer?.hostBack(h.spec.ns);
     await this.client!.request({ op: 'reopen', session: this.session!, port: i });
-    await ipBatch([`link set ${h.ifname} up`], h.ns);
-    await linkReady(h);
-    this.linkUp(i);
-    this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: name, socket: name, call: 'reboot', result: 'ok' });
+    await h.up();
+    this.drops.linkUp(i, h.counters().port);
+    this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: h.spec.name, socket: h.spec.name, call: 'reboot', result: 'ok' });
   }
 
-  /**
-   * Per host: its wire port's tx_dropped when the host's link was last made ready (null
-   * while the link is down or gone), and the frames the port dropped while it was up.
-   * Drops while a link comes up or goes down are expected; any other is the wire losing
-   * frames behind the capture's back.
-   */
-  private readyDrops: (number | null)[] = [];
-  private dropsWhileUp: number[] = [];
-  /** hosts crashed and not rebooted: their namespace and link are gone */
-  private readonly crashed = new Set<number>();
-  private linkUp(i: number): void {
-    const topo = this.topology!;
-    this.readyDrops[i] = readCounters(topo.wireNs, topo.hosts[i].port).txDropped;
-  }
-  private linkDown(i: number): void {
-    const topo = this.topology!;
-    const base = this.readyDrops[i];
-    if (base === null || base === undefined) return;
-    this.dropsWhileUp[i] = (this.dropsWhileUp[i] ?? 0) + readCounters(topo.wireNs, topo.hosts[i].port).txDropped - base;
-    this.readyDrops[i] = null;
-  }
-
-  private hostCounters(i: number): Counters {
-    const h = this.topology!.hosts[i];
-    return this.crashed.has(i) ? zero() : readCounters(h.ns, h.ifname);
-  }
-
-  /** Counters of a link about to vanish, added to the totals at the end. */
-  private retired: { host: Counters; port: Counters }[] = [];
-  private retire(i: number, host: Counters, port: Counters): void {
-    const r = (this.retired[i] ??= { host: zero(), port: zero() });
-    for (const k of ['rx', 'tx', 'txDropped'] as const) {
-      r.host[k] += host[k];
-      r.port[k] += port[k];
-    }
-  }
+  /** Drops of each wire port while its host's link was up (the rest are expected). */
+  private readonly drops = new PortDrops();
 
   private seconds(t: bigint): number {
     return Number(t - this.t0) / 1e9;
@@ -278,7 +263,16 @@ export class CaseRun {
       ...(errorKind ? { errorKind } : {}),
       startedAt: this.startedAt.toISOString(),
       durationMs: Number(process.hrtime.bigint() - this.t0) / 1e6,
-      hosts: (this.topology?.hosts ?? []).map((h) => ({ name: h.name, ipv4: h.ipv4, ipv6: h.ipv6, mac: h.mac, ...this.hostSettings.get(h.name) })),
+      hosts: (this.topology?.hosts ?? []).map(({ spec: h, stack, version, states }) => ({
+        name: h.name,
+        ipv4: h.ipv4,
+        ipv6: h.ipv6,
+        mac: h.mac,
+        stack,
+        version,
+        states,
+        ...this.hostSettings.get(h.name),
+      })),
       segments: this.wire.segments(),
       otherFrames: this.wire.otherFrames(),
       sockets: this.sockets.map((s) => this.socketTrace(s)),
@@ -325,36 +319,35 @@ export class CaseRun {
     this.finished = true;
     this.calls.push(...this.pendingCalls.take(timedOut ? 'timeout' : 'the end of the case'));
     let failure = error instanceof Error ? error : error ? new Error(String(error)) : null;
-    // the sidecar's death explains whatever the case body saw after it (ECANCELED, a timeout)
+    // the sidecar's (or a guest's) death explains whatever the case body saw after it (ECANCELED, a timeout)
     if (this.sidecarError) failure = this.sidecarError;
     const topo = this.topology;
     try {
       if (topo && this.client && this.session) {
         await this.observer?.settle().catch(() => undefined);
-        topo.hosts.forEach((_, i) => this.linkDown(i));
+        const hosts = topo.hosts;
+        hosts.forEach((h, i) => this.drops.linkDown(i, h.counters().port));
         if (this.wire.bridged) {
           // the bridge tap sits on the first host's port and sees the other host's frames
           // only as the bridge hands them over: silence the other host first and let its
           // last frames through before the first host's link (and so the tap's port) goes down
-          const [first, second] = topo.hosts;
-          await ipLinkDown(second.ns, second.ifname);
-          const expect = [0, this.hostCounters(1).tx + (this.retired[1]?.host.tx ?? 0)];
+          const [first, second] = hosts;
+          await second.down();
+          const expect = [0, second.counters().host.tx];
           await this.client.request({ op: 'sync', session: this.session, expect }).catch(() => undefined);
-          await ipLinkDown(first.ns, first.ifname);
+          await first.down();
         } else {
-          await Promise.all(topo.hosts.map((h) => ipLinkDown(h.ns, h.ifname)));
+          await Promise.all(hosts.map((h) => h.down()));
         }
-        const add = (a: Counters, b: Counters | undefined): Counters =>
-          b ? { rx: a.rx + b.rx, tx: a.tx + b.tx, txDropped: a.txDropped + b.txDropped } : a;
-        const sent = topo.hosts.map((_, i) => add(this.hostCounters(i), this.retired[i]?.host));
-        const stats = await this.client.detach(this.session, sent.map((c) => c.tx));
-        const ports = topo.hosts.map((h, i) => add(readCounters(topo.wireNs, h.port), this.retired[i]?.port));
+        const counted = hosts.map((h) => h.counters());
+        const stats = await this.client.detach(this.session, counted.map((c) => c.host.tx));
+        const ports = hosts.map((h) => h.counters().port);
         this.stopFrames();
         // a segment held for good explains what the case saw after it
         const late = this.wire.problem();
         if (late && late.message !== failure?.message) failure = failure ? new Error(`${late.message}\nthe case then failed: ${failure.message}`) : late;
-        this.wireCheck = completeness(stats, sent, ports, this.dropsWhileUp, topo.hosts.map((h) => h.name), this.wire.bridged);
-        if (!this.wireCheck.complete && !failure) failure = new Error(`capture incomplete: ${this.wireCheck.problem}`);
+        this.wireCheck = completeness(stats, counted.map((c) => c.host), ports, this.drops.dropsWhileUp, hosts.map((h) => h.spec.name), this.wire.bridged);
+        if (!this.wireCheck!.complete && !failure) failure = new Error(`capture incomplete: ${this.wireCheck!.problem}`);
         if (!failure) {
           const invalid = this.invalidTransitions();
           if (invalid.length) failure = new Error(`transitions outside the RFC 793 diagram:\n  ${invalid.join('\n  ')}`);
@@ -363,7 +356,7 @@ export class CaseRun {
     } catch (e) {
       failure ??= e as Error;
     } finally {
-      this.stopSidecarWatch();
+      for (const stop of this.stopWatches) stop();
       this.abort.abort();
       for (const s of this.sockets) s.forceClose();
       this.observer?.close();
@@ -377,7 +370,7 @@ export class CaseRun {
       if (at) failure.message = `${shownPath(this.file)}:${at.line}:${at.column}: ${failure.message}`;
     }
     const trace = this.snapshot(failure ? 'failed' : 'passed', failure ? firstLine(failure) : undefined, errorKind);
-    writeOutputs(this.dir, trace);
+    writeCaseFiles(this.dir, trace);
     return { trace, error: failure };
   }
 }
@@ -386,63 +379,20 @@ function firstLine(e: Error): string {
   return (e.message || String(e)).split('\n')[0];
 }
 
-function writeOutputs(dir: string, trace: CaseTrace): void {
-  writeFileSync(join(dir, 'trace.json'), JSON.stringify(trace, null, 1) + '\n');
-  if (trace.hosts.length < 2) return; // failed before its hosts were made: nothing to draw
-  const ladder = ladderFromTrace(trace);
-  writeFileSync(join(dir, 'ladder.txt'), renderLadderText(ladder));
-  writeFileSync(join(dir, 'ladder.svg'), renderLadderSvg(ladder));
-}
-
-async function ipLinkDown(ns: string, ifname: string): Promise<void> {
-  await ipBatch([`link set ${ifname} down`], ns).catch(() => undefined);
-}
-
-interface Counters {
-  rx: number;
-  tx: number;
-  txDropped: number;
-}
-
-function zero(): Counters {
-  return { rx: 0, tx: 0, txDropped: 0 };
-}
-
-/** Packet counters of `ifname` as its own namespace sees them. */
-function readCounters(ns: string, ifname: string): Counters {
-  const text = inNamespace(ns, () => readFileSync('/proc/thread-self/net/dev', 'utf8'));
-  const line = text.split('\n').find((l) => l.trim().startsWith(`${ifname}:`));
-  if (!line) return { tx: 0, rx: 0, txDropped: 0 };
-  const f = line.split(':')[1].trim().split(/\s+/).map(Number);
-  return { rx: f[1], tx: f[9], txDropped: f[11] };
-}
-
-/**
- * Every frame a host sent was captured, and every frame the relay delivered reached
- * its host, except those its wire port dropped while the host's link was not up yet
- * (the hosts' links come up one after the other) or going down, or that found the port
- * gone (a crashed host). The wire port dropping a frame while the host's link was up
- * is a loss the capture did not see. In bridge mode the kernel forwards, so the
- * relay's deliveries are not counted; the other checks hold.
- */
-function completeness(stats: PortStats[], host: Counters[], port: Counters[], whileUp: number[], names: string[], bridged: boolean): TraceWireCheck {
-  const ports = names.map((name, i) => ({
-    host: name,
-    sent: host[i].tx,
-    captured: stats[i]?.captured ?? 0,
-    delivered: stats[i]?.delivered ?? 0,
-    received: host[i].rx,
-    droppedBeforeUp: port[i].txDropped - (whileUp[i] ?? 0) + (stats[i]?.unsent ?? 0),
-    droppedWhileUp: whileUp[i] ?? 0,
-  }));
-  const problems = ports.flatMap((p) => [
-    ...(p.captured !== p.sent ? [`${p.host} sent ${p.sent} frames, the sidecar captured ${p.captured}`] : []),
-    ...(p.droppedWhileUp ? [`the wire dropped ${p.droppedWhileUp} frame${p.droppedWhileUp === 1 ? '' : 's'} to ${p.host} while its link was up`] : []),
-    ...(!bridged && p.received + p.droppedBeforeUp + p.droppedWhileUp !== p.delivered
-      ? [`the sidecar delivered ${p.delivered} frames to ${p.host}, it received ${p.received} (${p.droppedBeforeUp} dropped while its link was down or gone)`]
-      : []),
-  ]);
-  return { ports, complete: problems.length === 0, ...(problems.length ? { problem: problems.join('; ') } : {}) };
+/** The stack of each host: its pin in the case, else the run's (--stack), else linux. */
+function resolveStacks(names: string[], pin: HostsOptions['stack']): Record<string, StackName> {
+  const run = runStacks();
+  const out: Record<string, StackName> = {};
+  for (const n of names) out[n] = (typeof pin === 'string' ? pin : pin?.[n]) ?? run.hosts[n] ?? run.all ?? 'linux';
+  if (pin !== undefined && typeof pin !== 'string') {
+    for (const host of Object.keys(pin)) {
+      if (!names.includes(host)) throw new InputError(`hosts(): stack for unknown host "${host}" (hosts: ${names.join(', ')})`);
+    }
+  }
+  for (const [host, stack] of Object.entries(out)) {
+    if (!isStackName(stack)) throw new InputError(`hosts(): unknown stack "${stack}" for host ${host} (stacks: ${STACKS.join(', ')})`);
+  }
+  return out;
 }
 
 /** How the observer saw states, and for sampling the gaps between its samples. */

@@ -1,23 +1,22 @@
 /**
- * host.spawn(): a real program (a server under test, a client, a tool) run inside
- * a host's network namespace. Its stdout and stderr are kept, its lines and its exit
- * go into the case's call log (so the trace, the ladder and the report show them),
- * and it ends with the case:
+ * host.spawn(): a real program (a server under test, a client, a tool) run on a host:
+ * inside its network namespace, or inside its guest. Its stdout and stderr are kept,
+ * its lines and its exit go into the case's call log (so the trace, the ladder and the
+ * report show them), and it ends with the case:
  *
  *  - when the case ends (its AbortSignal fires) the program's process group gets SIGKILL;
  *  - when the test process exits, an exit hook does the same;
  *  - when the test process is killed outright, `setpriv --pdeathsig KILL` kills the
- *    program (its own children too, when it passes nothing on to them, die with the
- *    group only in the first two cases).
+ *    program on a namespace host (its own children too, when it passes nothing on to
+ *    them, die with the group only in the first two cases); a guest's programs end with
+ *    the case inside the guest.
  *
- * The program is started as `setpriv --pdeathsig KILL -- nsenter --net=<ns> -- cmd …`:
- * both exec, neither forks, so the child's pid is the program's pid.
+ * How the program starts is the host's stack's business (stacks/process.ts).
  */
-import { spawn as spawnChild, type ChildProcess } from 'node:child_process';
 import { basename, isAbsolute, relative } from 'node:path';
 import type { SocketCall } from '../sockets/index.js';
+import type { ProcessStarter, StartedProcess } from '../stacks/index.js';
 import { onExit } from './cleanup.js';
-import { pastSetpriv } from '../setpriv.js';
 
 export interface SpawnOptions {
   /** variables added to (or, when undefined, removed from) the harness's environment */
@@ -42,8 +41,7 @@ export interface SpawnContext {
 
 export interface SpawnHost {
   name: string;
-  /** the host's network namespace, as in /run/netns */
-  ns: string;
+  processes: ProcessStarter;
 }
 
 export interface ProcessExit {
@@ -76,7 +74,7 @@ export class HostProcess {
   readonly exited: Promise<ProcessExit>;
 
   constructor(
-    private readonly child: ChildProcess,
+    private readonly child: StartedProcess,
     readonly host: SpawnHost,
     readonly label: string,
     readonly command: string,
@@ -191,15 +189,7 @@ export class HostProcess {
   }
 
   private signalGroup(signal: NodeJS.Signals): void {
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      try {
-        this.child.kill(signal);
-      } catch {
-        // already gone
-      }
-    }
+    this.child.signal(signal);
   }
 
   private tail(): string {
@@ -251,24 +241,14 @@ export async function spawnInHost(
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...options.env })) if (v !== undefined) env[k] = v;
   const t0 = process.hrtime.bigint();
-  const child = spawnChild('setpriv', ['--pdeathsig', 'KILL', '--', 'nsenter', `--net=/run/netns/${host.ns}`, '--', command, ...args], {
-    cwd: options.cwd,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    // its own process group, so the case's end reaches whatever it starts too
-    detached: true,
-  });
   const shown = [command, ...args].map(shortPath).join(' ');
+  let child: StartedProcess;
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('spawn', resolve);
-      child.once('error', (e) => reject(new Error(`spawn(${command}) on ${host.name}: cannot start setpriv: ${e.message}`)));
-    });
+    child = await host.processes.start(command, args, { env, cwd: options.cwd });
   } catch (e) {
     ctx.record({ t: t0, ms: Number(process.hrtime.bigint() - t0) / 1e6, host: host.name, socket: label, call: 'spawn', args: shown, result: 'failed' });
-    throw e;
+    throw new Error(`spawn(${command}) on ${host.name}: ${(e as Error).message}`);
   }
-  await pastSetpriv(child.pid!);
   const proc = new HostProcess(child, host, label, command, args, ctx, options.keep ?? DEFAULT_KEEP, t0);
   live.add(proc);
   proc.log('spawn', shown, `pid ${child.pid}`, t0);

@@ -10,6 +10,12 @@ export interface ObservedHost {
   addresses: string[];
 }
 
+/** A host that reports its own states (a guest's sampler): events on this process's clock. */
+export interface ReportingHost {
+  settle(): Promise<void>;
+  on(fn: (events: Omit<Extract<KernelEvent, { kind: 'state' }>, 'kind' | 'source'>[]) => void): () => void;
+}
+
 const DIAG_POLL_MS = 25;
 
 /** How a run sees state changes: the state tracepoint (root), or sock_diag sampling (rootless: no tracefs). */
@@ -49,6 +55,10 @@ export class CaseObserver {
   private closed = false;
 
   private sampler: StateSampler | null = null;
+  private readonly reporting: ReportingHost[] = [];
+  private readonly unsubscribeHosts: (() => void)[] = [];
+  /** when a reporting host was last asked for its states */
+  private lastReport: bigint | null = null;
 
   private constructor(
     private readonly trace: TraceSession | null,
@@ -56,8 +66,29 @@ export class CaseObserver {
     private readonly hosts: ObservedHost[],
   ) {}
 
-  /** `prefixes`: textual prefixes of this case's subnets, e.g. "198.18.5." and "fd74:6370:6c00:5::" */
-  static async start(prefixes: string[], hosts: ObservedHost[]): Promise<CaseObserver> {
+  /**
+   * `prefixes`: textual prefixes of this case's subnets, e.g. "198.18.5." and "fd74:6370:6c00:5::";
+   * `hosts`: the namespace hosts this machine's kernel runs (tracepoint, sock_diag);
+   * `reporting`: hosts that sample their own states (guests).
+   */
+  static async start(prefixes: string[], hosts: ObservedHost[], reporting: ReportingHost[] = []): Promise<CaseObserver> {
+    const o = await CaseObserver.forKernel(prefixes, hosts);
+    for (const r of reporting) o.report(r);
+    return o;
+  }
+
+  private report(r: ReportingHost): void {
+    this.reporting.push(r);
+    this.unsubscribeHosts.push(
+      r.on((events) => {
+        if (this.closed) return;
+        for (const e of events) this.events.push({ kind: 'state', ...e, source: 'sampled' });
+      }),
+    );
+  }
+
+  private static async forKernel(prefixes: string[], hosts: ObservedHost[]): Promise<CaseObserver> {
+    if (hosts.length === 0) return new CaseObserver(null, prefixes, hosts);
     if (observerKind() === 'sampled') {
       const o = new CaseObserver(null, prefixes, hosts);
       o.sampler = new StateSampler(hosts.map((h) => h.ns), (a) => o.mine(a), (e) => o.events.push(e));
@@ -117,8 +148,9 @@ export class CaseObserver {
     }
   }
 
+  /** How this machine's kernel's hosts are seen (guests sample their own states in any case). */
   get kind(): ObserverKind {
-    return this.sampler ? 'sampled' : 'tracepoint';
+    return this.sampler || !this.trace ? 'sampled' : 'tracepoint';
   }
 
   /** Sampling only: the gaps between samples (ms), what a state had to outlast to be seen. */
@@ -126,9 +158,9 @@ export class CaseObserver {
     return this.sampler?.intervals() ?? null;
   }
 
-  /** Sampling only: when the last sample was taken. */
+  /** Sampling only: when the last sample was taken (on this machine, or of the guests). */
   lastSample(): bigint | null {
-    return this.sampler?.lastSample ?? null;
+    return this.sampler?.lastSample ?? this.lastReport;
   }
 
   /** Sampling only: look now (right after a socket call, whose effect is then seen at once). */
@@ -148,9 +180,19 @@ export class CaseObserver {
 
   /** Wait until every event up to now has been read. */
   async settle(): Promise<void> {
-    if (this.sampler) return this.sampler.sample();
-    await this.trace!.barrier();
-    this.poll();
+    const guests = this.reporting.length ? this.settleReporting() : null;
+    if (this.sampler) this.sampler.sample();
+    else if (this.trace) {
+      await this.trace.barrier();
+      this.poll();
+    }
+    await guests;
+  }
+
+  private async settleReporting(): Promise<void> {
+    const t = process.hrtime.bigint();
+    await Promise.all(this.reporting.map((r) => r.settle().catch(() => undefined)));
+    this.lastReport = t;
   }
 
   histories(): History[] {
@@ -165,6 +207,7 @@ export class CaseObserver {
     this.closed = true;
     this.sampler?.close();
     this.unsubscribe();
+    for (const u of this.unsubscribeHosts) u();
     if (this.timer) clearInterval(this.timer);
   }
 }

@@ -3,7 +3,7 @@
  * the wire or how long its timers run. net.ipv4.tcp_* keys govern IPv6 TCP too
  * (one TCP stack); keys this kernel lacks are left out.
  */
-import { readSysctls } from '../topology/index.js';
+import { readPresentSysctls } from '../topology/index.js';
 
 export const WATCHED_SYSCTLS: readonly string[] = [
   'net.ipv4.tcp_abort_on_overflow',
@@ -37,16 +37,12 @@ export const WATCHED_SYSCTLS: readonly string[] = [
   'net.ipv4.tcp_wmem',
 ];
 
+/** The keys a trace records for a host: the watched ones plus `extra`, sorted. */
+export function watchedKeys(extra: Iterable<string> = []): string[] {
+  return [...new Set([...WATCHED_SYSCTLS, ...extra])].sort();
+}
+
 /** Values in force inside namespace `ns` for the watched keys plus `extra`, sorted by key; tabs become spaces. */
 export function readHostSysctls(ns: string, extra: Iterable<string> = []): Record<string, string> {
-  const keys = [...new Set([...WATCHED_SYSCTLS, ...extra])].sort();
-  const out: Record<string, string> = {};
-  for (const key of keys) {
-    try {
-      out[key] = String(readSysctls(ns, [key])[key]).replace(/\s+/g, ' ');
-    } catch {
-      // not on this kernel: a bundle from it simply lacks the key
-    }
-  }
-  return out;
+  return readPresentSysctls(ns, watchedKeys(extra));
 }

@@ -11,6 +11,7 @@ import { runDir } from '../case/paths.js';
 import { finishRun } from './finish.js';
 import { writeBundle } from '../diff/index.js';
 import { shownPath } from './paths.js';
+import { startPool, runStacks, type GuestStack } from '../stacks/index.js';
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const problem = privilegeProblem();
@@ -21,7 +22,9 @@ export default async function setup(project: TestProject): Promise<() => void> {
   // a rootless run's /run and namespaces are its own: nothing of another run to clean
   const removed = rootless() ? [] : [...(await cleanLeftovers()), ...(await cleanInstances())];
   if (removed.length) process.stderr.write(`tcpladder: removed leftovers of earlier runs: ${removed.join(', ')}\n`);
-  return () => {
+  // guests belong to the run: one pool for all workers, warmed for the run's own stack
+  const pool = rootless() ? null : await startPool(prewarm(project.config.maxWorkers));
+  return async () => {
     const { summary, report } = finishRun(dir, run, startedAt, project.vitest.state.getTestModules());
     if (report) {
       try {
@@ -36,5 +39,15 @@ export default async function setup(project: TestProject): Promise<() => void> {
     } else if (!report && existsSync(dir) && readdirSync(dir).length === 0) {
       rmSync(dir, { recursive: true, force: true });
     }
+    await pool?.stop();
   };
+}
+
+/** Guests to start ahead: one per worker for the stack the run asks of every host. */
+function prewarm(workers: number | string | undefined): Partial<Record<GuestStack, number>> {
+  const { all, hosts } = runStacks();
+  const n = typeof workers === 'number' ? Math.max(1, Math.min(workers, 4)) : 2;
+  const out: Partial<Record<GuestStack, number>> = {};
+  for (const s of [all, ...Object.values(hosts)]) if (s && s !== 'linux') out[s] = n;
+  return out;
 }

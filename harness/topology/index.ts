@@ -1,6 +1,23 @@
-export { createTopology, silenceTcp, linkReady, type Topology, type HostSpec, type TopologyOptions } from './build.js';
+export {
+  createWire,
+  addLink,
+  adoptPort,
+  returnPort,
+  setPortUp,
+  deletePort,
+  linkReady,
+  readCounters,
+  addCounters,
+  subCounters,
+  withRtnl,
+  silenceTcp,
+  ZERO,
+  type CaseWire,
+  type HostSpec,
+  type Counters,
+} from './wire-ns.js';
 export { inNamespace } from './netns.js';
-export { applySysctls, readSysctls, type Sysctls } from './sysctl.js';
+export { applySysctls, readSysctls, readPresentSysctls, type Sysctls } from './sysctl.js';
 export { runId, registerOwner, unregisterOwner, ownerAlive, ownerOf, resourceName, STATE_DIR, PREFIX } from './owner.js';
 export { cleanLeftovers } from './clean.js';
 export { privilegeProblem, rootless, realRoot, userNamespaceProblem } from './privilege.js';

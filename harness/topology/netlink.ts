@@ -62,6 +62,7 @@ const RTM_NEWLINK = 16;
 const RTM_DELLINK = 17;
 const RTM_GETLINK = 18;
 const RTM_NEWADDR = 20;
+const RTM_DELADDR = 21;
 const RTM_GETADDR = 22;
 const RTM_NEWNEIGH = 28;
 const RTM_GETROUTE = 26;
@@ -292,6 +293,15 @@ export class Rtnl {
     this.change(RTM_NEWLINK, 0, ifinfomsg(0), [str(IFLA_IFNAME, ifname), u32(IFLA_MASTER, this.index(master))]);
   }
 
+  /** `ip link set IF [netns NS] [name NEW] [address MAC]`: NS as an open namespace file */
+  setLink(ifname: string, change: { nsFd?: number; name?: string; mac?: string }): void {
+    this.change(RTM_NEWLINK, 0, ifinfomsg(this.index(ifname)), [
+      ...(change.name ? [str(IFLA_IFNAME, change.name)] : []),
+      ...(change.nsFd !== undefined ? [u32(IFLA_NET_NS_FD, change.nsFd)] : []),
+      ...(change.mac ? [attr(IFLA_ADDRESS, macBytes(change.mac))] : []),
+    ]);
+  }
+
   /** `ip link del IF` */
   delLink(ifname: string): void {
     this.change(RTM_DELLINK, 0, ifinfomsg(0), [str(IFLA_IFNAME, ifname)]);
@@ -345,6 +355,17 @@ export class Rtnl {
     h.writeUInt8(0, 3); // scope global
     h.writeUInt32LE(index, 4);
     this.change(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, h, [attr(IFA_LOCAL, bytes), attr(IFA_ADDRESS, bytes), u32(IFA_FLAGS, flags)]);
+  }
+
+  /** `ip addr del ADDR/PREFIX dev IF` */
+  delAddress(index: number, address: string, prefix: number): void {
+    const v6 = address.includes(':');
+    const bytes = Buffer.from(v6 ? ipv6Bytes(address) : ipv4Bytes(address));
+    const h = Buffer.alloc(8);
+    h.writeUInt8(v6 ? AF_INET6 : AF_INET, 0);
+    h.writeUInt8(prefix, 1);
+    h.writeUInt32LE(index, 4);
+    this.change(RTM_DELADDR, 0, h, [attr(IFA_LOCAL, bytes), attr(IFA_ADDRESS, bytes)]);
   }
 
   /** `ip neigh add ADDR lladdr MAC dev IF nud permanent` */

@@ -46,13 +46,14 @@ export function reclaimSlots(): number {
   return freed;
 }
 
-export function takeSlot(): number {
+/** A free slot, none of `avoid` (subnets a guest used lately and may still hold state for). */
+export function takeSlot(avoid: ReadonlySet<number> = new Set()): number {
   mkdirSync(dir, { recursive: true });
   const start = (process.pid * 7) % SLOT_COUNT;
   for (let attempt = 0; attempt < 2; attempt++) {
     for (let i = 0; i < SLOT_COUNT; i++) {
       const slot = (start + i) % SLOT_COUNT;
-      if (tryTake(slot)) return slot;
+      if (!avoid.has(slot) && tryTake(slot)) return slot;
     }
     if (reclaimSlots() === 0) break;
   }

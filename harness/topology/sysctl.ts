@@ -8,9 +8,9 @@ function path(key: string): string {
   return `/proc/sys/${key.replace(/\./g, '/')}`;
 }
 
-/** Set sysctls inside namespace `ns` (a `net.*` sysctl is per namespace). */
-export function applySysctls(ns: string, sysctls: Sysctls): void {
-  inNamespace(ns, () => {
+/** Set sysctls inside namespace `ns` (a `net.*` sysctl is per namespace; null: this thread's). */
+export function applySysctls(ns: string | null, sysctls: Sysctls): void {
+  within(ns, () => {
     for (const [key, value] of Object.entries(sysctls)) {
       try {
         writeFileSync(path(key), String(value));
@@ -25,6 +25,25 @@ export function applySysctls(ns: string, sysctls: Sysctls): void {
   });
 }
 
-export function readSysctls(ns: string, keys: string[]): Sysctls {
-  return inNamespace(ns, () => Object.fromEntries(keys.map((k) => [k, readFileSync(path(k), 'utf8').trim()])));
+export function readSysctls(ns: string | null, keys: string[]): Sysctls {
+  return within(ns, () => Object.fromEntries(keys.map((k) => [k, readFileSync(path(k), 'utf8').trim()])));
+}
+
+function within<T>(ns: string | null, fn: () => T): T {
+  return ns === null ? fn() : inNamespace(ns, fn);
+}
+
+/** The keys this kernel has, each read on its own (one missing key leaves the rest), whitespace as single spaces. */
+export function readPresentSysctls(ns: string | null, keys: Iterable<string>): Record<string, string> {
+  return within(ns, () => {
+    const out: Record<string, string> = {};
+    for (const key of keys) {
+      try {
+        out[key] = readFileSync(path(key), 'utf8').trim().replace(/\s+/g, ' ');
+      } catch {
+        // not on this kernel
+      }
+    }
+    return out;
+  });
 }

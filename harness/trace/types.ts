@@ -78,6 +78,15 @@ export interface TraceHost {
   profile?: string | null;
   /** TCP sysctls in force in this host's namespace, read after they were applied */
   sysctls?: Record<string, string>;
+  /** the TCP stack the host ran: linux (a namespace of this machine's kernel), uml, gvisor */
+  stack?: 'linux' | 'uml' | 'gvisor';
+  /** kernel release (linux, uml) or runsc version (gvisor) */
+  version?: string;
+  /**
+   * how its sockets' states were seen: traced (tracepoint), sampled (sock_diag, about once
+   * a ms), descriptors (TCP_INFO on the descriptors the case held, gVisor)
+   */
+  states?: 'traced' | 'sampled' | 'descriptors';
 }
 
 export interface TraceWireCheck {

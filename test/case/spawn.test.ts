@@ -8,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawnInHost, type SpawnContext } from '../../harness/case/spawn.js';
 import { resourceName } from '../../harness/topology/index.js';
+import { localProcesses } from '../../harness/stacks/process.js';
 import type { SocketCall } from '../../harness/sockets/index.js';
 
 const ns = resourceName('spawntest');
-const host = { name: 'server', ns };
+const host = { name: 'server', processes: localProcesses(ns) };
 
 function context(): SpawnContext & { calls: SocketCall[]; end(): void } {
   const abort = new AbortController();
@@ -118,9 +119,11 @@ describe.skipIf(process.getuid?.() !== 0)('host.spawn', () => {
   test('the program dies when the test process is killed outright (pdeathsig)', async () => {
     const tsx = createRequire(import.meta.url).resolve('tsx');
     const spawnTs = fileURLToPath(new URL('../../harness/case/spawn.ts', import.meta.url));
+    const processTs = fileURLToPath(new URL('../../harness/stacks/process.ts', import.meta.url));
     const script = `
       const { spawnInHost } = await import(${JSON.stringify(spawnTs)});
-      const p = await spawnInHost({ name: 'h', ns: ${JSON.stringify(ns)} }, 'sleep', ['60'], {}, { signal: new AbortController().signal, record() {} });
+      const { localProcesses } = await import(${JSON.stringify(processTs)});
+      const p = await spawnInHost({ name: 'h', processes: localProcesses(${JSON.stringify(ns)}) }, 'sleep', ['60'], {}, { signal: new AbortController().signal, record() {} });
       console.log(p.pid);
       setInterval(() => {}, 1000);
     `;

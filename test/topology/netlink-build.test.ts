@@ -4,7 +4,7 @@
 // and the namespaces' net.* sysctls, relay and bridge topologies alike.
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { createTopology } from '../../harness/topology/index.js';
+import { createTopology } from '../../harness/stacks/index.js';
 import { naiveTopology } from '../../bench/lib/reference-topology.js';
 
 interface Built {
@@ -14,13 +14,21 @@ interface Built {
 
 const sh = (args: string[]) => execFileSync(args[0], args.slice(1), { encoding: 'utf8' });
 
+/** `ip link` / `ip addr` output with its links in name order: the order they were made in (their ifindex) is no state. */
+function byName(text: string): string {
+  return text
+    .split(/^(?=\d+: )/m)
+    .sort((a, b) => a.replace(/^\d+: /, '').localeCompare(b.replace(/^\d+: /, '')))
+    .join('');
+}
+
 /** The state of every namespace of a topology, with its own names and numbers replaced. */
 function state(t: Built, bridge: boolean): string {
   const out: string[] = [];
   const spaces: [string, string[]][] = [[t.wireNs, [...t.hosts.map((h) => h.port), ...(bridge ? ['br0'] : [])]], ...t.hosts.map((h): [string, string[]] => [h.ns, ['eth0']])];
   for (const [ns, ifs] of spaces) {
     out.push(`== ${ns}`);
-    out.push(sh(['ip', '-n', ns, '-d', 'link', 'show']), sh(['ip', '-n', ns, 'addr', 'show']), sh(['ip', '-n', ns, 'neigh', 'show']));
+    out.push(byName(sh(['ip', '-n', ns, '-d', 'link', 'show'])), byName(sh(['ip', '-n', ns, 'addr', 'show'])), sh(['ip', '-n', ns, 'neigh', 'show']));
     out.push(sh(['ip', '-n', ns, '-4', 'route', 'show', 'table', 'all']), sh(['ip', '-n', ns, '-6', 'route', 'show', 'table', 'all']));
     for (const i of ifs) out.push(sh(['ip', 'netns', 'exec', ns, 'ethtool', '-k', i]));
     out.push(
@@ -55,13 +63,13 @@ describe('createTopology over netlink', () => {
       });
       try {
         await Promise.all([ours.up(), theirs.up()]);
-        expect(state(ours, bridge)).toEqual(state(theirs, bridge));
+        expect(state({ wireNs: ours.wireNs, hosts: ours.hosts.map((h) => h.spec) }, bridge)).toEqual(state(theirs, bridge));
       } finally {
         await ours.destroy();
         await theirs.destroy();
       }
       const left = sh(['ip', 'netns', 'list']);
-      for (const ns of [ours.wireNs, theirs.wireNs, ...ours.hosts.map((h) => h.ns), ...theirs.hosts.map((h) => h.ns)]) expect(left).not.toContain(ns);
+      for (const ns of [ours.wireNs, theirs.wireNs, ...ours.hosts.map((h) => h.spec.ns), ...theirs.hosts.map((h) => h.ns)]) expect(left).not.toContain(ns);
     }, 30_000);
   }
 });

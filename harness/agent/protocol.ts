@@ -1,0 +1,119 @@
+/**
+ * The agent's line protocol: one JSON object per line, both ways. Requests carry an
+ * id and get exactly one reply with that id; events (states seen, Node socket events,
+ * program output) come unasked. Bytes travel as base64. Requests are validated by the
+ * agent (they come from outside its process).
+ */
+import { z } from 'zod';
+
+const Base64 = z.string();
+
+/** An argument of a system call: a number, bytes, or a name (the label of a setsockopt in errors). */
+export const SysArg = z.union([z.number(), z.string(), z.object({ b64: Base64 }).strict(), z.null()]);
+export type SysArg = z.infer<typeof SysArg>;
+
+/** The case's network inside the guest. */
+export const CaseNet = z.object({
+  /** the guest's NIC as the kernel names it (vec0 in UML, eth0 in gVisor) */
+  nic: z.string(),
+  /** the name the case sees it under (eth0; packetdrill scripts want tun0) */
+  ifname: z.string(),
+  /** UML: a fresh network namespace for the case, named so; gVisor cannot, null */
+  namespace: z.string().nullable(),
+  addresses: z.array(z.object({ address: z.string(), prefix: z.number().int() })),
+  neighbours: z.array(z.object({ address: z.string(), mac: z.string() })),
+  sysctls: z.record(z.string(), z.string()),
+  /** textual prefixes of the case's subnets: the sockets whose states are reported */
+  prefixes: z.array(z.string()),
+});
+export type CaseNet = z.infer<typeof CaseNet>;
+
+export const Request = z.discriminatedUnion('op', [
+  z.object({ id: z.number(), op: z.literal('hello') }),
+  z.object({ id: z.number(), op: z.literal('clock') }),
+  z.object({ id: z.number(), op: z.literal('begin'), net: CaseNet }),
+  z.object({ id: z.number(), op: z.literal('end') }),
+  /** wait until the case's addresses are usable (after its link came up) */
+  z.object({ id: z.number(), op: z.literal('ready') }),
+  z.object({ id: z.number(), op: z.literal('sys'), call: z.string(), args: z.array(SysArg) }),
+  z.object({ id: z.number(), op: z.literal('sample') }),
+  z.object({ id: z.number(), op: z.literal('sysctl-read'), keys: z.array(z.string()) }),
+  z.object({ id: z.number(), op: z.literal('sysctl-write'), values: z.record(z.string(), z.string()) }),
+  z.object({
+    id: z.number(),
+    op: z.literal('spawn'),
+    command: z.string(),
+    args: z.array(z.string()),
+    env: z.record(z.string(), z.string()),
+    cwd: z.string().optional(),
+  }),
+  z.object({ id: z.number(), op: z.literal('signal'), pid: z.number(), signal: z.string() }),
+  z.object({
+    id: z.number(),
+    op: z.literal('net'),
+    /** the Node socket or server this acts on (from net-connect / net-listen), or a new one */
+    handle: z.number(),
+    action: z.enum(['connect', 'listen', 'write', 'end', 'destroy', 'resetAndDestroy', 'pause', 'resume', 'setNoDelay', 'close']),
+    address: z.string().optional(),
+    port: z.number().optional(),
+    family: z.union([z.literal(4), z.literal(6)]).optional(),
+    allowHalfOpen: z.boolean().optional(),
+    backlog: z.number().optional(),
+    data: Base64.optional(),
+    flag: z.boolean().optional(),
+  }),
+]);
+export type Request = z.infer<typeof Request>;
+export type RequestOf<K extends Request['op']> = Extract<Request, { op: K }>;
+
+export interface ReplyOk {
+  id: number;
+  ok: true;
+  value?: unknown;
+}
+
+export interface ReplyError {
+  id: number;
+  ok: false;
+  /** errno name for a failed system call */
+  code?: string;
+  /** the call that failed, as SocketError names it */
+  call?: string;
+  message: string;
+  /** the request itself was bad (unknown sysctl …) */
+  input?: boolean;
+}
+
+export type Reply = ReplyOk | ReplyError;
+
+/** A state change seen in the guest; t: the guest's monotonic clock, ns, as a decimal string. */
+export interface StateEventWire {
+  t: string;
+  from: string;
+  to: string;
+  saddr: string;
+  sport: number;
+  daddr: string;
+  dport: number;
+}
+
+export type AgentEvent =
+  | { ev: 'ready' }
+  | { ev: 'states'; events: StateEventWire[] }
+  | { ev: 'net'; handle: number; type: 'data'; data: string }
+  | { ev: 'net'; handle: number; type: 'end' | 'close' | 'drain' | 'connect'; hadError?: boolean }
+  | { ev: 'net'; handle: number; type: 'error'; code: string; message: string }
+  | { ev: 'net'; handle: number; type: 'connection'; child: number; local: Endpoint; remote: Endpoint }
+  | { ev: 'proc'; pid: number; stream: 'stdout' | 'stderr'; data: string }
+  | { ev: 'proc'; pid: number; exit: { code: number | null; signal: string | null } };
+
+export interface Endpoint {
+  address: string;
+  port: number;
+}
+
+export type AgentMessage = Reply | AgentEvent;
+
+export function isReply(m: AgentMessage): m is Reply {
+  return 'id' in m;
+}

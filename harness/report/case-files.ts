@@ -1,0 +1,15 @@
+/** A case's own files beside its pcap: trace.json, and the ladder as text and SVG. */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CaseTrace } from '../trace/types.js';
+import { ladderFromTrace } from './from-trace.js';
+import { renderLadderText } from './ladder-text.js';
+import { renderLadderSvg } from './ladder-svg.js';
+
+export function writeCaseFiles(dir: string, trace: CaseTrace): void {
+  writeFileSync(join(dir, 'trace.json'), JSON.stringify(trace, null, 1) + '\n');
+  if (trace.hosts.length < 2) return; // failed before its hosts were made: nothing to draw
+  const ladder = ladderFromTrace(trace);
+  writeFileSync(join(dir, 'ladder.txt'), renderLadderText(ladder));
+  writeFileSync(join(dir, 'ladder.svg'), renderLadderSvg(ladder));
+}

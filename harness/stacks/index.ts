@@ -1,0 +1,8 @@
+/** stacks: the TCP stack each host runs (linux namespaces, User-Mode Linux and gVisor guests) behind one seam. */
+export { createTopology, type Topology, type TopologyOptions } from './topology.js';
+export { STACKS, isStackName, type StackName, type GuestStack, type StateView, type StackInfo } from './types.js';
+export type { StackHost, HostStates, HostStateEvent } from './host.js';
+export type { NodeSockets, NodeServerOptions } from './node-sockets.js';
+export type { ProcessStarter, StartedProcess } from './process.js';
+export { startPool, type StartedPool } from './pool/client.js';
+export { runStacks, type RunStacks } from './run-stacks.js';

@@ -1,0 +1,206 @@
+/**
+ * One guest of the pool: its holder namespace, its link, its process and its agent.
+ *
+ *   holder ns "…-g3"                          park ns "…-park"
+ *   eth0 (guest MAC) ── veth ──────────────── g3   (moved into a case's wire namespace
+ *   [linux.uml | runsc: the guest]                  as p<i> while the guest is leased)
+ *
+ * The guest sends and receives on the holder's eth0, which carries no address (the
+ * guest owns them); the other end of the pair waits in the park namespace between
+ * cases. The agent's lines arrive here one by one: forwarded to the case that leased
+ * the guest, or read by the pool itself (its readiness, its own requests).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { Rtnl, netnsAdd, netnsDel } from '../../topology/netlink.js';
+import { homeNamespaceFd, namespaceFd, releaseNamespace } from '../../topology/netns.js';
+import { applySysctls } from '../../topology/sysctl.js';
+import { bootUml } from '../uml/boot.js';
+import { bootGvisor, removeGvisor } from '../gvisor/boot.js';
+import type { GuestStack } from '../types.js';
+
+export const BOOT_TIMEOUT_MS: Record<GuestStack, number> = { uml: 90_000, gvisor: 30_000 };
+const CONSOLE_KEEP = 6000;
+
+export interface GuestPaths {
+  /** folder of this pool's guest files */
+  dir: string;
+  parkNs: string;
+  agent: string;
+  /** a UML guest's init (harness/stacks/uml/init.sh) */
+  umlInit: string;
+}
+
+export type GuestState = 'booting' | 'idle' | 'leased' | 'crashed' | 'stopping' | 'dead';
+
+function mac(pool: number, n: number): string {
+  const hex = (x: number) => (x & 255).toString(16).padStart(2, '0');
+  return `02:74:67:${hex(pool >> 8)}:${hex(pool)}:${hex(n)}`;
+}
+
+function withRtnl<T>(ns: string, fn: (nl: Rtnl) => T): T {
+  const nl = Rtnl.open(namespaceFd(ns), homeNamespaceFd());
+  try {
+    return fn(nl);
+  } finally {
+    nl.close();
+  }
+}
+
+export class PoolGuest {
+  state: GuestState = 'booting';
+  readonly holderNs: string;
+  readonly port: string;
+  readonly mac: string;
+  /** the guest's kernel (uname -r inside) */
+  release = '';
+  /** sysctls the whole guest was started with (gVisor) */
+  readonly sysctls: Record<string, string>;
+  /** address slots of recent cases, with when they ended (gVisor keeps TIME_WAIT across cases) */
+  readonly recentSlots = new Map<number, number>();
+  private child: ChildProcess | null = null;
+  private consoleText = '';
+  private toAgent: Writable | null = null;
+  /** where the agent's lines go */
+  onLine: (line: string) => void = () => {};
+  onExit: (why: string) => void = () => {};
+  readonly bootedAt: number[] = [];
+
+  constructor(
+    readonly stack: GuestStack,
+    readonly id: string,
+    readonly n: number,
+    private readonly paths: GuestPaths,
+    sysctls: Record<string, string>,
+  ) {
+    this.holderNs = id;
+    this.port = `g${n}`;
+    this.mac = mac(process.pid, n);
+    this.sysctls = sysctls;
+  }
+
+  private get dir(): string {
+    return join(this.paths.dir, `g${this.n}`);
+  }
+
+  /** The holder namespace and the veth pair into the park. */
+  makeLink(): void {
+    netnsAdd(this.holderNs, homeNamespaceFd());
+    // the holder's end never gets an IPv6 link-local address: the guest alone speaks on it
+    applySysctls(this.holderNs, { 'net.ipv6.conf.all.disable_ipv6': 1, 'net.ipv6.conf.default.disable_ipv6': 1 });
+    withRtnl(this.holderNs, (nl) => {
+      nl.addVeth('eth0', this.mac, null, this.port, namespaceFd(this.paths.parkNs));
+      nl.setUp('lo', true);
+      nl.setUp('eth0', true);
+      nl.offloadsOff('eth0');
+    });
+    withRtnl(this.paths.parkNs, (nl) => nl.offloadsOff(this.port));
+  }
+
+  /** Is the port back in the park (the case that leased the guest gave it back)? */
+  portParked(): boolean {
+    try {
+      withRtnl(this.paths.parkNs, (nl) => nl.link(this.port));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  removeLink(): void {
+    releaseNamespace(this.holderNs);
+    try {
+      netnsDel(this.holderNs);
+    } catch {
+      // gone already
+    }
+    try {
+      withRtnl(this.paths.parkNs, (nl) => nl.delLink(this.port));
+    } catch {
+      // went with the holder's end
+    }
+  }
+
+  /** Start the guest process; resolves when its agent says it is ready. */
+  boot(): Promise<void> {
+    this.consoleText = '';
+    const started = Date.now();
+    const child =
+      this.stack === 'uml'
+        ? bootUml({ id: this.id, dir: this.dir, holderNs: this.holderNs, ifname: 'eth0', mac: this.mac, agent: this.paths.agent, init: this.paths.umlInit })
+        : bootGvisor({ id: this.id, dir: this.dir, holderNs: this.holderNs, agent: this.paths.agent, sysctls: this.sysctls });
+    this.child = child;
+    const [toAgent, fromAgent] = this.stack === 'uml' ? [child.stdio[3] as Writable, child.stdio[4]] : [child.stdin!, child.stdout];
+    this.toAgent = toAgent;
+    toAgent.on('error', () => undefined);
+    const keep = (d: string) => (this.consoleText = (this.consoleText + d).slice(-CONSOLE_KEEP));
+    child.stderr!.setEncoding('utf8').on('data', keep);
+    if (this.stack === 'uml') child.stdout!.setEncoding('utf8').on('data', keep);
+    let partial = '';
+    (fromAgent as NodeJS.ReadableStream).setEncoding('utf8');
+    (fromAgent as NodeJS.ReadableStream).on('data', (chunk: string) => {
+      partial += chunk;
+      let nl: number;
+      while ((nl = partial.indexOf('\n')) >= 0) {
+        const line = partial.slice(0, nl).replace(/\r$/, '');
+        partial = partial.slice(nl + 1);
+        if (line) this.onLine(line);
+      }
+    });
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => fail(`did not start within ${BOOT_TIMEOUT_MS[this.stack] / 1000} s`), BOOT_TIMEOUT_MS[this.stack]);
+      const fail = (why: string) => {
+        clearTimeout(timer);
+        this.onLine = () => {};
+        reject(new Error(`${this.stack} guest ${this.id} ${why}${this.consoleTail()}`));
+      };
+      this.onLine = (line) => {
+        if (line !== '{"ev":"ready"}') return;
+        clearTimeout(timer);
+        this.bootedAt.push(Date.now() - started);
+        resolve();
+      };
+      child.once('exit', (code, signal) => {
+        if (this.state === 'booting') fail(`exited while starting (${signal ?? code})`);
+        else if (this.state !== 'stopping' && this.state !== 'crashed') this.onExit(`the ${this.stack} guest exited (${signal ?? code})${this.consoleTail()}`);
+      });
+    });
+  }
+
+  write(data: string | Buffer): void {
+    this.toAgent?.write(data);
+  }
+
+  consoleTail(): string {
+    const lines = this.consoleText.trim().split('\n').filter(Boolean).slice(-12);
+    return lines.length ? `; its console's last lines:\n  ${lines.join('\n  ')}` : '';
+  }
+
+  /** Kill the guest process outright (crash) or for good (stop): the link stays. */
+  async kill(): Promise<void> {
+    const child = this.child;
+    this.child = null;
+    this.toAgent = null;
+    this.onLine = () => {};
+    if (!child || child.exitCode !== null || child.signalCode !== null) {
+      this.cleanFiles();
+      return;
+    }
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      // the whole group: UML's helper processes hold its memory files
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+    await exited;
+    this.cleanFiles();
+  }
+
+  private cleanFiles(): void {
+    if (this.stack === 'gvisor') removeGvisor({ id: this.id, dir: this.dir });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,17 @@
+#!/bin/sh
+# init of a User-Mode Linux guest of tcpladder: the host's / is the root file system,
+# read-only; the guest gets its own /proc, /sys, /run and /tmp, loads IPv6 (a module in
+# Debian's UML build) and runs the agent on the serial line until it is stopped.
+# TCPL_NODE and TCPL_AGENT come from the kernel command line.
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t tmpfs -o size=16m tmpfs /run
+mount -t tmpfs -o size=64m tmpfs /tmp
+mkdir -p /run/m/lib /run/netns
+ln -s /usr/lib/uml/modules /run/m/lib/modules
+modprobe -d /run/m ipv6 || echo "tcpladder-init: ipv6 module not loaded"
+# IPv6 is off in the guest's own namespace: the NIC sits there, down, between cases
+echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
+echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
+echo "tcpladder-init: starting the agent"
+exec "$TCPL_NODE" --enable-source-maps "$TCPL_AGENT" --states sockdiag --tty /dev/ttyS0
