@@ -35,6 +35,11 @@ export interface HostsOptions {
    * without one get the run's (tcpladder run --stack), else linux. A host's pin wins.
    */
   stack?: StackName | Partial<Record<string, StackName>>;
+  /**
+   * the name of a host's interface inside its namespace or guest (default eth0), e.g.
+   * { local: 'tun0' } as packetdrill names it; gVisor's netstack keeps its NIC's name, eth0
+   */
+  interfaces?: Partial<Record<string, string>>;
 }
 
 type HostMap<N extends string> = { [K in N]: CaseHost };
@@ -128,7 +133,11 @@ export class CaseRun {
     const stacks = resolveStacks(names, options.stack);
     const profiles = resolveHostProfiles(names, options.profile, options.sysctls as Record<string, Sysctls> | undefined);
     const sysctls = Object.fromEntries(names.map((n) => [n, profiles[n].sysctls]));
-    const topo = await createTopology(names, { sysctls, bridge, stacks });
+    for (const [host, ifname] of Object.entries(options.interfaces ?? {})) {
+      if (!names.includes(host as N)) throw new InputError(`hosts(): interface for unknown host "${host}" (hosts: ${names.join(', ')})`);
+      if (!/^[a-z][a-z0-9_.-]{0,14}$/i.test(ifname ?? '') || ifname === 'lo') throw new InputError(`hosts(): interface name "${ifname}" for ${host} is not a usable link name`);
+    }
+    const topo = await createTopology(names, { sysctls, bridge, stacks, interfaces: options.interfaces });
     this.topology = topo;
     // a guest that dies mid-case ends the case too, with its console's last lines
     for (const h of topo.hosts) this.watch(h.onFailure((e) => this.fail(e)));

@@ -23,6 +23,8 @@ export interface TopologyOptions {
   sysctls?: Partial<Record<string, Sysctls>>;
   /** join the wire ports with a kernel bridge (the sidecar then only records) */
   bridge?: boolean;
+  /** a host's interface name inside its namespace or guest (default eth0; gVisor's stays eth0) */
+  interfaces?: Partial<Record<string, string>>;
 }
 
 export interface Topology {
@@ -80,7 +82,8 @@ export async function createTopology(names: string[], options: TopologyOptions =
         name,
         index,
         ns: lease ? lease.guest.holderNs : `${w.id}-h${index}`,
-        ifname: 'eth0',
+        // a guest's end of its link in its holder is eth0; the name inside the guest is begin()'s
+        ifname: lease ? 'eth0' : (options.interfaces?.[name] ?? 'eth0'),
         mac: lease ? lease.guest.mac : linuxMac(w.slot, index),
         ipv4: w.ipv4(index),
         ipv6: w.ipv6(index),
@@ -99,7 +102,7 @@ export async function createTopology(names: string[], options: TopologyOptions =
     }
     for (const h of hosts) {
       if (h instanceof LinuxHost) h.configure();
-      else if (h instanceof GuestHost) await h.begin(peersOf(h.spec), asStrings(options.sysctls?.[h.spec.name]), w.prefixes);
+      else if (h instanceof GuestHost) await h.begin(peersOf(h.spec), asStrings(options.sysctls?.[h.spec.name]), w.prefixes, options.interfaces?.[h.spec.name]);
     }
   } catch (e) {
     await undo();
