@@ -1,7 +1,7 @@
 /**
- * `tcpladder show FILE [--conn N] [--port P] [--json] [--color] [--width W]`:
- * the ladder diagram of every TCP connection in a pcap/pcapng file, or one JSON
- * object per frame with --json.
+ * `tcpladder show FILE [--format text|svg|mermaid] [--conn N] [--port P] [--json]
+ * [--color] [--width W]`: the ladder diagram of the TCP connections in a pcap/pcapng
+ * file, or one JSON object per frame with --json.
  */
 import { open, type FileHandle } from 'node:fs/promises';
 import {
@@ -21,7 +21,16 @@ import {
   type TcpOption,
 } from '../packet/index.js';
 import { SegmentRows, type ShowRow } from './show-rows.js';
-import { writeLadderText, type Ladder, type LadderRow, type LadderSegment, type LadderTextOptions, type SegmentMark } from '../report/index.js';
+import {
+  renderLadderMermaid,
+  renderLadderSvg,
+  writeLadderText,
+  type Ladder,
+  type LadderColumn,
+  type LadderRow,
+  type LadderTextOptions,
+  type SegmentMark,
+} from '../report/index.js';
 
 export interface ShowIo {
   stdout: (s: string) => void;
@@ -30,10 +39,37 @@ export interface ShowIo {
   stdoutBytes?: (b: Uint8Array) => void;
 }
 
-const USAGE = 'usage: tcpladder show FILE [--conn N] [--port P] [--json] [--color] [--width W]';
+const USAGE = 'usage: tcpladder show FILE [--format text|svg|mermaid] [--conn N] [--port P] [--json] [--color] [--width W]';
+
+export const SHOW_HELP = `${USAGE}
+
+The ladder diagram of the TCP connections in a pcap or pcapng file, any capture
+(tcpdump's, tshark's, Wireshark's), not only tcpladder's.
+
+Options:
+  --format F    text (the default): a header line, then one ladder per connection;
+                svg: one SVG image; mermaid: one Mermaid sequenceDiagram, which
+                GitHub and GitLab draw in Markdown (runs of more than 20 data
+                segments from one sender are one message; at most 40 000
+                characters). An SVG or Mermaid diagram draws every connection
+                shown together, one column per address and port.
+  --conn N      only connection N (numbered in order of first appearance)
+  --port P      only connections with port P at either end
+  --json        one JSON object per frame instead of a diagram
+  --color       ANSI colours in the text ladder
+  --width W     the text ladder's width in columns (default 100; long labels widen it)
+  -h, --help    this text
+
+Exit codes: 0 done; 2 bad usage, a file that cannot be read or is not a capture,
+or (svg, mermaid) no TCP connection to draw.
+`;
+
+export type ShowFormat = 'text' | 'svg' | 'mermaid';
+const FORMATS: readonly ShowFormat[] = ['text', 'svg', 'mermaid'];
 
 interface ShowArgs {
   file: string;
+  format: ShowFormat;
   conn?: number;
   port?: number;
   json: boolean;
@@ -45,7 +81,8 @@ const HELP = Symbol('help');
 
 function parseArgs(argv: string[]): ShowArgs | string | typeof HELP {
   let file: string | undefined;
-  const args: Omit<ShowArgs, 'file'> = { json: false, color: false };
+  let format: ShowFormat | undefined;
+  const args: Omit<ShowArgs, 'file' | 'format'> = { json: false, color: false };
   const intArg = (name: string, v: string | undefined, min: number, max: number): number | string => {
     if (v === undefined || !/^\d+$/.test(v)) return `${name} needs a number`;
     const n = Number(v);
@@ -68,6 +105,13 @@ function parseArgs(argv: string[]): ShowArgs | string | typeof HELP {
       case '-h':
       case '--help':
         return HELP;
+      case '--format': {
+        const v = takeValue();
+        if (v === undefined) return `--format needs one of ${FORMATS.join(', ')}`;
+        if (!(FORMATS as readonly string[]).includes(v)) return `--format ${JSON.stringify(v)} is not one of ${FORMATS.join(', ')}`;
+        format = v as ShowFormat;
+        break;
+      }
       case '--color':
       case '--colour':
         args.color = true;
@@ -97,7 +141,11 @@ function parseArgs(argv: string[]): ShowArgs | string | typeof HELP {
     }
   }
   if (file === undefined) return 'FILE is missing';
-  return { file, ...args };
+  if (args.json && format !== undefined) return '--json prints frames, not a diagram: leave out --format';
+  if (format !== undefined && format !== 'text' && (args.color || args.width !== undefined)) {
+    return `--color and --width are for the text ladder, not --format ${format}`;
+  }
+  return { file, format: format ?? 'text', ...args };
 }
 
 /** "10.0.0.1:80", "[fd00::1]:80" */
@@ -157,12 +205,66 @@ export function segmentRow(s: SegmentInfo, t0: bigint): ShowRow {
   return row;
 }
 
+function connectionTitle(conn: Connection): string {
+  return `connection ${conn.id}: ${endpointText(conn.a)} ↔ ${endpointText(conn.b)}`;
+}
+
 function ladderOf(conn: Connection, rows: LadderRow[]): Ladder {
   return {
-    title: `connection ${conn.id}: ${endpointText(conn.a)} ↔ ${endpointText(conn.b)}`,
+    title: connectionTitle(conn),
     columns: [{ name: endpointText(conn.a) }, { name: endpointText(conn.b) }],
     rows,
   };
+}
+
+/**
+ * The connections shown by an SVG or Mermaid diagram, drawn as one: a column per
+ * endpoint (address and port), in order of first appearance, rows in capture order.
+ */
+class OneDiagram {
+  private readonly rows = new SegmentRows();
+  private readonly columns: LadderColumn[] = [];
+  private readonly columnOf = new Map<string, number>();
+  /** by connection id: the columns of its a and b */
+  private readonly ends: [number, number][] = [];
+
+  constructor(private readonly connections: readonly Connection[]) {}
+
+  push(row: ShowRow): void {
+    const ends = (this.ends[row.conn] ??= this.endsOf(this.connections[row.conn - 1]!));
+    row.from = ends[row.from]!;
+    row.to = ends[row.to]!;
+    this.rows.push(row);
+  }
+
+  ladder(file: string): Ladder | undefined {
+    const shown = this.ends.flatMap((e, id) => (e ? [id] : []));
+    if (shown.length === 0) return undefined;
+    const title =
+      shown.length === 1 ? connectionTitle(this.connections[shown[0]! - 1]!) : `${file}: ${shown.length} TCP connections`;
+    return { title, columns: this.columns, rows: this.rows.toArray() };
+  }
+
+  private endsOf(conn: Connection): [number, number] {
+    const a = this.column(endpointText(conn.a));
+    // a socket connected to itself: its two ends are one endpoint, drawn as two columns
+    const b = endpointText(conn.b) === endpointText(conn.a) ? this.newColumn(endpointText(conn.b)) : this.column(endpointText(conn.b));
+    return [a, b];
+  }
+
+  private column(name: string): number {
+    let c = this.columnOf.get(name);
+    if (c === undefined) {
+      c = this.newColumn(name);
+      this.columnOf.set(name, c);
+    }
+    return c;
+  }
+
+  private newColumn(name: string): number {
+    this.columns.push({ name });
+    return this.columns.length - 1;
+  }
 }
 
 /**
@@ -358,7 +460,7 @@ const CHUNK = 256 * 1024;
 export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
   const args = parseArgs(argv);
   if (args === HELP) {
-    io.stdout(`${USAGE}\n`);
+    io.stdout(SHOW_HELP);
     return 0;
   }
   if (typeof args === 'string') {
@@ -371,7 +473,10 @@ export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
   const out = new Out(io);
   const reader = new CaptureReader();
   const tracker = new ConnectionTracker({ keepSegments: false });
+  /** text: the rows of each connection, by id - 1 */
   const rows: SegmentRows[] = [];
+  /** svg, mermaid: every row shown, in capture order, in one diagram */
+  const oneDiagram = args.format === 'text' ? undefined : new OneDiagram(tracker.connections);
   const others = new Map<string, number>();
   let n = 0;
   let t0: bigint | undefined;
@@ -386,7 +491,9 @@ export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
         out.line(d.tcp && d.ip ? tcpJsonLine(n, fr, d, seg) : JSON.stringify(frameJson(n, fr, d, seg)));
       }
     } else if (seg) {
-      if (wanted(seg.tcp, seg.conn)) (rows[seg.conn - 1] ??= new SegmentRows()).push(segmentRow(seg, t0));
+      if (!wanted(seg.tcp, seg.conn)) return;
+      if (oneDiagram) oneDiagram.push(segmentRow(seg, t0));
+      else (rows[seg.conn - 1] ??= new SegmentRows()).push(segmentRow(seg, t0));
     } else {
       const k = otherKind(d);
       others.set(k, (others.get(k) ?? 0) + 1);
@@ -429,6 +536,17 @@ export async function showCommand(argv: string[], io: ShowIo): Promise<number> {
     return 2;
   }
   if (args.json) {
+    out.flush();
+    return 0;
+  }
+  if (oneDiagram) {
+    const ladder = oneDiagram.ladder(args.file);
+    if (ladder === undefined) {
+      io.stderr(`tcpladder show: ${args.file}: no TCP connection ${filtered ? 'matches' : 'to draw'}\n`);
+      return 2;
+    }
+    const drawing = args.format === 'svg' ? renderLadderSvg(ladder) : renderLadderMermaid(ladder);
+    out.line(drawing.endsWith('\n') ? drawing.slice(0, -1) : drawing);
     out.flush();
     return 0;
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectionLadder, frameJson, showCommand, tcpJsonLine, timeString } from '../../harness/cli/show.js';
+import { connectionLadder, frameJson, SHOW_HELP, showCommand, tcpJsonLine, timeString } from '../../harness/cli/show.js';
 import fc from 'fast-check';
 import { analyseConnections, decodeFrame, encodeFrame, pcapBytes, type FrameSpec } from '../../harness/packet/index.js';
 import { LINUX_SYN_OPTIONS } from './fixtures.js';
@@ -214,7 +214,8 @@ describe('tcpladder show errors', () => {
       expect(r.err.split('\n')[0]).toBe(`tcpladder show: ${message}`);
       expect(r.err.split('\n')[1]).toMatch(/^usage: tcpladder show FILE/);
     }
-    expect(await show(['--help'])).toEqual({ code: 0, out: 'usage: tcpladder show FILE [--conn N] [--port P] [--json] [--color] [--width W]\n', err: '' });
+    expect(await show(['--help'])).toEqual({ code: 0, out: SHOW_HELP, err: '' });
+    expect(SHOW_HELP.split('\n')[0]).toBe('usage: tcpladder show FILE [--format text|svg|mermaid] [--conn N] [--port P] [--json] [--color] [--width W]');
     const beyond = await show([file, '--conn', '3']);
     expect(beyond).toEqual({ code: 2, out: '', err: `tcpladder show: ${file}: no connection 3 (the capture has 2)\n` });
   });
