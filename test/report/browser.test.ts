@@ -9,12 +9,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CaseTrace } from '../../harness/trace/types.js';
 import { cliEnv, tcpladder } from '../cli/spawn-cli.js';
-
-export const CHROMIUM = '/usr/bin/chromium';
+import { CHROMIUM, launchChromium } from './chromium.js';
 const tmp = mkdtempSync(join(tmpdir(), 'tcpl-browser-test-'));
 const runDir = join(tmp, 'run');
 let context: BrowserContext | undefined;
@@ -42,12 +41,7 @@ describe('report.html in chromium', () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/setup installs it)`);
     const run = await tcpladder(['run', 'cases/handshake', 'cases/close/active-close.case.ts', '--quiet'], cliEnv(runDir));
     expect(run.code, run.stdout + run.stderr).toBe(0);
-    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-      viewport: { width: 1400, height: 900 },
-    });
+    context = await launchChromium(join(tmp, 'profile'));
     const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());
