@@ -38,6 +38,18 @@ function withRtnl<T>(ns: string | null, fn: (nl: Rtnl) => T): T {
   }
 }
 
+/**
+ * `ip addr add`; gVisor adds the address and then answers EOPNOTSUPP (to the flags it
+ * does not know): the address being there is what counts.
+ */
+function addAddress(nl: Rtnl, index: number, a: { address: string; prefix: number }): void {
+  try {
+    nl.addAddress(index, a.address, a.prefix, a.address.includes(':'));
+  } catch (e) {
+    if (!nl.addresses(index).some((x) => x.address === a.address)) throw e;
+  }
+}
+
 export class GuestNet {
   private constructor(readonly net: CaseNet) {}
 
@@ -62,15 +74,14 @@ export class GuestNet {
     withRtnl(ns, (nl) => {
       if (ns !== null) nl.setUp('lo', true);
       const index = nl.index(net.ifname);
+      // gVisor: the address the sandbox was started with (runsc takes a link only with one),
+      // or one a case before left behind, is not this case's
+      if (ns === null) for (const a of nl.addresses(index)) if (!a.address.startsWith('fe80:')) nl.delAddress(index, a.address, a.prefix);
       if (ns !== null) nl.offloadsOff(net.ifname);
-      for (const a of net.addresses) nl.addAddress(index, a.address, a.prefix, a.address.includes(':'));
-      for (const n of net.neighbours) {
-        try {
-          nl.addNeighbour(index, n.address, n.mac);
-        } catch {
-          // gVisor keeps no static neighbours: it resolves them on the wire
-        }
-      }
+      for (const a of net.addresses) addAddress(nl, index, a);
+      // gVisor keeps no static neighbours (it resolves them on the wire) and its link is always up
+      if (ns === null) return;
+      for (const n of net.neighbours) nl.addNeighbour(index, n.address, n.mac);
       nl.setUp(net.ifname, true);
     });
     return g;
@@ -86,7 +97,9 @@ export class GuestNet {
       const ok = withRtnl(this.net.namespace, (nl) => {
         const link = nl.link(this.net.ifname);
         const have = nl.addresses(link.index);
-        return this.net.addresses.every((a) => have.some((h) => h.address === a.address && !h.tentative) && nl.isLocal(a.address));
+        // gVisor answers no route requests: there, an address present is an address in use
+        const local = (a: string) => this.net.namespace === null || nl.isLocal(a);
+        return this.net.addresses.every((a) => have.some((h) => h.address === a.address && !h.tentative) && local(a.address));
       });
       if (ok) return;
       if (Date.now() > deadline) throw new Error(`the guest's ${this.net.ifname} addresses are not usable after ${READY_TIMEOUT_MS / 1000} s`);

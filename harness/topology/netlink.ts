@@ -309,7 +309,16 @@ export class Rtnl {
 
   /** The link named `ifname`: its index and operational state. */
   link(ifname: string): { index: number; operstate: number } {
-    const [r] = this.replies(this.sendMsg(RTM_GETLINK, NLM_F_REQUEST, ifinfomsg(0), [str(IFLA_IFNAME, ifname)]), false);
+    let r: Reply | undefined;
+    try {
+      [r] = this.replies(this.sendMsg(RTM_GETLINK, NLM_F_REQUEST, ifinfomsg(0), [str(IFLA_IFNAME, ifname)]), false);
+    } catch (e) {
+      if (!(e instanceof NetlinkError)) throw e;
+    }
+    // gVisor's netlink finds a link by index only: look for the name in the list of all
+    r ??= this.replies(this.sendMsg(RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, ifinfomsg(0), []), true).find(
+      (x) => parseAttrs(x.body, 16, x.body.length).get(IFLA_IFNAME)?.toString('utf8').replace(/\0+$/, '') === ifname,
+    );
     if (!r) throw new NetlinkError(`Cannot find device "${ifname}"`, 19);
     const attrs = parseAttrs(r.body, 16, r.body.length);
     return { index: r.body.readInt32LE(4), operstate: attrs.get(IFLA_OPERSTATE)?.readUInt8(0) ?? 0 };
@@ -378,11 +387,11 @@ export class Rtnl {
     this.change(RTM_NEWNEIGH, NLM_F_CREATE | NLM_F_EXCL, h, [attr(NDA_DST, Buffer.from(v6 ? ipv6Bytes(address) : ipv4Bytes(address))), attr(NDA_LLADDR, macBytes(mac))]);
   }
 
-  /** Addresses on link `index`, with whether each is still tentative. */
-  addresses(index: number): { address: string; tentative: boolean }[] {
+  /** Addresses on link `index`, with their prefix length and whether each is still tentative. */
+  addresses(index: number): { address: string; prefix: number; tentative: boolean }[] {
     const h = Buffer.alloc(8);
     h.writeUInt8(AF_UNSPEC, 0);
-    const out: { address: string; tentative: boolean }[] = [];
+    const out: { address: string; prefix: number; tentative: boolean }[] = [];
     for (const r of this.replies(this.sendMsg(RTM_GETADDR, NLM_F_REQUEST | NLM_F_DUMP, h, []), true)) {
       if (r.body.readUInt32LE(4) !== index) continue;
       const family = r.body.readUInt8(0);
@@ -390,7 +399,7 @@ export class Rtnl {
       const flags = attrs.get(IFA_FLAGS)?.readUInt32LE(0) ?? r.body.readUInt8(2);
       const a = attrs.get(IFA_LOCAL) ?? attrs.get(IFA_ADDRESS);
       if (!a) continue;
-      out.push({ address: family === AF_INET6 ? formatIpv6(a) : [...a].join('.'), tentative: (flags & IFA_F_TENTATIVE) !== 0 });
+      out.push({ address: family === AF_INET6 ? formatIpv6(a) : [...a].join('.'), prefix: r.body.readUInt8(1), tentative: (flags & IFA_F_TENTATIVE) !== 0 });
     }
     return out;
   }

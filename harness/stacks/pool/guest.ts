@@ -126,6 +126,9 @@ export class PoolGuest {
   /** Start the guest process; resolves when its agent says it is ready. */
   boot(): Promise<void> {
     this.consoleText = '';
+    // runsc gives its netstack only links that have an address, and takes it off the link:
+    // one from TEST-NET-1, every start, which the agent removes before the first case
+    if (this.stack === 'gvisor') withRtnl(this.holderNs, (nl) => nl.addAddress(nl.index('eth0'), '192.0.2.1', 32));
     const started = Date.now();
     const child =
       this.stack === 'uml'
