@@ -41,7 +41,9 @@ function text(raw: string): string {
 }
 
 function alias(raw: string): string {
-  return sanitize(raw).trim().replace(ALIAS_SYNTAX, entity);
+  let t = sanitize(raw).trim();
+  if (t.length > MAX_TEXT) t = `${t.slice(0, MAX_TEXT - 1)}…`;
+  return t.replace(ALIAS_SYNTAX, entity);
 }
 
 function bytes(n: number): string {
@@ -79,20 +81,17 @@ function runEnd(rows: LadderRow[], start: number): number {
   return i;
 }
 
-/** A Mermaid sequenceDiagram of the ladder (ends with a newline). */
+/**
+ * A Mermaid sequenceDiagram of the ladder (ends with a newline). Only the hosts the
+ * drawn rows use are declared, in column order, and count towards the limit: a
+ * capture of a thousand connections has a thousand and one.
+ */
 export function renderLadderMermaid(ladder: Ladder): string {
   validateLadder(ladder);
   const { columns, rows } = ladder;
   const id = (column: number): string => `h${column}`;
   const showConn = showsConnections(ladder);
   const conn = (seg: LadderSegment): string => (showConn && seg.conn !== undefined ? `#${seg.conn} ` : '');
-  const head: string[] = ['sequenceDiagram'];
-  if (ladder.title !== undefined && ladder.title.trim() !== '') head.push(`  title ${text(ladder.title)}`);
-  columns.forEach((c, i) => {
-    const address = c.address !== undefined && c.address.trim() !== '' ? `<br/>${alias(c.address)}` : '';
-    head.push(`  participant ${id(i)} as ${alias(c.name) || id(i)}${address}`);
-  });
-
   const last = columns.length - 1;
   const noteAt = (column: number | null): string =>
     column === null ? `over ${id(0)},${id(last)}` : column === 0 ? `left of ${id(0)}` : column === last ? `right of ${id(last)}` : `over ${id(column)}`;
@@ -100,22 +99,41 @@ export function renderLadderMermaid(ladder: Ladder): string {
     const arrow = hasMark(seg, 'dropped') ? '--x' : hasMark(seg, 'held') || hasMark(seg, 'delayed') ? '-->>' : '->>';
     return `  ${id(seg.from)}${arrow}${id(seg.to)}: ${text(body)}`;
   };
+  const declaration = (i: number): string => {
+    const c = columns[i]!;
+    const address = c.address !== undefined && c.address.trim() !== '' ? `<br/>${alias(c.address)}` : '';
+    return `  participant ${id(i)} as ${alias(c.name) || id(i)}${address}\n`;
+  };
 
-  let out = head.join('\n') + '\n';
+  let head = 'sequenceDiagram\n';
+  if (ladder.title !== undefined && ladder.title.trim() !== '') head += `  title ${text(ladder.title)}\n`;
+  const declared = new Array<string | undefined>(columns.length);
+  let declaredLength = 0;
+  let body = '';
+  const finish = (): string => head + declared.join('') + body;
+
   const cutNote = (from: number): string => {
     const left = { segment: 0, state: 0, note: 0 };
     for (let i = from; i < rows.length; i++) left[rows[i]!.kind]++;
     const what = [`${left.segment} segments`, `${left.state} states`, `${left.note} calls and notes`].join(', ');
-    return `  Note over ${id(0)},${id(last)}: ${text(`cut here: the last ${rows.length - from} rows (${what}) would make the diagram longer than Mermaid draws`)}\n`;
+    const shown = declared.flatMap((d, i) => (d === undefined ? [] : [i]));
+    const over = shown.length > 0 ? `${id(shown[0]!)},${id(shown[shown.length - 1]!)}` : `${id(0)},${id(last)}`;
+    return `  Note over ${over}: ${text(`cut here: the last ${rows.length - from} rows (${what}) would make the diagram longer than Mermaid draws`)}\n`;
   };
-  const room = MERMAID_MAX_CHARS - cutNote(0).length - 20; // the longest cut note, whatever is left
-  const put = (lines: string[], from: number): boolean => {
+  const room = MERMAID_MAX_CHARS - cutNote(0).length - 40; // the cut note's counts only get shorter
+  /** Adds the lines of rows[from…] unless they, and the hosts they bring in, would not fit. */
+  const put = (lines: string[], from: number, hosts: number[]): boolean => {
     const chunk = lines.join('\n') + '\n';
-    if (out.length + chunk.length > room) {
-      out += cutNote(from);
+    const fresh = [...new Set(hosts)].filter((h) => declared[h] === undefined);
+    const declarations = fresh.map(declaration);
+    const added = chunk.length + declarations.reduce((n, d) => n + d.length, 0);
+    if (head.length + declaredLength + body.length + added > room) {
+      body += cutNote(from);
       return false;
     }
-    out += chunk;
+    fresh.forEach((h, k) => (declared[h] = declarations[k]));
+    declaredLength += added - chunk.length;
+    body += chunk;
     return true;
   };
 
@@ -125,20 +143,20 @@ export function renderLadderMermaid(ladder: Ladder): string {
       const end = plain(row) && isData(row) ? runEnd(rows, i) : i + 1;
       const run = rows.slice(i, end) as LadderSegment[];
       const data = run.filter((s) => s.from === row.from);
-      if (data.length > MERMAID_BULK_RUN) {
-        if (!put(bulkMessages(row, run, data, conn(row), message), i)) return out;
-      } else {
-        const lines = run.map((s) => message(s, `t=${formatTime(s.t)} ${segmentLabel(s, showConn)}`));
-        if (!put(lines, i)) return out;
-      }
+      const lines =
+        data.length > MERMAID_BULK_RUN
+          ? bulkMessages(row, run, data, conn(row), message)
+          : run.map((s) => message(s, `t=${formatTime(s.t)} ${segmentLabel(s, showConn)}`));
+      if (!put(lines, i, [row.from, row.to])) return finish();
       i = end;
       continue;
     }
-    const body = row.kind === 'state' ? stateLabel(row) : row.text;
-    if (!put([`  Note ${noteAt(row.column)}: ${text(`t=${formatTime(row.t)} ${body}`)}`], i)) return out;
+    const hosts = row.column === null ? [0, last] : [row.column];
+    const note = row.kind === 'state' ? stateLabel(row) : row.text;
+    if (!put([`  Note ${noteAt(row.column)}: ${text(`t=${formatTime(row.t)} ${note}`)}`], i, hosts)) return finish();
     i++;
   }
-  return out;
+  return finish();
 }
 
 /** The data of a bulk run as one message, and its ACKs as another. */

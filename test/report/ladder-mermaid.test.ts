@@ -165,8 +165,31 @@ describe('renderLadderMermaid', () => {
 
   it('shortens a very long text with an ellipsis', () => {
     const text = renderLadderMermaid(twoHosts([{ kind: 'note', t: 0, column: 1, text: 'x'.repeat(10_000) }]));
-    const note = lines(text)[3]!;
-    expect(note).toBe(`  Note right of h1: t=0.000 ${'x'.repeat(500 - 't=0.000 '.length - 1)}…`);
+    expect(lines(text)).toEqual([
+      'sequenceDiagram',
+      '  participant h1 as server',
+      `  Note right of h1: t=0.000 ${'x'.repeat(500 - 't=0.000 '.length - 1)}…`,
+    ]);
+  });
+
+  it('declares only the hosts of the rows it draws, in column order, and counts them towards the limit', () => {
+    // a capture of 3000 connections to one server: 3001 columns, more than fit
+    const columns = [{ name: '10.0.0.2:80' }, ...Array.from({ length: 3000 }, (_, i) => ({ name: `10.0.${i >> 8}.${i & 255}:${40000 + i}` }))];
+    const rows: LadderRow[] = [];
+    for (let i = 0; i < 3000; i++) {
+      rows.push(seg(i, i + 1, 0, 'SYN', 0, null, 0, { conn: i + 1 }));
+      rows.push(seg(i + 0.5, 0, i + 1, 'RST ACK', 0, 1, 0, { conn: i + 1 }));
+    }
+    const text = renderLadderMermaid({ columns, rows });
+    expect(text.length).toBeLessThanOrEqual(MERMAID_MAX_CHARS);
+    const declared = lines(text).filter((l) => l.startsWith('  participant '));
+    const drawn = messages(text);
+    const clients = Math.ceil(drawn.length / 2); // the SYN of the last one may fit without its RST
+    expect(clients).toBeGreaterThan(100);
+    expect(declared).toHaveLength(1 + clients);
+    expect(declared[0]).toBe('  participant h0 as 10.0.0.2#58;80');
+    expect(declared[clients]).toMatch(new RegExp(`^ {2}participant h${clients} as 10\\.0\\.`));
+    expect(lines(text).pop()).toMatch(new RegExp(`^ {2}Note over h0,h${clients}: cut here: the last ${rows.length - drawn.length} rows`));
   });
 
   it('refuses a ladder no diagram can show', () => {
