@@ -8,7 +8,8 @@ export const HELP = `tcpladder ${version} — TCP conformance harness: real sock
 
 Usage:
   tcpladder run [paths…]      run conformance cases (default: cases/), write captures/<run>/
-  tcpladder show FILE         print the ladder diagram of any pcap or pcapng capture
+  tcpladder show FILE         the ladder diagram of any pcap or pcapng capture
+                              (--format text|svg|mermaid; tcpladder help show)
   tcpladder clean             remove leftovers of tcpladder runs whose process is gone
   tcpladder doctor            check this machine has what a run needs, with the fix for each gap
   tcpladder diff A B          compare two runs' bundles (bundle.json or run folders) case by case
