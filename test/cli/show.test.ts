@@ -113,6 +113,17 @@ describe('tcpladder show --format', () => {
     expect(findAll(svg2, bySelector('g', 'segment'))).toHaveLength(15);
   });
 
+  it('draws a socket connected to itself (one endpoint at both ends) as two participants', async () => {
+    const self = join(dir, 'self.pcap');
+    const e = { src: '127.0.0.1', dst: '127.0.0.1', sport: 5000, dport: 5000 };
+    const specs: FrameSpec[] = [{ ...e, seq: 100, flags: 'S' }, { ...e, seq: 100, ack: 101, flags: 'SA' }, { ...e, seq: 101, ack: 101, flags: 'A' }];
+    writeFileSync(self, pcapBytes(specs.map((spec, i) => ({ time: T0 + BigInt(i), data: encodeFrame(spec) }))));
+    const { code, out } = await show([self, '--format', 'mermaid']);
+    expect(code).toBe(0);
+    expect(out.split('\n').filter((l) => l.startsWith('  participant '))).toEqual(['  participant h0 as 127.0.0.1#58;5000', '  participant h1 as 127.0.0.1#58;5000']);
+    expect(out.split('\n').filter((l) => l.startsWith('  h'))).toHaveLength(3);
+  });
+
   it('exits 2 with a one-line reason and the usage line on a bad value or combination, and when nothing can be drawn', async () => {
     for (const [argv, message] of [
       [[file, '--format', 'png'], '--format "png" is not one of text, svg, mermaid'],
