@@ -9,7 +9,8 @@ import { tcpCase, type CaseContext } from '../../harness/index.js';
 
 async function rstIntoTimeWait({ hosts, wire }: CaseContext, pin?: 1) {
   const sysctls = pin ? { server: { 'net.ipv4.tcp_rfc1337': pin } } : {};
-  const { raw, server } = await hosts('raw', 'server', { sysctls });
+  // the scripted peer speaks for a silenced namespace host: it stays linux whatever stack the run asks for
+  const { raw, server } = await hosts('raw', 'server', { sysctls, stack: { raw: 'linux' } });
   const listener = await server.listen(8080);
   const peer = await wire.raw(raw);
   const conn = peer.connection(server, 8080);

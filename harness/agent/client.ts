@@ -14,7 +14,8 @@ import type { AgentEvent, AgentMessage, Reply, Request, StateEventWire } from '.
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type AgentRequest = DistributiveOmit<Request, 'id'>;
 
-const REQUEST_TIMEOUT_MS = 60_000;
+/** a call that blocks longest: close() lingering, a poll slice behind a queue of writes */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export class AgentClient {
   private nextId = 1;

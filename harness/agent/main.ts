@@ -1,23 +1,28 @@
 /**
  * The agent's entry point inside a guest:
- *   node agent.mjs --states sockdiag|tcpinfo [--tty /dev/ttyS0]
- * It talks JSON lines on the tty (UML's serial line) or on stdin/stdout (gVisor).
+ *   node agent.mjs --states sockdiag|tcpinfo [--sysctl KEY=VALUE …] [--control NIC,ADDR/PREFIX,PORT]
+ * It talks JSON lines on stdin/stdout (gVisor: the sandbox's process), or with
+ * --control on the one TCP connection it accepts on NIC (UML: the control link).
  */
-import { openSync } from 'node:fs';
-import tty from 'node:tty';
+import net from 'node:net';
 import { Agent } from './agent.js';
 import { applySysctls } from '../topology/sysctl.js';
+import { Rtnl } from '../topology/netlink.js';
+import { homeNamespaceFd } from '../topology/netns.js';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
   return i >= 0 ? process.argv[i + 1] : undefined;
 }
 
-const states = arg('--states');
-if (states !== 'sockdiag' && states !== 'tcpinfo') {
-  process.stderr.write('agent: --states sockdiag|tcpinfo\n');
-  process.exit(2);
+function fail(message: string, code: number): never {
+  process.stderr.write(`agent: ${message}\n`);
+  process.exit(code);
 }
+
+const states = arg('--states');
+if (states !== 'sockdiag' && states !== 'tcpinfo') fail('--states sockdiag|tcpinfo', 2);
+
 // sysctls of the whole guest (gVisor: one network stack for all its cases), set before it is ready
 const sysctls: Record<string, string> = {};
 process.argv.forEach((a, i) => {
@@ -28,22 +33,31 @@ process.argv.forEach((a, i) => {
 try {
   applySysctls(null, sysctls);
 } catch (e) {
-  process.stderr.write(`agent: ${(e as Error).message}\n`);
-  process.exit(3);
+  fail((e as Error).message, 3);
 }
-const path = arg('--tty');
-// a serial line: read and written through libuv's tty handles (epoll, not the thread pool
-// that the socket calls' poll() uses), raw, one descriptor each way
-let input: NodeJS.ReadableStream & import('node:stream').Readable = process.stdin;
-let output: import('node:stream').Writable = process.stdout;
-if (path) {
-  const rx = new tty.ReadStream(openSync(path, 'r'));
-  rx.setRawMode(true);
-  input = rx;
-  output = new tty.WriteStream(openSync(path, 'w'));
+process.on('uncaughtException', (e) => process.stderr.write(`agent: ${e.stack ?? e}\n`));
+
+const control = arg('--control');
+if (control) {
+  const [nic, cidr, port] = control.split(',');
+  const [address, prefix] = cidr.split('/');
+  const nl = Rtnl.open(null, homeNamespaceFd());
+  try {
+    nl.addAddress(nl.index(nic), address, Number(prefix));
+    nl.setUp(nic, true);
+  } finally {
+    nl.close();
+  }
+  // one connection, the pool's, for the guest's life: when it goes, the guest is done
+  const server = net.createServer({ noDelay: true }, (socket) => {
+    server.close();
+    socket.setNoDelay(true);
+    socket.on('close', () => process.exit(0));
+    new Agent(socket, socket, { states }).start();
+  });
+  server.listen(Number(port), address);
 } else {
   // whatever else writes to stdout must not break the protocol there
   console.log = console.error;
+  new Agent(process.stdin, process.stdout, { states }).start();
 }
-process.on('uncaughtException', (e) => process.stderr.write(`agent: ${e.stack ?? e}\n`));
-new Agent(input, output, { states }).start();

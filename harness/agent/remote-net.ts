@@ -170,6 +170,10 @@ export class RemoteServer extends EventEmitter {
     this.local = r.local;
   }
 
+  get listening(): boolean {
+    return this.local !== null && !this.closed;
+  }
+
   address(): net.AddressInfo | null {
     return this.local ? { address: this.local.address, port: this.local.port, family: this.family === 6 ? 'IPv6' : 'IPv4' } : null;
   }

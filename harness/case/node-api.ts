@@ -28,7 +28,12 @@ class NodeTracked implements TrackedSocket {
     readonly label: string,
     readonly host: { name: string },
     readonly socket: net.Socket | net.Server,
+    readonly accepted = false,
   ) {}
+
+  get isClosed(): boolean {
+    return isSocket(this.socket) ? this.socket.destroyed : !this.socket.listening;
+  }
 
   learn(): void {
     const s = this.socket;
@@ -66,8 +71,8 @@ export class NodeApi {
     private readonly ctx: SocketContext,
   ) {}
 
-  private track(socket: net.Socket | net.Server, label: string): NodeTracked {
-    const t = new NodeTracked(label, this.host, socket);
+  private track(socket: net.Socket | net.Server, label: string, accepted = false): NodeTracked {
+    const t = new NodeTracked(label, this.host, socket, accepted);
     this.ctx.adopt(t, socket);
     return t;
   }
@@ -106,7 +111,7 @@ export class NodeApi {
     const waiting: ((s: net.Socket) => void)[] = [];
     server.on('connection', (s) => {
       const l = `${this.ctx.nextLabel(this.host.name)} (node)`;
-      this.track(s, l).learn();
+      this.track(s, l, true).learn();
       this.observe(s, l);
       this.record(label, 'connection', undefined, `${l} from ${s.remoteAddress}:${s.remotePort}`);
       onConnection?.(s);

@@ -92,6 +92,18 @@ export class CaseRun {
     return this.abort.signal;
   }
 
+  /** The case's socket bookkeeping, for a driver that makes system calls itself (the packetdrill executor). */
+  get socketContext(): SocketContext {
+    return this.ctx;
+  }
+
+  private readonly segmentLines = new Map<number, number>();
+
+  /** Tag the segment of wire frame `n` with the script line that sent or expected it. */
+  tagSegment(n: number, line: number): void {
+    this.segmentLines.set(n, line);
+  }
+
   private readonly ctx: SocketContext = {
     signal: this.abort.signal,
     transitions: async (sock) => {
@@ -110,6 +122,10 @@ export class CaseRun {
         transitions: () => this.ctx.transitions(sock),
         ladder: () => this.ladderText(),
         pcap: this.wire.pcapPath,
+        visibility: () => {
+          const h = this.hostNamed(sock.host.name);
+          return { view: h.states, closed: sock.isClosed, accepted: sock.accepted, stack: h.stack };
+        },
       });
     },
     started: (call) => this.pendingCalls.start(call),
@@ -282,7 +298,7 @@ export class CaseRun {
         states,
         ...this.hostSettings.get(h.name),
       })),
-      segments: this.wire.segments(),
+      segments: this.wire.segments().map((s) => (this.segmentLines.has(s.n) ? { ...s, line: this.segmentLines.get(s.n) } : s)),
       otherFrames: this.wire.otherFrames(),
       sockets: this.sockets.map((s) => this.socketTrace(s)),
       calls: this.calls.map((c) => ({ ...c, t: this.seconds(c.t) })),

@@ -11,6 +11,7 @@ import { parsePatterns, type PatternInput, type Pattern } from '../pattern/index
 import { matchSegments, matchStates, matchSubsequence, matchSampled, mismatch, type MatchResult } from './match.js';
 import { isTcpState } from '../observe/states.js';
 import { InputError } from '../input-error.js';
+import { recordExpectation } from './expectations.js';
 
 export interface SegmentSubject {
   kind: 'segments';
@@ -29,6 +30,11 @@ export interface StateSubject {
   transitions(): Promise<TraceTransition[]>;
   ladder(): string;
   pcap: string;
+  /**
+   * What the socket's stack can show of it: 'descriptors' (gVisor) sees a socket only
+   * while the case holds a descriptor for it — not in the accept queue, not after close().
+   */
+  visibility?(): { view: 'traced' | 'sampled' | 'descriptors'; closed: boolean; accepted: boolean; stack: string };
 }
 
 /** What a scripted peer received, with a cursor: each toReceive consumes what it matched. */
@@ -154,6 +160,37 @@ function stateFailure(subject: StateSubject, headline: string, table: string, fr
   return [headline, '', table, ...(fromSamples ? ['', SAMPLED_NOTE] : []), '', 'observed ladder:', subject.ladder(), `pcap: ${subject.pcap}`].join('\n');
 }
 
+/**
+ * A state expectation the socket's stack cannot show (gVisor shows a socket only while
+ * the case holds a descriptor for it): when every state that was seen is expected, in
+ * order, and what is missing is what the stack could not have shown — an accepted
+ * socket's SYN_RECV, anything after close() — the expectation is not observable there,
+ * neither passed nor failed. States seen out of order still fail it.
+ */
+function notObservable(subject: StateSubject, want: string[], states: string[]) {
+  const v = subject.visibility?.();
+  if (!v || v.view !== 'descriptors') return null;
+  // every state seen must be expected, in order: what was seen may still fail the expectation
+  let j = 0;
+  for (const seen of states) {
+    const k = want.indexOf(seen, j);
+    if (k < 0) return null;
+    j = k + 1;
+  }
+  const missing = want.filter((s) => !states.includes(s));
+  const why: string[] = [];
+  if (v.accepted && missing.includes('SYN_RECV')) why.push('an accepted socket is not seen before accept(), so its SYN_RECV is not');
+  if (v.closed) why.push('a socket is not seen after close()');
+  if (!why.length || missing.some((s) => s !== 'SYN_RECV' && !v.closed)) return null;
+  const reason = `${v.stack} shows a socket only while the case holds a descriptor for it: ${why.join('; ')} (unseen: ${missing.join(', ')}; seen: ${states.join(' → ') || 'nothing'})`;
+  return {
+    verdict(matcher: string) {
+      recordExpectation({ matcher, subject: subject.label, expected: want.join(' → '), outcome: 'not observable', reason });
+      return { pass: true, message: () => `not observable: ${reason}` };
+    },
+  };
+}
+
 const NEEDS = { segments: "the case's `wire`", states: 'a socket made by a case host', received: 'a scripted peer (await wire.raw(host))' };
 
 function subjectOf<K extends Subject['kind']>(received: unknown, kind: K, matcher: string): Extract<Subject, { kind: K }> {
@@ -190,6 +227,10 @@ expect.extend({
     const patterns = parsePatterns(expected);
     checkHosts(patterns, subject.hosts());
     const { segments, result } = await waitForSegments(subject, patterns, this.isNot ? 0 : within(options));
+    if (!result.ok && !this.isNot) {
+      const f = result.failure!;
+      recordExpectation({ matcher: 'toHaveSegments', subject: 'the wire', expected: patterns[f.pattern]?.text ?? '(no further segment)', outcome: 'failed', reason: f.reason });
+    }
     return {
       pass: result.ok,
       message: () =>
@@ -211,8 +252,13 @@ expect.extend({
     const subject = subjectOf(received, 'states', 'toHaveStates');
     const want = checkStateNames(expected, 'toHaveStates');
     const check: StateCheck = (states, transitions) => (sampled(transitions) ? matchSampled(want, states, true) : matchStates(want, states));
-    const { transitions, result: r } = await waitForStates(subject, check, this.isNot ? 0 : within(options));
+    const { transitions, states, result: r } = await waitForStates(subject, check, this.isNot ? 0 : within(options));
     const fromSamples = sampled(transitions);
+    if (!r.ok && !this.isNot) {
+      const unseen = notObservable(subject, want, states);
+      if (unseen) return unseen.verdict('toHaveStates');
+      recordExpectation({ matcher: 'toHaveStates', subject: subject.label, expected: want.join(' → '), outcome: 'failed', reason: `differs at ${r.at + 1}` });
+    }
     return {
       pass: r.ok,
       message: () =>
@@ -231,8 +277,13 @@ expect.extend({
     const subject = subjectOf(received, 'states', 'toPassThrough');
     const want = checkStateNames(expected, 'toPassThrough');
     const check: StateCheck = (states, transitions) => (sampled(transitions) ? matchSampled(want, states, false) : matchSubsequence(want, states));
-    const { transitions, result: r } = await waitForStates(subject, check, this.isNot ? 0 : within(options));
+    const { transitions, states, result: r } = await waitForStates(subject, check, this.isNot ? 0 : within(options));
     const fromSamples = sampled(transitions);
+    if (!r.ok && !this.isNot) {
+      const unseen = notObservable(subject, want, states);
+      if (unseen) return unseen.verdict('toPassThrough');
+      recordExpectation({ matcher: 'toPassThrough', subject: subject.label, expected: want.join(' → '), outcome: 'failed', reason: `never reached ${want[r.at] ?? want[want.length - 1]}` });
+    }
     return {
       pass: r.ok,
       message: () =>
@@ -272,6 +323,7 @@ expect.extend({
       if (left <= 0) break;
       await subject.changed(Math.min(left, 200));
     }
+    recordExpectation({ matcher: 'toReceive', subject: subject.label, expected: p.text, outcome: 'failed', reason: reasons.length ? 'no segment matched' : 'nothing received' });
     return {
       pass: false,
       message: () =>
@@ -292,9 +344,11 @@ expect.extend({
     try {
       const value = await received;
       const shown = Buffer.isBuffer(value) ? `${value.length} bytes` : JSON.stringify(value);
+      if (!this.isNot) recordExpectation({ matcher: 'toFailWith', subject: 'a socket call', expected: code, outcome: 'failed', reason: `succeeded with ${shown}` });
       return { pass: false, message: () => `expected the call to fail with ${code}, it succeeded with ${shown}` };
     } catch (e) {
       const got = (e as { code?: string }).code ?? (e as Error).message;
+      if (got !== code && !this.isNot) recordExpectation({ matcher: 'toFailWith', subject: 'a socket call', expected: code, outcome: 'failed', reason: `failed with ${got}` });
       return {
         pass: got === code,
         message: () => (got === code ? `expected the call not to fail with ${code}` : `expected the call to fail with ${code}, it failed with ${got}`),

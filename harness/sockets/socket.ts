@@ -51,6 +51,10 @@ export interface TrackedSocket {
   remote: Endpoint | null;
   /** monotonic ns when the socket got its current 4-tuple */
   tupleSince: bigint;
+  /** the case closed it (a stack that sees sockets only by their descriptor sees no more of it) */
+  readonly isClosed: boolean;
+  /** made by accept(): it waited in the accept queue, where such a stack does not see it */
+  readonly accepted: boolean;
   forceClose(): void;
 }
 
@@ -109,6 +113,7 @@ export class TcpSocket implements TrackedSocket {
   bytesRead = 0;
   bytesWritten = 0;
 
+  accepted = false;
   /** the fd once the socket exists; socket() and the options run before the first call */
   private readonly opened: Promise<number>;
   private fdNow: number | null = null;
@@ -254,6 +259,7 @@ export class TcpSocket implements TrackedSocket {
           const childFd = await this.sys.accept(fd);
           if (childFd !== null) {
             const child = new TcpSocket(this.host, this.family, childFd, this.ctx.nextLabel(this.host.name), this.ctx);
+            child.accepted = true;
             this.ctx.adopt(child);
             await child.refreshTuple(childFd);
             return child;

@@ -21,6 +21,8 @@ const NIC: Record<GuestStack, string> = { uml: 'vec0', gvisor: 'eth0' };
 const VIEW: Record<GuestStack, StateView> = { uml: 'sampled', gvisor: 'descriptors' };
 /** a case waits this long for its guest to end the case inside, then gives it back anyway (the pool checks it) */
 const END_TIMEOUT_MS = 5000;
+/** states are asked for at every expectation and at the end: a guest still busy with the case's calls answers later, or not at all */
+const SETTLE_TIMEOUT_MS = 5000;
 
 export class GuestHost implements StackHost {
   readonly states: StateView;
@@ -50,7 +52,7 @@ export class GuestHost implements StackHost {
     this.stateSource = {
       settle: async () => {
         if (this.agent.failure || this.agent.suspended) return;
-        await this.agent.request({ op: 'sample' });
+        await this.agent.request({ op: 'sample' }, SETTLE_TIMEOUT_MS);
       },
       on: (fn: (events: HostStateEvent[]) => void) => this.agent.onStates(fn),
     };

@@ -130,10 +130,21 @@ export async function leaseGuest(stack: GuestStack, sysctls: Record<string, stri
   return { token: reply.lease, guest: reply.guest, channel: s };
 }
 
+/** a reboot waits for a guest to start; the rest is quick */
+const CONTROL_TIMEOUT_MS = { reboot: 120_000, crash: 15_000, slot: 15_000 };
+
 export async function poolControl(request: ControlRequest): Promise<unknown> {
   const s = await open(await poolPath());
   s.write(JSON.stringify(request) + '\n');
-  const { line } = await firstLine(s, request.op);
+  const ms = CONTROL_TIMEOUT_MS[request.op];
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      s.destroy();
+      reject(new Error(`the guest pool did not answer "${request.op}" within ${ms / 1000} s`));
+    }, ms);
+  });
+  const { line } = await Promise.race([firstLine(s, request.op), timeout]).finally(() => clearTimeout(timer));
   s.destroy();
   const reply = JSON.parse(line) as { ok?: true; value?: unknown; error?: string };
   if (reply.error) throw new Error(`guest pool: ${reply.error}`);

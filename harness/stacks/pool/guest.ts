@@ -17,7 +17,8 @@ import type { Writable } from 'node:stream';
 import { Rtnl, netnsAdd, netnsDel } from '../../topology/netlink.js';
 import { homeNamespaceFd, namespaceFd, releaseNamespace } from '../../topology/netns.js';
 import { applySysctls } from '../../topology/sysctl.js';
-import { bootUml } from '../uml/boot.js';
+import { bootUml, CONTROL } from '../uml/boot.js';
+import { connectIn } from './connect-in.js';
 import { bootGvisor, removeGvisor } from '../gvisor/boot.js';
 import type { GuestStack } from '../types.js';
 
@@ -95,6 +96,16 @@ export class PoolGuest {
       nl.setUp('lo', true);
       nl.setUp('eth0', true);
       nl.offloadsOff('eth0');
+      if (this.stack === 'uml') {
+        // the control link: the guest's vec1 on m0, the pool on m1
+        nl.addVeth(CONTROL.hostLink, '02:74:6d:00:00:01', null, CONTROL.poolLink, null);
+        nl.setUp(CONTROL.hostLink, true);
+        nl.setUp(CONTROL.poolLink, true);
+        // as on the case's link: no segmentation offloads between the host's stack and the guest's
+        nl.offloadsOff(CONTROL.hostLink);
+        nl.offloadsOff(CONTROL.poolLink);
+        nl.addAddress(nl.index(CONTROL.poolLink), CONTROL.pool, 30);
+      }
     });
     withRtnl(this.paths.parkNs, (nl) => nl.offloadsOff(this.port));
   }
@@ -135,23 +146,31 @@ export class PoolGuest {
         ? bootUml({ id: this.id, dir: this.dir, holderNs: this.holderNs, ifname: 'eth0', mac: this.mac, agent: this.paths.agent, init: this.paths.umlInit })
         : bootGvisor({ id: this.id, dir: this.dir, holderNs: this.holderNs, agent: this.paths.agent, sysctls: this.sysctls });
     this.child = child;
-    const [toAgent, fromAgent] = this.stack === 'uml' ? [child.stdio[3] as Writable, child.stdio[4]] : [child.stdin!, child.stdout];
-    this.toAgent = toAgent;
-    toAgent.on('error', () => undefined);
     const keep = (d: string) => (this.consoleText = (this.consoleText + d).slice(-CONSOLE_KEEP));
     child.stderr!.setEncoding('utf8').on('data', keep);
     if (this.stack === 'uml') child.stdout!.setEncoding('utf8').on('data', keep);
-    let partial = '';
-    (fromAgent as NodeJS.ReadableStream).setEncoding('utf8');
-    (fromAgent as NodeJS.ReadableStream).on('data', (chunk: string) => {
-      partial += chunk;
-      let nl: number;
-      while ((nl = partial.indexOf('\n')) >= 0) {
-        const line = partial.slice(0, nl).replace(/\r$/, '');
-        partial = partial.slice(nl + 1);
-        if (line) this.onLine(line);
-      }
-    });
+    const channel: Promise<[Writable, NodeJS.ReadableStream]> =
+      this.stack === 'uml'
+        ? connectIn(this.holderNs, CONTROL.guest, CONTROL.port, BOOT_TIMEOUT_MS.uml, () => child.exitCode !== null || child.signalCode !== null).then((s) => [s, s])
+        : Promise.resolve([child.stdin!, child.stdout!]);
+    void channel.then(
+      ([toAgent, fromAgent]) => {
+        this.toAgent = toAgent;
+        toAgent.on('error', () => undefined);
+        let partial = '';
+        fromAgent.setEncoding('utf8');
+        fromAgent.on('data', (chunk: string) => {
+          partial += chunk;
+          let nl: number;
+          while ((nl = partial.indexOf('\n')) >= 0) {
+            const line = partial.slice(0, nl).replace(/\r$/, '');
+            partial = partial.slice(nl + 1);
+            if (line) this.onLine(line);
+          }
+        });
+      },
+      () => undefined,
+    );
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => fail(`did not start within ${BOOT_TIMEOUT_MS[this.stack] / 1000} s`), BOOT_TIMEOUT_MS[this.stack]);
       const fail = (why: string) => {
@@ -165,6 +184,7 @@ export class PoolGuest {
         this.bootedAt.push(Date.now() - started);
         resolve();
       };
+      channel.catch((e: Error) => fail(e.message));
       child.once('exit', (code, signal) => {
         if (this.state === 'booting') fail(`exited while starting (${signal ?? code})`);
         else if (this.state !== 'stopping' && this.state !== 'crashed') this.onExit(`the ${this.stack} guest exited (${signal ?? code})${this.consoleTail()}`);
@@ -176,6 +196,12 @@ export class PoolGuest {
     this.toAgent?.write(data);
   }
 
+  private closeChannel(): void {
+    const t = this.toAgent as (Writable & { destroy?: () => void }) | null;
+    this.toAgent = null;
+    t?.destroy?.();
+  }
+
   consoleTail(): string {
     const lines = this.consoleText.trim().split('\n').filter(Boolean).slice(-12);
     return lines.length ? `; its console's last lines:\n  ${lines.join('\n  ')}` : '';
@@ -185,7 +211,7 @@ export class PoolGuest {
   async kill(): Promise<void> {
     const child = this.child;
     this.child = null;
-    this.toAgent = null;
+    this.closeChannel();
     this.onLine = () => {};
     if (!child || child.exitCode !== null || child.signalCode !== null) {
       this.cleanFiles();

@@ -1,8 +1,8 @@
 #!/bin/sh
 # init of a User-Mode Linux guest of tcpladder: the host's / is the root file system,
 # read-only; the guest gets its own /proc, /sys, /run and /tmp, loads IPv6 (a module in
-# Debian's UML build) and runs the agent on the serial line until it is stopped.
-# TCPL_NODE and TCPL_AGENT come from the kernel command line.
+# Debian's UML build) and runs the agent, reached on its control link, until it is stopped.
+# TCPL_NODE, TCPL_AGENT and TCPL_CONTROL come from the kernel command line.
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t tmpfs -o size=16m tmpfs /run
@@ -14,4 +14,4 @@ modprobe -d /run/m ipv6 || echo "tcpladder-init: ipv6 module not loaded"
 echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6
 echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6
 echo "tcpladder-init: starting the agent"
-exec "$TCPL_NODE" --enable-source-maps "$TCPL_AGENT" --states sockdiag --tty /dev/ttyS0
+exec "$TCPL_NODE" --enable-source-maps "$TCPL_AGENT" --states sockdiag --control "$TCPL_CONTROL"

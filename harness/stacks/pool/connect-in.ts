@@ -1,0 +1,28 @@
+/** A TCP connection made from inside a namespace (a guest's holder), retried until the other end listens. */
+import net from 'node:net';
+import { encodeSockaddr } from '../../sockets/sockaddr.js';
+import { localSyscalls } from '../../sockets/syscalls.js';
+import * as libc from '../../sockets/libc.js';
+
+export async function connectIn(ns: string, address: string, port: number, timeoutMs: number, gaveUp: () => boolean): Promise<net.Socket> {
+  const sys = localSyscalls(ns);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const fd = await sys.socket(libc.AF_INET, libc.SOCK_STREAM);
+    try {
+      if (!(await sys.connect(fd, encodeSockaddr({ address, port })))) {
+        const revents = await sys.poll(fd, libc.POLLOUT, 1000);
+        const err = (await sys.getsockopt(fd, libc.SOL_SOCKET, 4, 4)).readInt32LE(0);
+        if (!revents || err) throw new Error(err ? libc.errnoName(err) : 'ETIMEDOUT');
+      }
+      const s = new net.Socket({ fd, readable: true, writable: true });
+      s.setNoDelay(true);
+      return s;
+    } catch (e) {
+      sys.closeNow(fd);
+      if (gaveUp()) throw new Error('the guest ended before its agent listened');
+      if (Date.now() > deadline) throw new Error(`its agent did not listen on ${address}:${port} within ${timeoutMs / 1000} s (${(e as Error).message})`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
