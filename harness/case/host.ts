@@ -14,6 +14,8 @@ export interface ConnectOptions extends SocketOptions {
 export interface HostControl {
   crash(): Promise<void>;
   reboot(): Promise<void>;
+  /** tag the segment of wire frame `n` with the script line that sent or expected it */
+  tagSegment(n: number, line: number): void;
 }
 
 export class CaseHost {
@@ -44,6 +46,16 @@ export class CaseHost {
   get node(): NodeApi {
     this.nodeApi ??= new NodeApi(this, this.host.node, this.family, this.ctx);
     return this.nodeApi;
+  }
+
+  /** @internal the case's socket bookkeeping, for a driver that makes system calls itself (the packetdrill executor) */
+  get context(): SocketContext {
+    return this.ctx;
+  }
+
+  /** @internal tag the segment of wire frame `n` with the line of the packetdrill script that sent or expected it */
+  tagSegment(n: number, line: number): void {
+    this.control.tagSegment(n, line);
   }
 
   /** Power loss: from now on nothing this host does reaches the wire; its sockets vanish without FIN or RST. */

@@ -5,7 +5,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { silenceTcp, addCounters, type Sysctls, type Counters } from '../topology/index.js';
-import { createTopology, runStacks, isStackName, STACKS, type Topology, type StackHost, type StackName } from '../stacks/index.js';
+import { createTopology, runStacks, isStackName, notApplicable, STACKS, type Topology, type StackHost, type StackName, type KnownFailure } from '../stacks/index.js';
+import type { ExpectationRecord } from '../expect/expectations.js';
 import { sidecar, Wire, PortDrops, completeness, type SidecarClient } from '../wire/index.js';
 import { CaseObserver, tupleKey } from '../observe/index.js';
 import { registerSubject, checkTransition } from '../expect/index.js';
@@ -44,6 +45,12 @@ export interface HostsOptions {
 
 type HostMap<N extends string> = { [K in N]: CaseHost };
 
+export interface CaseVerdict {
+  verdict: 'known-failure' | 'not-applicable';
+  why: string;
+  entry?: KnownFailure;
+}
+
 export class CaseRun {
   readonly t0 = process.hrtime.bigint();
   readonly startedAt = new Date();
@@ -71,6 +78,8 @@ export class CaseRun {
     readonly name: string,
     readonly file: string,
     readonly family: Family,
+    /** what the case needs of its hosts' stacks (tcpCase's `needs`) */
+    private readonly needs: readonly string[] = [],
   ) {
     this.dir = caseDir(name, family);
     mkdirSync(this.dir, { recursive: true });
@@ -92,17 +101,8 @@ export class CaseRun {
     return this.abort.signal;
   }
 
-  /** The case's socket bookkeeping, for a driver that makes system calls itself (the packetdrill executor). */
-  get socketContext(): SocketContext {
-    return this.ctx;
-  }
-
+  /** script lines of wire frames, for a packetdrill script's ladder */
   private readonly segmentLines = new Map<number, number>();
-
-  /** Tag the segment of wire frame `n` with the script line that sent or expected it. */
-  tagSegment(n: number, line: number): void {
-    this.segmentLines.set(n, line);
-  }
 
   private readonly ctx: SocketContext = {
     signal: this.abort.signal,
@@ -147,8 +147,14 @@ export class CaseRun {
     this.watch(client.onFailure((e) => this.fail(e)));
     const bridge = options.wire === 'bridge';
     const stacks = resolveStacks(names, options.stack);
+    this.hostStacks = names.map((n) => stacks[n]);
     const profiles = resolveHostProfiles(names, options.profile, options.sysctls as Record<string, Sysctls> | undefined);
     const sysctls = Object.fromEntries(names.map((n) => [n, profiles[n].sysctls]));
+    // what a host's stack cannot do makes the case not applicable there, before anything is made
+    for (const n of names) {
+      const na = notApplicable(n, stacks[n], this.needs, sysctls[n]);
+      if (na) throw na;
+    }
     for (const [host, ifname] of Object.entries(options.interfaces ?? {})) {
       if (!names.includes(host as N)) throw new InputError(`hosts(): interface for unknown host "${host}" (hosts: ${names.join(', ')})`);
       if (!/^[a-z][a-z0-9_.-]{0,14}$/i.test(ifname ?? '') || ifname === 'lo') throw new InputError(`hosts(): interface name "${ifname}" for ${host} is not a usable link name`);
@@ -204,8 +210,15 @@ export class CaseRun {
     );
     await Promise.all(topo.hosts.map((h) => h.up()));
     topo.hosts.forEach((h, i) => this.drops.linkUp(i, h.counters().port));
-    this.hostList = topo.hosts.map((h) => new CaseHost(h, this.family, this.ctx, { crash: () => this.crash(h), reboot: () => this.reboot(h) }));
+    this.hostList = topo.hosts.map((h) => new CaseHost(h, this.family, this.ctx, { crash: () => this.crash(h), reboot: () => this.reboot(h), tagSegment: (n, line) => void this.segmentLines.set(n, line) }));
     return Object.fromEntries(this.hostList.map((h) => [h.name, h])) as HostMap<N>;
+  }
+
+  private hostStacks: StackName[] = [];
+
+  /** The stacks the case's hosts run (linux until hosts() made them). */
+  stacks(): StackName[] {
+    return this.hostStacks.length ? this.hostStacks : [resolveStacks(['host'], undefined).host];
   }
 
   private watch(stop: () => void): void {
@@ -276,8 +289,9 @@ export class CaseRun {
   }
 
   /** The trace as it stands now. */
-  snapshot(status: CaseTrace['status'] = 'passed', error?: string, errorKind?: CaseTrace['errorKind']): CaseTrace {
+  snapshot(status: CaseTrace['status'] = 'passed', error?: string, errorKind?: CaseTrace['errorKind'], verdict?: CaseVerdict, records: readonly ExpectationRecord[] = []): CaseTrace {
     const obs = this.observer;
+    const noted = records.filter((r) => r.outcome !== 'passed');
     return {
       version: 1,
       case: this.name,
@@ -286,6 +300,8 @@ export class CaseRun {
       status,
       ...(error ? { error } : {}),
       ...(errorKind ? { errorKind } : {}),
+      ...(verdict ? { why: verdict.why, ...(verdict.entry ? { known: { matcher: verdict.entry.matcher, expected: verdict.entry.expected } } : {}) } : {}),
+      ...(noted.length ? { expectations: noted } : {}),
       startedAt: this.startedAt.toISOString(),
       durationMs: Number(process.hrtime.bigint() - this.t0) / 1e6,
       hosts: (this.topology?.hosts ?? []).map(({ spec: h, stack, version, states }) => ({
@@ -339,7 +355,11 @@ export class CaseRun {
   }
 
   /** Stop the hosts talking, check the capture is complete, record, clean up. */
-  async finish(error: unknown, timedOut = false): Promise<{ trace: CaseTrace; error: Error | null }> {
+  /**
+   * `verdict`: the case is a known failure (its error explained by an entry of a stack's
+   * list) or not applicable; `records`: what became of its expectations.
+   */
+  async finish(error: unknown, timedOut = false, verdict?: CaseVerdict, records: readonly ExpectationRecord[] = []): Promise<{ trace: CaseTrace; error: Error | null }> {
     if (this.finished) throw new Error('finish() called twice');
     this.finished = true;
     this.calls.push(...this.pendingCalls.take(timedOut ? 'timeout' : 'the end of the case'));
@@ -394,7 +414,9 @@ export class CaseRun {
       const at = placeIn(failure, this.file);
       if (at) failure.message = `${shownPath(this.file)}:${at.line}:${at.column}: ${failure.message}`;
     }
-    const trace = this.snapshot(failure ? 'failed' : 'passed', failure ? firstLine(failure) : undefined, errorKind);
+    // a known failure stays one only when nothing else went wrong after it (capture, teardown)
+    const status: CaseTrace['status'] = verdict?.verdict === 'not-applicable' ? 'not-applicable' : !failure ? 'passed' : verdict && failure === error ? 'known-failure' : 'failed';
+    const trace = this.snapshot(status, failure ? firstLine(failure) : undefined, errorKind, verdict, records);
     writeCaseFiles(this.dir, trace);
     return { trace, error: failure };
   }

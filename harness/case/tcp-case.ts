@@ -1,6 +1,10 @@
 /**
  * tcpCase(): a vitest test per address family, each with fresh hosts, a recorded
  * wire and observed states; the trace, ladder and pcap land in captures/<run>/.
+ *
+ * Its verdict: passed; failed; a known failure (its failing expectation is listed, with
+ * why, in cases/stacks/<stack>.json of a stack its hosts run — vitest counts it passed);
+ * or not applicable (it needs what a host's stack lacks — vitest counts it skipped).
  */
 import { existsSync } from 'node:fs';
 import { test } from 'vitest';
@@ -11,6 +15,10 @@ import type { Family } from '../sockets/index.js';
 import { onExit } from './cleanup.js';
 import { stopSidecar } from '../wire/index.js';
 import { closeTraceSession } from '../observe/index.js';
+import { beginExpectations, endExpectations, firstFailed } from '../expect/expectations.js';
+import { setTimeScale } from '../expect/index.js';
+import { checkNeeds, findKnown, isNotApplicable, type KnownFailure, type StackName } from '../stacks/index.js';
+import { isInputError } from '../input-error.js';
 
 export interface CaseContext {
   /** Make this case's hosts: `const { client, server } = await hosts('client', 'server')`. */
@@ -25,14 +33,30 @@ export interface CaseContext {
 export interface CaseOptions {
   /** default both: every case runs over IPv4 and over IPv6 */
   families?: Family[];
-  /** ms before the case is stopped (default 20 000) */
+  /** ms before the case is stopped (default 20 000), counted from when its hosts are ready, scaled per stack */
   timeout?: number;
   /** waits on minute-long kernel timers: skipped by `tcpladder run --fast` (TCPLADDER_SKIP_SLOW=1) */
   slow?: boolean;
+  /**
+   * what the case needs of its hosts' stacks: `states:exact` (every transition, from the
+   * tracepoint), `sysctl:KEY` (settable) or `sysctl:KEY=VALUE`. On a stack without it
+   * the case is not applicable there, with the reason.
+   */
+  needs?: string[];
 }
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 const CLEANUP_MARGIN_MS = 15_000;
+/** a guest may have to start before a case can lease it (UML: seconds to a minute under load) */
+const GUEST_START_ALLOWANCE_MS = 120_000;
+/** guests are slower: a case's own time is stretched on them */
+const TIME_SCALE: Record<StackName, number> = { linux: 1, uml: 3, gvisor: 2 };
+
+declare module 'vitest' {
+  interface TaskMeta {
+    tcpladder?: { verdict: 'known-failure' | 'not-applicable'; why: string; stacks: StackName[] };
+  }
+}
 
 let hooked = false;
 function hookExit(): void {
@@ -48,19 +72,31 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
   const families = options.families ?? [4, 6];
   const timeout = options.timeout ?? DEFAULT_TIMEOUT_MS;
   const skip = options.slow === true && process.env.TCPLADDER_SKIP_SLOW === '1';
+  const needs = options.needs ?? [];
+  checkNeeds(needs);
   for (const family of families) {
-    test(`${name} [IPv${family}]`, { timeout: timeout + CLEANUP_MARGIN_MS, skip }, async (t) => {
+    const vitestTimeout = timeout * TIME_SCALE.uml + CLEANUP_MARGIN_MS + GUEST_START_ALLOWANCE_MS;
+    test(`${name} [IPv${family}]`, { timeout: vitestTimeout, skip }, async (t) => {
       hookExit();
-      const run = new CaseRun(name, t.task.file?.filepath ?? '', family);
+      const file = t.task.file?.filepath ?? '';
+      const run = new CaseRun(name, file, family, needs);
+      const records = beginExpectations(file);
       let error: unknown = null;
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
+      let expire: (() => void) | null = null;
       try {
         const ctx: CaseContext = {
-          hosts: (...args: unknown[]) => {
+          hosts: async (...args: unknown[]) => {
             const last = args[args.length - 1];
             const opts = typeof last === 'object' && last !== null ? (args.pop() as HostsOptions) : {};
-            return run.hosts(args as string[], opts) as never;
+            const made = await run.hosts(args as string[], opts);
+            // the case's own time starts once its hosts are ready, stretched on slower stacks
+            const scale = Math.max(...run.stacks().map((s) => TIME_SCALE[s]));
+            timer = setTimeout(() => expire?.(), timeout * scale);
+            // an expectation's default wait too: a guest answers more slowly
+            setTimeScale(scale);
+            return made as never;
           },
           wire: run.wire,
           family,
@@ -69,18 +105,31 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
         await Promise.race([
           body(ctx),
           new Promise<never>((_, reject) => {
-            timer = setTimeout(() => {
+            expire = () => {
               timedOut = true;
-              reject(new Error(`case timed out after ${timeout / 1000} s`));
-            }, timeout);
+              reject(new Error(`case timed out after ${(timeout * Math.max(...run.stacks().map((s) => TIME_SCALE[s]))) / 1000} s`));
+            };
           }),
         ]);
       } catch (e) {
         error = e;
       } finally {
         clearTimeout(timer);
+        endExpectations();
+        setTimeScale(1);
       }
-      const { error: failure } = await run.finish(error, timedOut);
+      if (isNotApplicable(error)) {
+        await run.finish(null, false, { verdict: 'not-applicable', why: error.message });
+        t.task.meta.tcpladder = { verdict: 'not-applicable', why: error.message, stacks: run.stacks() };
+        t.skip(`not applicable: ${error.message}`);
+        return;
+      }
+      const known = error && !isInputError(error) ? knownFailure(run, family, error, records) : null;
+      const { error: failure } = await run.finish(error, timedOut, known ? { verdict: 'known-failure', why: known.why, entry: known } : undefined, records);
+      if (known && failure === error) {
+        t.task.meta.tcpladder = { verdict: 'known-failure', why: known.why, stacks: run.stacks() };
+        return;
+      }
       if (failure) {
         if (!failure.message.includes('observed ladder:')) {
           // a case that failed before its hosts were made has no capture to point at
@@ -91,4 +140,21 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
       }
     });
   }
+}
+
+/** The known-failure entry, of a stack the case's hosts run, that explains this failure. */
+function knownFailure(run: CaseRun, family: Family, error: unknown, records: Parameters<typeof firstFailed>[0]): KnownFailure | null {
+  const failed = firstFailed(records);
+  const key = {
+    case: run.name,
+    family: family === 6 ? ('ipv6' as const) : ('ipv4' as const),
+    matcher: failed?.matcher ?? 'error',
+    expected: failed?.expected ?? String((error as Error)?.message ?? error).split('\n')[0],
+  };
+  for (const stack of new Set(run.stacks())) {
+    if (stack === 'linux') continue;
+    const k = findKnown(stack, key);
+    if (k) return k;
+  }
+  return null;
 }

@@ -80,9 +80,18 @@ export function buildBundle(traces: readonly CaseTrace[], meta: BundleMeta): Bun
     profile: meta.profile,
     profiles,
     sysctls,
-    ...(traces.some((t) => t.states?.source === 'sampled') ? { states: 'sampled' as const } : {}),
+    ...(traces.some((t) => t.states?.source === 'sampled' || t.hosts.some((h) => h.states !== undefined && h.states !== 'traced')) ? { states: 'sampled' as const } : {}),
+    ...(stacksOf(traces) ? { stacks: stacksOf(traces)! } : {}),
     cases,
   };
+}
+
+/** The stacks the traces' hosts ran, with their versions; null when only linux (bundles from before stacks look the same). */
+function stacksOf(traces: readonly CaseTrace[]): Record<string, string> | null {
+  const out: Record<string, string> = {};
+  for (const t of traces) for (const h of t.hosts) if (h.stack) out[h.stack] ??= h.version ?? '';
+  const names = Object.keys(out).sort();
+  return names.length === 0 || (names.length === 1 && names[0] === 'linux') ? null : Object.fromEntries(names.map((n) => [n, out[n]]));
 }
 
 /** Effective sysctls of one host of a case: the bundle's common values with the host's own on top. */

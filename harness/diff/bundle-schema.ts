@@ -54,6 +54,8 @@ export const BundleSocket = z.strictObject({
 export const BundleHost = z.strictObject({
   name: Name,
   profile: z.string().max(100).nullable(),
+  /** the TCP stack the host ran (absent: linux) */
+  stack: z.enum(['linux', 'uml', 'gvisor']).optional(),
   /** sysctls whose value differs from the bundle's common `sysctls` (absent: none differs) */
   sysctls: z.record(z.string(), z.string()).optional(),
 });
@@ -64,7 +66,7 @@ export const BundleCase = z.strictObject({
   case: Name,
   family: z.enum(['ipv4', 'ipv6']),
   file: z.string().max(500),
-  status: z.enum(['passed', 'failed']),
+  status: z.enum(['passed', 'failed', 'known-failure', 'not-applicable']),
   error: z.string().max(2000).optional(),
   hosts: z.array(BundleHost),
   segments: z.array(BundleSegment),
@@ -91,8 +93,10 @@ export const Bundle = z.strictObject({
   profiles: z.record(z.string(), z.strictObject({ description: z.string(), sysctls: z.record(z.string(), z.union([z.number(), z.string()])) })),
   /** each watched sysctl's most common value over the run's hosts; a host lists only where it differs */
   sysctls: z.record(z.string(), z.string()),
-  /** how the run saw states: absent, the tracepoint; 'sampled', sock_diag sampling (a rootless run, short states unseen) */
+  /** how the run saw states: absent, the tracepoint; 'sampled', sampling (a rootless run, a guest: short states unseen) */
   states: z.literal('sampled').optional(),
+  /** the stacks its hosts ran, with what runs each (kernel release, runsc version); absent: linux only */
+  stacks: z.record(z.string(), z.string()).optional(),
   cases: z.array(BundleCase),
 });
 

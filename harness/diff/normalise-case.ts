@@ -83,7 +83,12 @@ export function normaliseCase(trace: CaseTrace): BundleCase {
     file: caseFile(trace.file),
     status: trace.status,
     ...(trace.error ? { error: names.text(trace.error) } : {}),
-    hosts: trace.hosts.map((h) => ({ name: h.name, profile: h.profile ?? null, ...(h.sysctls ? { sysctls: { ...h.sysctls } } : {}) })),
+    hosts: trace.hosts.map((h) => ({
+      name: h.name,
+      profile: h.profile ?? null,
+      ...(h.stack && h.stack !== 'linux' ? { stack: h.stack } : {}),
+      ...(h.sysctls ? { sysctls: { ...h.sysctls } } : {}),
+    })),
     segments: normaliseSegments(trace.segments, { kernelEvents: trace.kernelEvents, hostOrder: trace.hosts.map((h) => h.name) }),
     sockets: sockets(trace, names),
     timers: measureTimers(trace, names),

@@ -119,8 +119,15 @@ function checkHosts(patterns: Pattern[], hosts: string[]): void {
   });
 }
 
+/** How much slower the case's stacks are than this machine's kernel (a guest: 2–3×); set per case. */
+let timeScale = 1;
+
+export function setTimeScale(scale: number): void {
+  timeScale = scale;
+}
+
 function within(options?: WaitOptions): number {
-  return options?.within ?? DEFAULT_WITHIN_MS;
+  return options?.within ?? DEFAULT_WITHIN_MS * timeScale;
 }
 
 async function waitForSegments(subject: SegmentSubject, patterns: Pattern[], ms: number) {

@@ -8,7 +8,7 @@ import type { CaseTrace, TraceOption, TraceSegment, TraceSocket } from '../trace
 import { ladderFromTrace } from './from-trace.js';
 import { renderLadderSvg } from './ladder-svg.js';
 import { failureHtml } from './html-failure.js';
-import { escapeHtml, formatDuration, formatSeconds, relHref, table, tag } from './html-util.js';
+import { escapeHtml, formatDuration, formatSeconds, relHref, statusMark, table, tag } from './html-util.js';
 
 export interface ReportCase {
   /** the case's folder inside the run folder */
@@ -55,7 +55,7 @@ function links(c: ReportCase): string {
 }
 
 function segmentRow(s: TraceSegment): string[] {
-  const marks = [...(s.marks ?? []), ...(s.malformed ? [`malformed: ${s.malformed}`] : [])];
+  const marks = [...(s.marks ?? []), ...(s.malformed ? [`malformed: ${s.malformed}`] : []), ...(s.line !== undefined ? [`script line ${s.line}`] : [])];
   return [
     String(s.n),
     formatSeconds(s.t),
@@ -132,7 +132,7 @@ function callsTable(trace: CaseTrace): string {
     formatSeconds(c.t),
     escapeHtml(c.host),
     escapeHtml(c.socket),
-    code(`${c.call}(${c.args ?? ''})`),
+    code(`${c.call}(${c.args ?? ''})`) + (c.line !== undefined ? escapeHtml(` (script line ${c.line})`) : ''),
     escapeHtml(c.result),
     escapeHtml(`${c.ms.toFixed(2)} ms`),
   ]);
@@ -167,11 +167,11 @@ function wireCheck(trace: CaseTrace): string {
 
 export function caseSection(c: ReportCase, index: number): string {
   const t = c.trace;
-  const failed = t.status !== 'passed';
+  const failed = t.status === 'failed';
   const heading = tag(
     'h2',
     {},
-    tag('span', { class: 'status' }, failed ? '✗' : '✓'),
+    tag('span', { class: 'status' }, statusMark(t.status)),
     ' ',
     escapeHtml(caseTitle(t)),
     ' ',
@@ -179,17 +179,23 @@ export function caseSection(c: ReportCase, index: number): string {
   );
   const input = t.errorKind === 'input' ? ' · bad input in the case file (not a kernel verdict)' : '';
   const meta = tag('p', { class: 'meta' }, code(t.file), ' · ', escapeHtml(`started ${t.startedAt}${input}`));
-  const failure = failed ? failureHtml(c.message ?? t.error ?? 'failed (no message recorded)') : '';
+  const verdict = t.why ? tag('p', { class: 'verdict' }, escapeHtml(`${t.status === 'known-failure' ? 'Known failure' : 'Not applicable'}: ${t.why}`)) : '';
+  const unseen = (t.expectations ?? [])
+    .filter((e) => e.outcome === 'not observable')
+    .map((e) => tag('p', { class: 'not-observable' }, escapeHtml(`Not observable (${e.matcher} ${e.expected} on ${e.subject}): ${e.reason ?? ''}`)));
+  const failure = failed || t.status === 'known-failure' ? failureHtml(c.message ?? t.error ?? 'failed (no message recorded)') : '';
   const figure =
     t.hosts.length >= 2
       ? tag('figure', { class: 'ladder' }, tag('div', { class: 'scroll' }, renderLadderSvg(ladderFromTrace(t), { idPrefix: `l${index}` })))
       : tag('p', { class: 'no-ladder' }, 'No ladder: the case ended before it made its hosts.');
   return tag(
     'section',
-    { class: `case ${failed ? 'failed' : 'passed'}`, id: caseAnchor(c), 'data-dir': c.dir, 'data-case': t.case, 'data-family': t.family, 'data-segments': t.segments.length },
+    { class: `case ${t.status}`, id: caseAnchor(c), 'data-dir': c.dir, 'data-case': t.case, 'data-family': t.family, 'data-segments': t.segments.length },
     heading,
     meta,
     links(c),
+    verdict,
+    ...unseen,
     failure,
     figure,
     segmentsTable(t),

@@ -53,3 +53,8 @@ export function formatDuration(ms: number): string {
 export function formatSeconds(t: number): string {
   return t.toFixed(6);
 }
+
+/** ✓ passed, ✗ failed, ≈ a known failure, - not applicable */
+export function statusMark(status: string): string {
+  return status === 'passed' ? '✓' : status === 'failed' ? '✗' : status === 'known-failure' ? '≈' : '-';
+}

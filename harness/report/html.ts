@@ -5,6 +5,7 @@
  */
 import { caseAnchor, caseSection, caseTitle, type ReportCase } from './html-case.js';
 import { failureHtml } from './html-failure.js';
+import { statusMark } from './html-util.js';
 import { REPORT_CSS } from './html-style.js';
 import { escapeHtml, formatDuration, tag } from './html-util.js';
 
@@ -35,14 +36,18 @@ export interface ReportInput {
 
 /** Failing cases first; otherwise the order given. */
 export function orderCases(cases: ReportCase[]): ReportCase[] {
-  const failed = (c: ReportCase) => (c.trace.status === 'passed' ? 1 : 0);
+  const failed = (c: ReportCase) => (c.trace.status === 'failed' ? 0 : 1);
   return cases.map((c, i) => [c, i] as const).sort((a, b) => failed(a[0]) - failed(b[0]) || a[1] - b[1]).map(([c]) => c);
 }
 
 function facts(run: ReportRun, cases: ReportCase[]): string {
-  const passed = cases.filter((c) => c.trace.status === 'passed').length;
+  const count = (s: string) => cases.filter((c) => c.trace.status === s).length;
+  const others = [
+    ...(count('known-failure') ? [`${count('known-failure')} known failures`] : []),
+    ...(count('not-applicable') ? [`${count('not-applicable')} not applicable`] : []),
+  ];
   const rows: [string, string][] = [
-    ['cases', `${cases.length} (${passed} passed, ${cases.length - passed} failed)`],
+    ['cases', `${cases.length} (${[`${count('passed')} passed`, `${count('failed')} failed`, ...others].join(', ')})`],
     ['kernel', run.kernel],
     ['profile', run.profile ?? '(none: the kernel defaults)'],
     ['node', run.node],
@@ -57,8 +62,8 @@ function nav(cases: ReportCase[]): string {
   const items = cases.map((c) =>
     tag(
       'li',
-      { class: c.trace.status === 'passed' ? 'passed' : 'failed' },
-      tag('a', { href: `#${caseAnchor(c)}` }, escapeHtml(`${c.trace.status === 'passed' ? '✓' : '✗'} ${caseTitle(c.trace)}`)),
+      { class: c.trace.status },
+      tag('a', { href: `#${caseAnchor(c)}` }, escapeHtml(`${statusMark(c.trace.status)} ${caseTitle(c.trace)}`)),
     ),
   );
   return tag('nav', { class: 'cases' }, tag('ol', {}, ...items));
@@ -71,7 +76,7 @@ function problemSection(p: ReportProblem): string {
 export function renderReportHtml(input: ReportInput): string {
   const cases = orderCases(input.cases);
   const problems = input.problems ?? [];
-  const failed = cases.filter((c) => c.trace.status !== 'passed').length + problems.length;
+  const failed = cases.filter((c) => c.trace.status === 'failed').length + problems.length;
   const verdict = failed ? `${failed} failed` : cases.length ? 'all passed' : 'no case ran';
   const title = `tcpladder run ${input.run.run}: ${verdict}`;
   const header = tag(

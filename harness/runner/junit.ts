@@ -11,10 +11,16 @@ const seconds = (ms: number) => (ms / 1000).toFixed(3);
 const text = (s: string) => escapeXml(stripAnsi(s));
 
 function testcase(c: SummaryCase, classname: string, runDir: string): string {
-  const name = `${c.case} [${c.family === 'ipv6' ? 'IPv6' : 'IPv4'}]`;
+  // a run on another stack names it: CI keeps the results of a matrix apart
+  const stack = c.stacks && c.stacks.some((x) => x !== 'linux') ? ` {${c.stacks.join(', ')}}` : '';
+  const name = `${c.case} [${c.family === 'ipv6' ? 'IPv6' : 'IPv4'}]${stack}`;
   const open = `    <testcase classname="${text(classname)}" name="${text(name)}" time="${seconds(c.durationMs)}">`;
   const parts = [open];
-  if (c.status !== 'passed') {
+  if (c.status === 'not-applicable') parts.push(`      <skipped message="${text(`not applicable: ${c.why ?? ''}`)}"/>`);
+  if (c.status === 'known-failure') {
+    parts.push('      <properties>', `        <property name="verdict" value="known-failure"/>`, `        <property name="why" value="${text(c.why ?? '')}"/>`, '      </properties>');
+  }
+  if (c.status === 'failed') {
     const message = c.message ?? c.error ?? 'failed';
     // bad input in the case file is not a verdict on the kernel: CI tools can tell them apart by type
     const type = c.errorKind === 'input' ? 'InputError' : 'AssertionError';
@@ -35,10 +41,11 @@ export function renderJunit(summary: RunSummaryFile, runDir: string): string {
   const problems = summary.problems ?? [];
   const suites = [...byFile].map(([file, cases]) => {
     const name = shownPath(file);
-    const failures = cases.filter((c) => c.status !== 'passed').length;
+    const failures = cases.filter((c) => c.status === 'failed').length;
+    const skipped = cases.filter((c) => c.status === 'not-applicable').length;
     const time = cases.reduce((t, c) => t + c.durationMs, 0);
     return [
-      `  <testsuite name="${text(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="0" time="${seconds(time)}" timestamp="${summary.startedAt}">`,
+      `  <testsuite name="${text(name)}" tests="${cases.length}" failures="${failures}" errors="0" skipped="${skipped}" time="${seconds(time)}" timestamp="${summary.startedAt}">`,
       ...cases.map((c) => testcase(c, name, runDir)),
       '  </testsuite>',
     ].join('\n');

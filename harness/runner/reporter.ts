@@ -42,7 +42,7 @@ export default class TcpladderReporter implements Reporter {
   private total = 0;
   private done = 0;
   private readonly failures: TestOutcome[] = [];
-  private counts = { passed: 0, failed: 0, skipped: 0 };
+  private counts = { passed: 0, failed: 0, skipped: 0, known: 0, notApplicable: 0 };
   /** failed cases that failed on bad input: the run exits 2 */
   private inputs = 0;
   private startedAt = performance.now();
@@ -79,9 +79,15 @@ export default class TcpladderReporter implements Reporter {
     this.counts[o.state]++;
     const width = String(this.total).length;
     const counter = `${String(this.done).padStart(width)}/${this.total}${this.collected < this.files ? '+' : ' '}`;
-    const mark = o.state === 'passed' ? this.c.green('✓') : o.state === 'failed' ? this.c.red('✗') : this.c.yellow('-');
-    const time = o.state === 'skipped' ? this.c.yellow('skipped') : this.c.dim(formatDuration(o.durationMs));
+    const verdict = test.meta().tcpladder;
+    const mark = verdict ? this.c.yellow(verdict.verdict === 'known-failure' ? '≈' : '-') : o.state === 'passed' ? this.c.green('✓') : o.state === 'failed' ? this.c.red('✗') : this.c.yellow('-');
+    const time = verdict
+      ? this.c.yellow(`${verdict.verdict === 'known-failure' ? 'known failure' : 'not applicable'} on ${verdict.stacks.filter((s) => s !== 'linux').join(', ') || 'linux'}: ${verdict.why}`)
+      : o.state === 'skipped'
+        ? this.c.yellow('skipped')
+        : this.c.dim(formatDuration(o.durationMs));
     const line = `${mark} ${counter} ${o.state === 'failed' ? this.c.red(o.name) : o.name}  ${time}\n`;
+    if (verdict) this.counts[verdict.verdict === 'known-failure' ? 'known' : 'notApplicable']++;
     if (o.state === 'failed') {
       this.failures.push(o);
       if (o.input) this.inputs++;
@@ -108,8 +114,13 @@ export default class TcpladderReporter implements Reporter {
     for (const e of unhandled) {
       this.write(`${this.c.red('✗ unhandled error')}\n${this.failureBlock(failureText([e]))}\n`);
     }
-    const { passed, failed, skipped } = this.counts;
+    const { failed, known, notApplicable } = this.counts;
+    // vitest counts a known failure passed and a case not applicable skipped: tell them apart
+    const passed = this.counts.passed - known;
+    const skipped = this.counts.skipped - notApplicable;
     const parts = [this.c.green(`${passed} passed`), failed ? this.c.red(`${failed} failed${this.inputs ? ` (${this.inputs} on bad input)` : ''}`) : `${failed} failed`];
+    if (known) parts.push(this.c.yellow(`${known} known failure${known === 1 ? '' : 's'}`));
+    if (notApplicable) parts.push(this.c.yellow(`${notApplicable} not applicable`));
     if (skipped) parts.push(this.c.yellow(`${skipped} skipped`));
     if (unhandled.length) parts.push(this.c.red(`${unhandled.length} unhandled error${unhandled.length === 1 ? '' : 's'}`));
     const took = formatDuration(performance.now() - this.startedAt);

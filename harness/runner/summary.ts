@@ -62,9 +62,12 @@ export function buildSummary(input: SummaryInput): RunSummaryFile {
     kernel: `${release()} ${version()}`,
     node: process.version,
     passed: traces.filter((t) => t.trace.status === 'passed').length,
-    failed: traces.filter((t) => t.trace.status !== 'passed').length,
+    failed: traces.filter((t) => t.trace.status === 'failed').length,
+    knownFailures: traces.filter((t) => t.trace.status === 'known-failure').length,
+    notApplicable: traces.filter((t) => t.trace.status === 'not-applicable').length,
     cases: traces.map(({ dir, trace }, i) => {
-      const message = trace.status !== 'passed' ? paired[i]?.message : undefined;
+      const message = trace.status === 'failed' ? paired[i]?.message : undefined;
+      const stacks = [...new Set(trace.hosts.map((h) => h.stack ?? 'linux'))].sort();
       return {
         case: trace.case,
         family: trace.family,
@@ -72,8 +75,11 @@ export function buildSummary(input: SummaryInput): RunSummaryFile {
         status: trace.status,
         durationMs: Math.round(trace.durationMs),
         dir,
+        stacks,
         ...(trace.error ? { error: trace.error } : {}),
         ...(trace.errorKind ? { errorKind: trace.errorKind } : {}),
+        ...(trace.why ? { why: trace.why } : {}),
+        ...(trace.known ? { known: trace.known } : {}),
         ...(message ? { message } : {}),
       };
     }),

@@ -6,3 +6,6 @@ export type { NodeSockets, NodeServerOptions } from './node-sockets.js';
 export type { ProcessStarter, StartedProcess } from './process.js';
 export { startPool, type StartedPool } from './pool/client.js';
 export { runStacks, type RunStacks } from './run-stacks.js';
+export { NotApplicable, isNotApplicable } from './not-applicable.js';
+export { notApplicable, checkNeeds, sysctlProblem, GVISOR_WRITABLE, GVISOR_FIXED } from './capabilities.js';
+export { knownFailures, findKnown, knownFailuresDir, KnownFailure, KnownFailuresFile, type FailureKey } from './known-failures.js';

@@ -35,6 +35,8 @@ export interface TraceSegment {
   /** held or delayed by a wire rule: ms until it went out */
   heldMs?: number;
   malformed?: string;
+  /** the line of the packetdrill script that sent (inbound) or expected (outbound) this segment */
+  line?: number;
 }
 
 export interface TraceOtherFrame {
@@ -60,7 +62,11 @@ export interface TraceSocket {
 }
 
 /** A socket call as recorded, with its start in seconds since the case started. */
-export type TraceCall = Omit<SocketCall, 't'> & { t: number };
+export type TraceCall = Omit<SocketCall, 't'> & {
+  t: number;
+  /** the line of the packetdrill script that made the call */
+  line?: number;
+};
 
 export interface TraceKernelEvent {
   t: number;
@@ -106,7 +112,17 @@ export interface CaseTrace {
   case: string;
   file: string;
   family: 'ipv4' | 'ipv6';
-  status: 'passed' | 'failed';
+  /**
+   * passed; failed; known-failure (its failing expectation is listed with why in
+   * cases/stacks/<stack>.json); not-applicable (a host's stack lacks what it needs)
+   */
+  status: 'passed' | 'failed' | 'known-failure' | 'not-applicable';
+  /** why a known failure fails, or why the case is not applicable */
+  why?: string;
+  /** the listed expectation a known failure fails on */
+  known?: { matcher: string; expected: string };
+  /** expectations that failed, or that the stack could not observe (neither passed nor failed) */
+  expectations?: { matcher: string; expected: string; subject: string; outcome: 'passed' | 'failed' | 'not observable'; reason?: string; line?: number }[];
   error?: string;
   /** 'input': the case failed on bad input in its case file or profile (an InputError), not on what the kernel did */
   errorKind?: 'input';
@@ -140,5 +156,22 @@ export interface RunSummary {
   node: string;
   passed: number;
   failed: number;
-  cases: { case: string; family: string; file: string; status: string; durationMs: number; dir: string; error?: string; errorKind?: 'input' }[];
+  /** failures listed, with why, in cases/stacks/<stack>.json: not counted as failed */
+  knownFailures?: number;
+  notApplicable?: number;
+  cases: {
+    case: string;
+    family: string;
+    file: string;
+    status: CaseTrace['status'];
+    durationMs: number;
+    dir: string;
+    /** the stacks its hosts ran */
+    stacks?: string[];
+    error?: string;
+    errorKind?: 'input';
+    /** a known failure's or a not-applicable case's reason */
+    why?: string;
+    known?: { matcher: string; expected: string };
+  }[];
 }

@@ -1,0 +1,69 @@
+/**
+ * What each stack can do for a case: see states exactly, and hold which sysctls at which
+ * values. A case's needs (`tcpCase(…, { needs: [...] })`) and the sysctls it or its
+ * profile pins are checked against them before its hosts are made.
+ *
+ * gVisor's sysctls are a short fixed list (measured with runsc 0.0~20221219 and checked by
+ * test/stacks/capabilities.test.ts): some writable, some present but read-only (a pin to
+ * their value holds, any other cannot), the rest absent. User-Mode Linux is Linux 6.1: its
+ * sysctls are found out by setting them in the case's namespace (agent begin).
+ */
+import { InputError } from '../input-error.js';
+import { NotApplicable } from './not-applicable.js';
+import { rootless } from '../topology/privilege.js';
+import type { StackName } from './types.js';
+
+/** gVisor: writable keys. */
+export const GVISOR_WRITABLE = new Set(['net.ipv4.tcp_sack', 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem', 'net.ipv4.tcp_recovery', 'net.ipv4.ip_forward', 'net.ipv4.ip_local_port_range']);
+
+/** gVisor: present but read-only keys, with the value they hold. */
+export const GVISOR_FIXED: Record<string, string> = {
+  'net.ipv4.tcp_timestamps': '1',
+  'net.ipv4.tcp_rfc1337': '1',
+  'net.ipv4.tcp_syn_retries': '3',
+  'net.ipv4.tcp_synack_retries': '5',
+  'net.ipv4.tcp_keepalive_time': '7200',
+  'net.ipv4.tcp_mtu_probing': '0',
+  'net.ipv4.tcp_congestion_control': 'reno',
+};
+
+/** Why `stack` cannot hold sysctl `key` at `value`, or null when it can. */
+export function sysctlProblem(stack: StackName, key: string, value: string | number): string | null {
+  if (stack !== 'gvisor') return null;
+  if (GVISOR_WRITABLE.has(key)) return null;
+  const fixed = GVISOR_FIXED[key];
+  if (fixed === undefined) return `gvisor has no sysctl ${key}`;
+  return fixed === String(value).trim() ? null : `gvisor's ${key} is read-only (${fixed}), the case needs ${value}`;
+}
+
+const NEED = /^(states:exact|sysctl:[a-z0-9_.]+(=.+)?)$/;
+
+/** Validate a case's needs (bad input when malformed). */
+export function checkNeeds(needs: readonly string[]): void {
+  for (const n of needs) {
+    if (!NEED.test(n)) throw new InputError(`needs: "${n}" is not a need (states:exact, sysctl:KEY or sysctl:KEY=VALUE)`);
+  }
+}
+
+/**
+ * The reason a host of `stack` cannot run a case that needs `needs` and pins `sysctls`, or null.
+ * `stack` is the host's; `host` names it in the reason.
+ */
+export function notApplicable(host: string, stack: StackName, needs: readonly string[], sysctls: Record<string, string | number>): NotApplicable | null {
+  for (const n of needs) {
+    if (n === 'states:exact' && (stack !== 'linux' || rootless())) {
+      const how = stack === 'linux' ? 'rootless runs sample states through sock_diag' : stack === 'uml' ? 'uml has no tracepoint: states are sampled' : 'gvisor shows states only through TCP_INFO on open descriptors';
+      return new NotApplicable(`needs states:exact, and ${how} (host ${host})`);
+    }
+    if (n.startsWith('sysctl:')) {
+      const [key, value] = n.slice('sysctl:'.length).split('=');
+      const problem = value === undefined ? (stack === 'gvisor' && !GVISOR_WRITABLE.has(key) ? `gvisor cannot set ${key}` : null) : sysctlProblem(stack, key, value);
+      if (problem) return new NotApplicable(`needs ${n}: ${problem} (host ${host})`);
+    }
+  }
+  for (const [key, value] of Object.entries(sysctls)) {
+    const problem = sysctlProblem(stack, key, value);
+    if (problem) return new NotApplicable(`pins ${key}=${value}: ${problem} (host ${host})`);
+  }
+  return null;
+}
