@@ -1,13 +1,16 @@
 import { defineConfig } from 'vitest/config';
+import { packetdrillPlugin } from './harness/packetdrill/vite-plugin.js';
 
 // Socket waits run poll() on libuv worker threads; give them room. Worker processes
 // inherit this from the main process.
 process.env.UV_THREADPOOL_SIZE ??= '32';
 
 export default defineConfig({
+  // a .pkt script is a test module: the plugin registers its tests through the executor
+  plugins: [packetdrillPlugin()],
   test: {
-    // `tcpladder run` runs cases only; `npm test` runs the unit tests and every case
-    include: process.env.TCPLADDER_INCLUDE ? (JSON.parse(process.env.TCPLADDER_INCLUDE) as string[]) : ['test/**/*.test.ts', 'cases/**/*.case.ts'],
+    // `tcpladder run` runs cases only; `npm test` runs the unit tests, every case and every script
+    include: process.env.TCPLADDER_INCLUDE ? (JSON.parse(process.env.TCPLADDER_INCLUDE) as string[]) : ['test/**/*.test.ts', 'cases/**/*.case.ts', 'cases/**/*.pkt'],
     globalSetup: ['./harness/runner/global-setup.ts'],
     pool: 'forks',
     testTimeout: 60_000,

@@ -36,6 +36,7 @@ export function ladderFromTrace(trace: CaseTrace): Ladder {
       note: s.marks?.includes('cut') ? 'link cut' : s.heldMs !== undefined ? `${s.marks?.includes('delayed') ? 'delayed' : 'held'} ${Math.round(s.heldMs)} ms` : undefined,
       frame: s.n,
       conn: conns.size > 1 ? s.conn : undefined,
+      line: s.line,
     });
   }
 
@@ -61,7 +62,8 @@ export function ladderFromTrace(trace: CaseTrace): Ladder {
     if (c === undefined || QUIET_CALLS.has(call.call)) continue;
     if (call.call === 'read' && /^\d+ bytes?$/.test(call.result)) continue; // the data shows on the wire
     const args = call.args ? `(${call.args})` : '()';
-    rows.push({ kind: 'note', t: call.t, column: c, text: `${call.socket} ${call.call}${args} → ${call.result}` });
+    const line = call.line !== undefined ? ` (line ${call.line})` : '';
+    rows.push({ kind: 'note', t: call.t, column: c, text: `${call.socket} ${call.call}${args} → ${call.result}${line}` });
   }
 
   rows.sort((a, b) => a.t - b.t || order(a) - order(b));

@@ -131,6 +131,7 @@ export function measuredSegmentLabel(seg: LadderSegment, showConn: boolean, cell
   if (seg.marks !== undefined || seg.note !== undefined) {
     for (const tag of markTags(seg)) label += ` ${clean(tag, cells)}`;
   }
+  if (seg.line !== undefined) label += ` (line ${numeric(seg.line, cells)})`;
   cells.width += label.length;
   return label;
 }

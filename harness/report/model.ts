@@ -43,6 +43,8 @@ export interface LadderSegment {
   frame?: number;
   /** connection number when a ladder shows several connections */
   conn?: number;
+  /** the line of the packetdrill script that sent or expected it */
+  line?: number;
 }
 
 export interface LadderState {

@@ -1,0 +1,479 @@
+/**
+ * Runs a parsed script as packetdrill's run.c does: events in order, each at its
+ * time; inbound packets from the scripted peer, outbound packets matched against
+ * what the local host puts on the wire, system calls on the local host (a call
+ * written with `...` blocks while the script goes on), commands inside the local
+ * host, %{ }% assertions on TCP_INFO. The first failure ends the script with
+ * packetdrill's kind of message, `file:line: …`.
+ */
+import { execFileSync } from 'node:child_process';
+import type { CaseHost } from '../case/host.js';
+import type { SocketCall, SocketContext } from '../sockets/index.js';
+import type { TraceSegment } from '../trace/types.js';
+import type { Wire } from '../wire/index.js';
+import type { RawPeer } from '../wire/raw-peer.js';
+import type { Event, Script, SyscallSpec, TcpPacket } from './ast.js';
+import { CodeError, CodeScope, exprText } from './code-exec.js';
+import { ExecState, type LiveAddresses } from './exec-state.js';
+import { inboundSegment } from './inbound.js';
+import { aggregate, learnOutbound, outboundMismatch } from './outbound.js';
+import { actualPacketText, scriptPacketText } from './packet-text.js';
+import { CallMismatch, CallUnsupported, runSyscall, type Outcome } from './run-syscall.js';
+import { scriptError, unsupported } from './script-error.js';
+import type { ScriptSocket } from './script-socket.js';
+import { checkSupported } from './support.js';
+import { SYMBOLS } from './symbols.js';
+import { inSegsOf } from './tcp-in-segs.js';
+import { formatSeconds, timingError, toleranceAt, type Tolerance } from './timing.js';
+import { ArgError, describeExpr } from './values.js';
+import { tcpInfoFields, TCP_INFO_MAX_SIZE } from '../sockets/index.js';
+
+export interface ScriptEnv {
+  local: CaseHost;
+  remote: CaseHost;
+  raw: RawPeer;
+  wire: Wire;
+  /** the IP version of this run */
+  version: 'ipv4' | 'ipv6' | 'ipv4-mapped-ipv6';
+  tolerance: Tolerance;
+  /** how long a call not written with `...` may wait for its socket (ms) */
+  waitLimitMs: number;
+  signal: AbortSignal;
+  sockets: SocketContext;
+  tagSegment(n: number, line: number): void;
+  /** the script's folder: commands run there (scripts source ../common/defaults.sh and the like) */
+  dir: string;
+}
+
+/** packetdrill's default addresses, the names scripts use for the two ends */
+const DEFAULT_IPS = { ipv4: ['192.168.0.1', '192.0.2.1'], ipv6: ['fd3d:a0b:17d6::1', 'fd3d:fa7b:d17d::1'] };
+/** µs an outbound packet written with `*` may take */
+const ANY_TIME_WAIT_US = 10_000_000;
+/** how long past its window a late packet is still waited for, to report when it came */
+const LATE_GRACE_US = 1_000_000;
+/** how long the local host may take to take in an injected segment */
+const INJECT_WAIT_MS = 1000;
+
+type Timed = Event & {
+  timeUs: number;
+  endUs?: number;
+  blockingEndUs?: number;
+  /** when it happened (script µs): later relative times count from here */
+  doneUs?: number;
+};
+
+interface Pending {
+  line: number;
+  name: string;
+  done: Promise<void>;
+  finished: boolean;
+}
+
+export async function runScript(script: Script, env: ScriptEnv): Promise<void> {
+  checkSupported(script);
+  if (script.options.dryRun) return;
+  await new ScriptRun(script, env).run();
+}
+
+class ScriptRun {
+  private readonly st: ExecState;
+  private liveStart = 0n;
+  private last: Timed | null = null;
+  /** index into the wire's segments of the next local → remote one to look at */
+  private cursor = 0;
+  /** segments the scripted peer injected so far */
+  private injected = 0;
+  private inSegs = 0;
+  private pending: Pending | null = null;
+  private failure: Error | null = null;
+  private readonly failed: Promise<never>;
+  private fail: (e: Error) => void = () => {};
+  private readonly code = new CodeScope();
+  private readonly file: string;
+
+  constructor(
+    private readonly script: Script,
+    private readonly env: ScriptEnv,
+  ) {
+    this.file = script.file;
+    this.failed = new Promise<never>((_, reject) => (this.fail = (e) => ((this.failure ??= e), reject(e))));
+    this.failed.catch(() => undefined);
+    const o = script.options;
+    const mapped = env.version === 'ipv4-mapped-ipv6';
+    const v6 = env.version === 'ipv6';
+    const local = v6 ? env.local.ipv6 : env.local.ipv4;
+    const remote = v6 ? env.remote.ipv6 : env.remote.ipv4;
+    const ips = v6 ? DEFAULT_IPS.ipv6 : DEFAULT_IPS.ipv4;
+    const net: LiveAddresses = {
+      domain: v6 || mapped ? SYMBOLS.AF_INET6 : SYMBOLS.AF_INET,
+      local: mapped ? `::ffff:${local}` : local,
+      remote: mapped ? `::ffff:${remote}` : remote,
+      scriptLocal: [o.localIp ?? ips[0], ...(mapped ? [`::ffff:${ips[0]}`] : [])],
+      scriptRemote: [(o.remoteIp ?? ips[1]).replace(/\/\d+$/, ''), ...(mapped ? [`::ffff:${ips[1]}`] : [])],
+      bindPort: o.bindPort,
+      connectPort: o.connectPort,
+    };
+    this.st = new ExecState(env.local.sys, env.local.name, net, env.sockets, env.signal);
+  }
+
+  private nowUs(): number {
+    return Number(process.hrtime.bigint() - this.liveStart) / 1000;
+  }
+
+  /** What the host did differs from the script: `file:line: what`. */
+  private error(line: number, what: string): Error {
+    return new Error(`${this.file}:${line}: ${what}`);
+  }
+
+  async run(): Promise<void> {
+    const { script, env } = this;
+    if (script.options.mtu !== undefined) await this.setMtu(script.options.mtu);
+    this.inSegs = this.readInSegs();
+    try {
+      for (const s of script.options.initScripts) await this.command(s, script.events[0].line, 'init script');
+      if (script.init) await this.command(script.init.command, script.init.line, 'init command');
+      this.liveStart = process.hrtime.bigint();
+      for (let i = 0; i < script.events.length; i++) {
+        const e = script.events[i];
+        if (i === 0 && (e.time.kind === 'absolute' || e.time.kind === 'relative') && e.time.usecs !== 0) throw scriptError(this.file, e.line, 'first event should be at time 0');
+        const ev = this.adjust(e);
+        await Promise.race([this.runEvent(ev), this.failed]);
+        this.last = ev;
+      }
+      if (this.pending) await Promise.race([this.pending.done, this.failed]);
+    } finally {
+      if (script.cleanup) await this.command(script.cleanup.command, script.cleanup.line, 'cleanup command').catch((e: Error) => (this.failure ??= e));
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** packetdrill's adjust_relative_event_times: script µs since the start for this event. */
+  private adjust(e: Event): Timed {
+    const t = e.time;
+    const inbound = (x: Event | null) => x?.kind === 'packet' && x.packet.direction === 'inbound';
+    // packetdrill counts from the moment the previous event ended; ours ended when the peer
+    // sent its packet, or when the host's packet went on the wire, not when we learnt of it
+    const offset = t.kind === 'absolute' || t.kind === 'absolute-range' ? 0 : this.last && inbound(this.last) && inbound(e) ? this.last.timeUs : (this.last?.doneUs ?? this.nowUs());
+    const timed: Timed = { ...e, timeUs: t.kind === 'any' ? offset : t.usecs + offset };
+    if (t.kind === 'absolute-range' || t.kind === 'relative-range') timed.endUs = t.endUsecs + offset;
+    if (e.kind === 'syscall' && e.syscall.blockingEndUsecs !== undefined) timed.blockingEndUs = e.syscall.blockingEndUsecs + (t.kind === 'relative' ? offset : 0);
+    if (this.last && (t.kind === 'absolute' || t.kind === 'absolute-range') && this.last.time.kind.startsWith('absolute') && timed.timeUs < this.last.timeUs) {
+      throw scriptError(this.file, e.line, `time goes backward in script from ${this.last.timeUs} usec to ${timed.timeUs} usec`);
+    }
+    return timed;
+  }
+
+  private async runEvent(ev: Timed): Promise<void> {
+    switch (ev.kind) {
+      case 'packet': {
+        const p = ev.packet as TcpPacket;
+        if (p.direction === 'outbound') return this.outbound(ev, p);
+        return this.inbound(ev, p);
+      }
+      case 'syscall':
+        return this.syscall(ev, ev.syscall);
+      case 'command':
+        await this.waitFor(ev, 'command');
+        return this.command(ev.command, ev.line, 'command');
+      case 'code':
+        await this.waitFor(ev, 'data collection for code');
+        return this.runCode(ev);
+    }
+  }
+
+  /** Sleep until the event's time, then check it is on time (packetdrill's wait_for_event). */
+  private async waitFor(ev: Timed, what: string): Promise<void> {
+    const target = this.liveStart + BigInt(Math.round(ev.timeUs * 1000));
+    for (;;) {
+      const left = Number(target - process.hrtime.bigint()) / 1e6;
+      if (left <= 0) break;
+      if (this.env.signal.aborted) throw new Error('the case ended');
+      await new Promise((r) => (left > 2 ? setTimeout(r, left - 1) : setImmediate(r)));
+    }
+    // an event timed after the previous one starts as soon as that one ended, so its
+    // lateness could only be tcpladder's own: only absolute times are checked
+    if (!ev.time.kind.startsWith('absolute')) return;
+    const tol = toleranceAt(this.env.tolerance, ev.timeUs, this.last?.timeUs ?? null);
+    const err = timingError({ what, expectedUs: ev.timeUs, actualUs: this.nowUs(), toleranceUs: tol });
+    if (err) throw this.error(ev.line, err);
+  }
+
+  // ---- packets
+
+  /** packetdrill's find_or_create_socket_for_script_packet for an inbound packet. */
+  private socketForInbound(p: TcpPacket, line: number): ScriptSocket {
+    const under = this.st.underTest;
+    if (!under || under.phase === 'listening') {
+      const child = this.st.newSocket('passive-packet-received');
+      child.localPort = this.st.net.bindPort;
+      child.remotePort = this.st.ephemeralPort();
+      child.remoteIsn = p.seq.start >>> 0;
+      this.st.underTest = child;
+      return child;
+    }
+    if (!under) throw this.error(line, 'error handling packet: no matching socket for script packet');
+    return under;
+  }
+
+  private async inbound(ev: Timed, p: TcpPacket): Promise<void> {
+    const sock = this.socketForInbound(p, ev.line);
+    if (sock.phase === 'passive-synack-sent' && p.flags.ack) sock.phase = 'passive-synack-acked';
+    else if (sock.phase === 'active-syn-sent' && p.flags.syn && p.flags.ack) {
+      sock.phase = 'active-syn-acked';
+      sock.remoteIsn = p.seq.start >>> 0;
+    }
+    await this.waitFor(ev, 'inbound packet');
+    let seg;
+    try {
+      seg = inboundSegment(p, sock, this.script.options.tcpTsEcrScaled);
+    } catch (e) {
+      throw this.error(ev.line, `error handling packet: ${(e as Error).message}`);
+    }
+    await this.env.raw.send({ to: this.env.local.name, ...seg });
+    const sent = await this.injectedSegment(ev.line);
+    this.env.tagSegment(sent.n, ev.line);
+    ev.doneUs = (sent.t - this.startSeconds()) * 1e6;
+    await this.taken(ev.line);
+  }
+
+  /** The segment the peer just injected, as the wire recorded it (its time is when it really went out). */
+  private async injectedSegment(line: number): Promise<TraceSegment> {
+    const k = this.injected++;
+    const until = Date.now() + INJECT_WAIT_MS;
+    for (;;) {
+      const mine = this.env.wire.segments().filter((s) => s.from === this.env.remote.name);
+      if (mine.length > k) return mine[k];
+      if (Date.now() > until) throw this.error(line, `error handling packet: the injected packet did not show on the wire within ${INJECT_WAIT_MS} ms`);
+      await this.env.wire.nextFrame(INJECT_WAIT_MS, this.env.signal);
+    }
+  }
+
+  /** Wait until the local host's TCP has taken in every segment injected so far. */
+  private async taken(line: number): Promise<void> {
+    this.inSegs++;
+    if (this.env.local.stack !== 'linux') return;
+    const until = Date.now() + INJECT_WAIT_MS;
+    while (this.readInSegs() < this.inSegs) {
+      if (Date.now() > until) throw this.error(line, `error handling packet: the local host's TCP did not receive the injected packet within ${INJECT_WAIT_MS} ms`);
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  private readInSegs(): number {
+    return this.env.local.stack === 'linux' ? inSegsOf(this.env.local.ns) : 0;
+  }
+
+  private async outbound(ev: Timed, p: TcpPacket): Promise<void> {
+    const sock = this.st.underTest;
+    if (!sock) throw this.error(ev.line, 'error handling packet: no matching socket for script packet');
+    const tol = toleranceAt(this.env.tolerance, ev.endUs ?? ev.timeUs, this.last?.timeUs ?? null);
+    const windowEnd = ev.time.kind === 'any' ? this.nowUs() + ANY_TIME_WAIT_US : (ev.endUs ?? ev.timeUs) + tol;
+    const parts: TraceSegment[] = [];
+    let got = 0;
+    do {
+      const seg = await this.nextOutbound(sock, p, windowEnd + (ev.time.kind === 'any' ? 0 : LATE_GRACE_US));
+      if (!seg) {
+        const what = parts.length ? `live packet payload: expected ${p.seq.len} bytes vs actual ${got} bytes` : `no outbound packet by ${formatSeconds(windowEnd)} sec`;
+        throw this.error(ev.line, `error handling packet: ${what}\nscript packet: ${formatSeconds(ev.timeUs).padStart(9)} ${scriptPacketText(p)}`);
+      }
+      parts.push(seg);
+      this.env.tagSegment(seg.n, ev.line);
+      got += seg.len;
+    } while (got < p.seq.len && !this.script.options.strictSegments);
+    const live = aggregate(parts);
+    if (sock.phase === 'passive-packet-received' && p.flags.syn && p.flags.ack) {
+      sock.phase = 'passive-synack-sent';
+      sock.scriptLocalIsn = p.seq.start >>> 0;
+      sock.liveLocalIsn = live.seq;
+    }
+    learnOutbound(p, live, sock);
+    const actualUs = (live.t - this.startSeconds()) * 1e6;
+    ev.doneUs = actualUs;
+    const mismatch =
+      outboundMismatch(p, live, sock, { tsTickUsecs: this.script.options.tcpTsTickUsecs, toleranceUsecs: this.env.tolerance.usecs }) ??
+      (ev.time.kind === 'any' ? null : timingError({ what: 'outbound packet', expectedUs: ev.timeUs, endUs: ev.endUs, actualUs, toleranceUs: tol }));
+    if (mismatch) {
+      const message =
+        `error handling packet: ${mismatch}\n` +
+        `script packet: ${formatSeconds(ev.timeUs).padStart(9)} ${scriptPacketText(p)}\n` +
+        `actual packet: ${formatSeconds(actualUs).padStart(9)} ${actualPacketText(live, sock)}`;
+      if (this.script.options.nonFatal.includes('packet')) this.warn(ev.line, message);
+      else throw this.error(ev.line, message);
+    }
+  }
+
+  private startSeconds(): number {
+    return Number(this.liveStart - this.env.wire.t0) / 1e9;
+  }
+
+  /**
+   * The next segment the local host sent on the socket under test (others are passed
+   * over, as packetdrill's sniffer passes over packets of other sockets), or null when
+   * none came by `untilUs`.
+   */
+  private async nextOutbound(sock: ScriptSocket, p: TcpPacket, untilUs: number): Promise<TraceSegment | null> {
+    const { local, remote } = this.env;
+    for (;;) {
+      const segs = this.env.wire.segments();
+      for (; this.cursor < segs.length; this.cursor++) {
+        const s = segs[this.cursor];
+        if (s.from !== local.name || s.to !== remote.name) continue;
+        const syn = s.flags.split(' ').includes('SYN');
+        const ack = s.flags.split(' ').includes('ACK');
+        if (sock.phase === 'active-connecting' && p.flags.syn && !p.flags.ack && syn && !ack && s.dport === sock.remotePort) {
+          sock.phase = 'active-syn-sent';
+          sock.localPort = s.sport;
+          sock.liveLocalIsn = s.seq;
+          sock.scriptLocalIsn = p.seq.start >>> 0;
+          this.cursor++;
+          return s;
+        }
+        if (s.sport === sock.localPort && s.dport === sock.remotePort) {
+          this.cursor++;
+          return s;
+        }
+      }
+      const left = untilUs - this.nowUs();
+      if (left <= 0) return null;
+      if (this.env.signal.aborted) throw new Error('the case ended');
+      await this.env.wire.nextFrame(Math.max(1, Math.ceil(left / 1000)), this.env.signal);
+    }
+  }
+
+  private warn(line: number, message: string): void {
+    this.env.sockets.record({ t: process.hrtime.bigint(), ms: 0, host: this.env.local.name, socket: 'script', call: 'warning', result: `${this.file}:${line}: ${message.split('\n')[0]}`, line } as SocketCall);
+  }
+
+  // ---- system calls
+
+  private async syscall(ev: Timed, spec: SyscallSpec): Promise<void> {
+    const blocking = ev.blockingEndUs !== undefined;
+    if (this.pending && !this.pending.finished) {
+      const idle = await Promise.race([this.pending.done.then(() => true), sleep(1000).then(() => false)]);
+      if (!idle && blocking) throw this.error(ev.line, `runtime error in ${spec.name} call: blocking system call while another blocking system call is already in progress`);
+    }
+    if (!blocking) {
+      await this.waitFor(ev, 'system call start');
+      ev.doneUs = this.nowUs();
+      await this.call(ev, spec, false);
+      return;
+    }
+    let started: () => void = () => {};
+    const dequeued = new Promise<void>((r) => (started = r));
+    const pending: Pending = { line: ev.line, name: spec.name, finished: false, done: Promise.resolve() };
+    pending.done = (async () => {
+      try {
+        await this.waitFor(ev, 'system call start');
+        await this.call(ev, spec, true, started);
+        const endUs = this.nowUs();
+        const tol = toleranceAt(this.env.tolerance, ev.blockingEndUs!, ev.timeUs);
+        const err = timingError({ what: 'system call return', expectedUs: ev.blockingEndUs!, actualUs: endUs, toleranceUs: tol });
+        if (err) throw this.error(ev.line, err);
+      } catch (e) {
+        this.fail(e as Error);
+      } finally {
+        pending.finished = true;
+        started();
+      }
+    })();
+    this.pending = pending;
+    await dequeued;
+    ev.doneUs = this.nowUs();
+  }
+
+  private async call(ev: Timed, spec: SyscallSpec, mayBlock: boolean, onBlocked?: () => void): Promise<void> {
+    const t = process.hrtime.bigint();
+    // the script's own fd numbers: fd3 made the call (socket(): the fd it makes)
+    const scriptFd = spec.name === 'socket' ? spec.result : spec.args[0];
+    const call: SocketCall & { line: number } = {
+      t,
+      ms: 0,
+      host: this.env.local.name,
+      socket: scriptFd?.kind === 'int' ? `fd${scriptFd.text}` : 'script',
+      call: spec.name,
+      args: spec.args.map(describeExpr).join(', '),
+      result: '(pending)',
+      line: ev.line,
+    };
+    const ended = this.env.sockets.started(call);
+    let outcome: Outcome | null = null;
+    let error: Error | null = null;
+    try {
+      outcome = await runSyscall(this.st, spec, { mayBlock, waitLimitMs: this.env.waitLimitMs, onBlocked });
+    } catch (e) {
+      error = e as Error;
+    }
+    const fdResult = (spec.name === 'socket' || spec.name === 'accept') && outcome && outcome.result >= 0 && spec.result.kind === 'int';
+    const shown = outcome && (fdResult ? describeExpr(spec.result) : outcome.errno ? `${outcome.result} ${outcome.errno}` : String(outcome.result));
+    const result = shown || (error?.message.split('\n')[0] ?? '?');
+    if (ended()) this.env.sockets.record({ ...call, ms: Number(process.hrtime.bigint() - t) / 1e6, result });
+    if (!error) return;
+    if (error instanceof CallUnsupported) throw unsupported(this.file, ev.line, error.message);
+    if (error instanceof ArgError) throw scriptError(this.file, ev.line, `${spec.name}(): ${error.message}`);
+    if (error instanceof CallMismatch) {
+      const message = `runtime error in ${spec.name} call: ${error.message}`;
+      if (this.script.options.nonFatal.includes('syscall')) return this.warn(ev.line, message);
+      throw this.error(ev.line, message);
+    }
+    throw error;
+  }
+
+  // ---- commands and code
+
+  private async command(command: string, line: number, what: string): Promise<void> {
+    const proc = await this.env.local.spawn('/bin/sh', ['-c', command], { cwd: this.env.dir, label: `${what} (line ${line})` });
+    const exit = await proc.exited;
+    if (exit.code === 0) return;
+    const tail = (proc.stderr.trim() || proc.stdout.trim()).split('\n').slice(-5).join('\n  ');
+    const status = exit.signal ? `killed by ${exit.signal}` : `non-zero status ${exit.code}`;
+    throw this.error(line, `error executing ${what} '${command}': ${status}${tail ? `\n  ${tail}` : ''}`);
+  }
+
+  private async runCode(ev: Timed & { kind: 'code' }): Promise<void> {
+    const sock = this.st.underTest;
+    if (!sock || sock.liveFd < 0) throw this.error(ev.line, 'runtime error in code: no socket to use for code');
+    const statements = ev.code.statements!;
+    const t = process.hrtime.bigint();
+    let fields: Record<string, number>;
+    try {
+      fields = tcpInfoFields(await this.st.sys.getsockopt(sock.liveFd, SYMBOLS.IPPROTO_TCP, SYMBOLS.TCP_INFO, TCP_INFO_MAX_SIZE));
+    } catch (e) {
+      throw this.error(ev.line, `runtime error in code: can't find getsockopt to get TCP info (${(e as Error).message})`);
+    }
+    const text = statements.map((s) => (s.kind === 'assert' ? `assert ${exprText(s.test)}` : `${s.name} = ${exprText(s.value)}`)).join('; ');
+    let result = 'ok';
+    try {
+      this.code.run(statements, fields);
+    } catch (e) {
+      result = (e as Error).message;
+      throw e instanceof CodeError ? this.error(e.line, `error in Python code: ${e.message}`) : this.error(ev.line, `error in Python code: ${(e as Error).message}`);
+    } finally {
+      this.env.sockets.record({ t, ms: Number(process.hrtime.bigint() - t) / 1e6, host: this.env.local.name, socket: sock.label || 'script', call: '%{ }%', args: text, result, line: ev.line } as SocketCall);
+    }
+  }
+
+  // ---- flags
+
+  /** --mtu: the local host's interface, the wire's ports and the remote's interface. */
+  private async setMtu(mtu: number): Promise<void> {
+    const { local, remote } = this.env;
+    const ipLink = (ns: string, dev: string) => {
+      try {
+        execFileSync('ip', ['-n', ns, 'link', 'set', 'dev', dev, 'mtu', String(mtu)], { stdio: 'pipe' });
+      } catch (e) {
+        throw new Error(`--mtu=${mtu}: ip -n ${ns} link set dev ${dev} mtu ${mtu}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
+      }
+    };
+    // the wire first, so that no frame meets a smaller MTU on its way
+    for (const s of [local.spec, remote.spec]) if (s.wireNs) ipLink(s.wireNs, s.port);
+    ipLink(remote.ns, remote.spec.ifname);
+    const ifname = local.stack === 'gvisor' ? 'eth0' : 'tun0';
+    const p = await local.spawn('ip', ['link', 'set', 'dev', ifname, 'mtu', String(mtu)], { label: `--mtu=${mtu}` });
+    const exit = await p.exited;
+    if (exit.code !== 0) throw new Error(`--mtu=${mtu}: ip link set dev ${ifname} mtu ${mtu} on ${local.name}: ${p.stderr.trim()}`);
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

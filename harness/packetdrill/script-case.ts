@@ -1,0 +1,105 @@
+/**
+ * A .pkt script is a case: one tcpCase per run of its folder's tcpladder.json and per
+ * IP version (IPv4 and IPv6 unless its flags name one; IPv4-mapped IPv6 when they
+ * do), each on fresh hosts — `local` runs the script's system calls on whatever stack
+ * the run gives it, `remote` is the scripted peer. A script that cannot be read or
+ * run fails its test with the one-line `file:line: …` InputError.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { tcpCase, type CaseOptions } from '../case/tcp-case.js';
+import type { Family } from '../sockets/index.js';
+import type { Script } from './ast.js';
+import { runScript, type ScriptEnv } from './executor.js';
+import { folderRuns } from './folder-config.js';
+import { parsePacketdrill } from './parser.js';
+import { scriptTolerance, toleranceFactor } from './timing.js';
+
+export type IpVersion = ScriptEnv['version'];
+
+export interface ScriptPlan {
+  /** the test's name without the family suffix tcpCase adds */
+  name: string;
+  version: IpVersion;
+  family: Family;
+  script: Script;
+}
+
+/** how long a call not written with `...` may wait for its socket, before the run's factor */
+const WAIT_LIMIT_MS = 1000;
+const CASE_MARGIN_MS = 20_000;
+
+/** The tests of a script: one per folder variant and IP version. */
+export function planScript(path: string): ScriptPlan[] {
+  const shown = relative(process.cwd(), path) || path;
+  const text = readFileSync(path, 'utf8');
+  const plans: ScriptPlan[] = [];
+  for (const run of folderRuns(path)) {
+    const script = parsePacketdrill(text, shown, { flags: run.flags });
+    const versions: IpVersion[] = script.options.ipVersion ? [script.options.ipVersion] : ['ipv4', 'ipv6'];
+    for (const version of versions) {
+      const variant = run.name && run.name !== version ? ` (${run.name})` : '';
+      const mapped = version === 'ipv4-mapped-ipv6' ? ' (ipv4-mapped-ipv6)' : '';
+      plans.push({ name: `${shown}${variant}${mapped}`, version, family: version === 'ipv6' ? 6 : 4, script });
+    }
+  }
+  return plans;
+}
+
+/** Register a script's tests (the module the vitest plugin makes of a .pkt calls this). */
+export function registerPacketdrillScript(path: string): void {
+  const shown = relative(process.cwd(), path) || path;
+  let plans: ScriptPlan[];
+  try {
+    plans = planScript(path);
+  } catch (e) {
+    tcpCase(shown, async () => Promise.reject(e), { families: [4] });
+    return;
+  }
+  for (const plan of plans) {
+    tcpCase(
+      plan.name,
+      async ({ hosts, wire, signal }) => {
+        const { local, remote } = await hosts('local', 'remote', { interfaces: { local: 'tun0' } });
+        const raw = await wire.raw(remote);
+        const factor = toleranceFactor();
+        await runScript(plan.script, {
+          local,
+          remote,
+          raw,
+          wire,
+          version: plan.version,
+          tolerance: scriptTolerance(plan.script.options, local.stack, factor),
+          waitLimitMs: WAIT_LIMIT_MS * factor,
+          signal,
+          sockets: local.context,
+          tagSegment: (n, line) => local.tagSegment(n, line),
+          dir: dirname(resolve(path)),
+        });
+      },
+      caseOptions(plan),
+    );
+  }
+}
+
+/** A script that waits on long timers gets the time it needs, and is slow past 30 s. */
+function caseOptions(plan: ScriptPlan): CaseOptions {
+  const seconds = scriptSeconds(plan.script);
+  return { families: [plan.family], timeout: Math.ceil(seconds * 1000 * toleranceFactor()) + CASE_MARGIN_MS, slow: seconds > 30 };
+}
+
+/** About how long the script runs: its last event's time, with relative times added up. */
+export function scriptSeconds(script: Script): number {
+  let t = 0;
+  let end = 0;
+  for (const e of script.events) {
+    if (e.time.kind === 'absolute' || e.time.kind === 'absolute-range') t = e.time.usecs;
+    else if (e.time.kind === 'relative' || e.time.kind === 'relative-range') t += e.time.usecs;
+    if (e.time.kind === 'absolute-range' || e.time.kind === 'relative-range') end = Math.max(end, t + e.time.endUsecs - e.time.usecs);
+    if (e.kind === 'syscall' && e.syscall.blockingEndUsecs !== undefined) {
+      end = Math.max(end, e.time.kind === 'relative' ? t - e.time.usecs + e.syscall.blockingEndUsecs : e.syscall.blockingEndUsecs);
+    }
+    end = Math.max(end, t);
+  }
+  return end / 1e6;
+}

@@ -1,0 +1,65 @@
+/**
+ * packetdrill's timing model: an event is on time when it happens within the
+ * tolerance of its script time; the tolerance is the larger of --tolerance_usecs and
+ * --tolerance_percent of the time since the previous event. tcpladder multiplies both
+ * by a run-wide factor (TCPLADDER_TOLERANCE_FACTOR, for slow machines) and never goes
+ * below a floor per stack (a guest's clock ticks coarsely: User-Mode Linux at 100 Hz).
+ */
+import { InputError } from '../input-error.js';
+import type { PacketdrillOptions } from './flags.js';
+
+export const TOLERANCE_FACTOR_ENV = 'TCPLADDER_TOLERANCE_FACTOR';
+
+/** µs below which no tolerance goes, per stack of the host under test */
+const STACK_FLOOR_USECS: Readonly<Record<string, number>> = { linux: 0, uml: 10_000, gvisor: 10_000 };
+
+export interface Tolerance {
+  usecs: number;
+  percent: number;
+}
+
+/** The run-wide factor from the environment (1 when unset). */
+export function toleranceFactor(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env[TOLERANCE_FACTOR_ENV];
+  if (raw === undefined || raw === '') return 1;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new InputError(`${TOLERANCE_FACTOR_ENV}: expected a positive number, got "${raw}"`);
+  return n;
+}
+
+export function scriptTolerance(o: Pick<PacketdrillOptions, 'toleranceUsecs' | 'tolerancePercent'>, stack: string, factor: number): Tolerance {
+  return {
+    usecs: Math.max(Math.round(o.toleranceUsecs * factor), STACK_FLOOR_USECS[stack] ?? STACK_FLOOR_USECS.uml),
+    percent: o.tolerancePercent * factor,
+  };
+}
+
+/** The tolerance for an event expected at `expectedUs` whose previous event was at `lastUs` (script µs). */
+export function toleranceAt(t: Tolerance, expectedUs: number, lastUs: number | null): number {
+  if (lastUs === null) return t.usecs;
+  return Math.max(t.usecs, Math.floor((t.percent / 100) * (expectedUs - lastUs)));
+}
+
+const secs = (us: number) => (us / 1e6).toFixed(6);
+
+export interface TimeCheck {
+  /** what happened: "outbound packet", "system call return", … */
+  what: string;
+  expectedUs: number;
+  /** the end of a range (a range is checked as [start - tol, end + tol]) */
+  endUs?: number;
+  actualUs: number;
+  toleranceUs: number;
+}
+
+/** packetdrill's timing error text, or null when on time. */
+export function timingError(c: TimeCheck): string | null {
+  const end = c.endUs ?? c.expectedUs;
+  if (c.actualUs >= c.expectedUs - c.toleranceUs && c.actualUs <= end + c.toleranceUs) return null;
+  if (c.endUs !== undefined) {
+    return `timing error: expected ${c.what} in time range ${secs(c.expectedUs)}~${secs(c.endUs)} sec but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec`;
+  }
+  return `timing error: expected ${c.what} at ${secs(c.expectedUs)} sec but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec`;
+}
+
+export { secs as formatSeconds };
