@@ -19,7 +19,7 @@ const NODE_BUFFER_MS = 1000;
 
 tcpCase('node http keep-alive: the server closes an idle connection with FIN after keepAliveTimeout', async ({ hosts, wire }) => {
   const { client, server } = await hosts('client', 'server');
-  const http = await server.spawn(process.execPath, [SERVER, '8080', String(KEEP_ALIVE_MS)], { ready: 'listening' });
+  const http = await server.spawn(process.execPath, [SERVER, '8080', String(KEEP_ALIVE_MS), server.address()], { ready: 'listening' });
 
   const conn = await client.connect(server, 8080);
   await conn.write('GET / HTTP/1.1\r\nHost: server\r\n\r\n');

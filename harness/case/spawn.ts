@@ -17,6 +17,7 @@ import { basename, isAbsolute, relative } from 'node:path';
 import type { SocketCall } from '../sockets/index.js';
 import type { ProcessStarter, StartedProcess } from '../stacks/index.js';
 import { onExit } from './cleanup.js';
+import { currentTimeScale } from '../expect/index.js';
 
 export interface SpawnOptions {
   /** variables added to (or, when undefined, removed from) the harness's environment */
@@ -25,7 +26,7 @@ export interface SpawnOptions {
   cwd?: string;
   /** resolve only once the program printed this (a string it contains or a RegExp), on stdout or stderr */
   ready?: string | RegExp;
-  /** ms to wait for `ready` (default 10 000): past it the program is killed and spawn() rejects */
+  /** ms to wait for `ready` (default 10 000, longer on a guest's slower stack): past it the program is killed and spawn() rejects */
   readyTimeout?: number;
   /** name in the call log and the ladder (default: the command's file name, with #2, #3 … when repeated) */
   label?: string;
@@ -259,7 +260,8 @@ export async function spawnInHost(
   if (options.ready !== undefined) {
     const since = process.hrtime.bigint();
     try {
-      const line = await proc.waitForOutput(options.ready, options.readyTimeout ?? DEFAULT_READY_TIMEOUT_MS);
+      // a guest starts programs more slowly: the default wait stretches with the case's stacks
+      const line = await proc.waitForOutput(options.ready, options.readyTimeout ?? DEFAULT_READY_TIMEOUT_MS * currentTimeScale());
       proc.log('ready', String(options.ready), line.length > LOGGED_LINE_CHARS ? `${line.slice(0, LOGGED_LINE_CHARS)}…` : line, since);
     } catch (e) {
       proc.killNow(false);

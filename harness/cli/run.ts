@@ -16,6 +16,8 @@ import { loadProfile } from '../profiles/index.js';
 import { InputError } from '../input-error.js';
 import { runProfiles } from './profile-runs.js';
 import { runRootless } from './rootless.js';
+import { parseStacks, stacksUsed, checkInstalled, checkProfileOnStacks, stackEnv } from './stack-args.js';
+import { runMatrix } from './matrix.js';
 
 export const RUN_HELP = `tcpladder run [paths…] [options]
 
@@ -35,6 +37,12 @@ Options:
                   the cases once per profile and print the diff of the bundles
   --workers N     run up to N case files at once (default: vitest's, one less than
                   the CPUs); cases mostly wait, so N above the CPU count pays off
+  --stack NAME    run every host that pins none on stack NAME: linux (this machine's
+                  kernel, the default), uml (Linux 6.1 as User-Mode Linux) or gvisor
+                  (gVisor's netstack); --stack HOST=NAME for one host (repeatable)
+  --stacks A,B,…  the matrix: every case once per stack (e.g. linux,uml,gvisor),
+                  a verdict per case and stack, captures/<run>/<stack>/; a failure
+                  listed in cases/stacks/<stack>.json is a known failure (exit 0)
   --rootless      run in a user namespace as a user would (what runs without root
                   do by themselves): states sampled through sock_diag, not traced
   -h, --help      this text
@@ -54,8 +62,46 @@ Exit codes:
 
 const REPORTER = fileURLToPath(new URL('../runner/reporter.ts', import.meta.url));
 
+export interface VitestRun {
+  /** vitest include globs */
+  include: string[];
+  workers?: string;
+  /** stdout carries JSON: vitest's output goes to stderr */
+  json: boolean;
+  env: Record<string, string>;
+}
+
+/** One run of the cases in vitest's worker processes, into `dir`; resolves with vitest's exit code. */
+export function runVitest(run: string, dir: string, o: VitestRun): Promise<number> {
+  const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
+  const vitestArgs = [vitest, 'run', `--reporter=${REPORTER}`, ...(o.workers ? [`--maxWorkers=${o.workers}`] : [])];
+  const env = {
+    ...process.env,
+    TCPLADDER_RUN: run,
+    TCPLADDER_RUN_DIR: dir,
+    TCPLADDER_INCLUDE: JSON.stringify(o.include),
+    TCPLADDER_CLI: '1',
+    ...o.env,
+  };
+  return new Promise<number>((done) => {
+    const child = spawn(process.execPath, vitestArgs, { stdio: ['inherit', o.json ? 2 : 'inherit', 'inherit'], env });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.on('exit', (c, sig) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      done(c ?? (sig ? 130 : 1));
+    });
+  });
+}
+
 export async function runCommand(argv: string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, { flags: ['--fast', '--quiet', '--json', '--rootless', '-h', '--help'], values: ['--junit', '--workers'], repeatable: ['--profile'] });
+  const args = parseArgs(argv, {
+    flags: ['--fast', '--quiet', '--json', '--rootless', '-h', '--help'],
+    values: ['--junit', '--workers', '--stacks'],
+    repeatable: ['--profile', '--stack'],
+  });
   if (args.flags.has('-h') || args.flags.has('--help')) {
     io.stdout(RUN_HELP);
     return EXIT.ok;
@@ -80,14 +126,22 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     }
   }
   const profiles = args.values['--profile'] ?? [];
+  const stacks = parseStacks(args.values['--stack'] ?? [], args.value('--stacks'));
+  checkInstalled(stacksUsed(stacks));
   for (const p of profiles) {
+    let profile;
     try {
-      loadProfile(p);
+      profile = loadProfile(p);
     } catch (e) {
       throw e instanceof InputError ? new UsageError(`--profile ${p}: ${e.message}`) : e;
     }
+    checkProfileOnStacks(profile, stacksUsed(stacks));
   }
   if (profiles.length > 1 && (json || junit !== undefined)) throw new UsageError('--json and --junit take a single --profile');
+  if (profiles.length > 1 && stacks.matrix) throw new UsageError('--stacks takes a single --profile (it applies on every stack)');
+  if (stacksUsed(stacks).some((s) => s !== 'linux') && (rootless() || args.flags.has('--rootless') || !realRoot())) {
+    throw new UsageError('User-Mode Linux and gVisor hosts need the real root (rootless runs have linux hosts only)');
+  }
   // not the real root (a user, or root of a user namespace, as in a rootless container): rootless
   if (!rootless() && (args.flags.has('--rootless') || !realRoot())) return runRootless(argv, io, json ? io.stderr : io.stdout);
   const problem = privilegeProblem();
@@ -97,33 +151,22 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
 
   const run = runId();
   const dir = runDir();
-  const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-  const vitestArgs = [vitest, 'run', `--reporter=${REPORTER}`, ...(workers ? [`--maxWorkers=${workers}`] : [])];
   // with --json, stdout carries only the JSON: progress goes to stderr
   const progress = json ? process.stderr : process.stdout;
   const say = json ? io.stderr : io.stdout;
-  const env = {
-    ...process.env,
-    TCPLADDER_RUN: run,
-    TCPLADDER_RUN_DIR: dir,
-    TCPLADDER_INCLUDE: JSON.stringify(include),
-    TCPLADDER_CLI: '1',
-    TCPLADDER_COLOR: wantColour(progress) ? '1' : '0',
-    TCPLADDER_QUIET: quiet ? '1' : '0',
-    ...(profiles.length ? { TCPLADDER_PROFILE: profiles[0] } : {}),
-    ...(args.flags.has('--fast') ? { TCPLADDER_SKIP_SLOW: '1' } : {}),
+  const options: VitestRun = {
+    include,
+    workers,
+    json,
+    env: {
+      TCPLADDER_COLOR: wantColour(progress) ? '1' : '0',
+      TCPLADDER_QUIET: quiet ? '1' : '0',
+      ...(profiles.length ? { TCPLADDER_PROFILE: profiles[0] } : {}),
+      ...(args.flags.has('--fast') ? { TCPLADDER_SKIP_SLOW: '1' } : {}),
+    },
   };
-  const code = await new Promise<number>((done) => {
-    const child = spawn(process.execPath, vitestArgs, { stdio: ['inherit', json ? 2 : 'inherit', 'inherit'], env });
-    const forward = (sig: NodeJS.Signals) => child.kill(sig);
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
-    child.on('exit', (c, sig) => {
-      process.off('SIGINT', forward);
-      process.off('SIGTERM', forward);
-      done(c ?? (sig ? 130 : 1));
-    });
-  });
+  if (stacks.matrix) return runMatrix({ run, dir, stacks: stacks.matrix, hosts: stacks.hosts, vitest: options, json, junit, io });
+  const code = await runVitest(run, dir, { ...options, env: { ...options.env, ...stackEnv(stacks.all, stacks.hosts) } });
 
   const summaryFile = resolve(dir, 'summary.json');
   const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummaryFile) : null;

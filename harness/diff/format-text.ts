@@ -21,7 +21,8 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function caseSummary(c: CaseDiff): string {
+/** One line: what differs in a case (segments changed, missing, added; states; calls; timers). */
+export function caseSummary(c: CaseDiff): string {
   if (c.verdict === 'only-in-a') return 'only in A';
   if (c.verdict === 'only-in-b') return 'only in B';
   const count = (k: Difference['kind']) => c.differences.filter((d) => d.difference.kind === k).length;

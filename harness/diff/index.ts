@@ -14,7 +14,7 @@ export { systemInfo, toolInfo, parseOsRelease } from './system-info.js';
 export { diffBundles, compareCases, DEFAULT_TOLERANCE, type BundleDiff, type CaseDiff, type CaseDifference, type DiffOptions, type Tolerance } from './compare.js';
 export { DIFFERENCE_KINDS, type Difference, type DifferenceKind, type FieldChange, type SegmentField } from './differences.js';
 export { Baseline, BaselineEntry, readBaseline, parseBaseline, baselineFor, baselineText, applyBaseline, BASELINE_FORMAT } from './baseline.js';
-export { formatDiffText } from './format-text.js';
+export { formatDiffText, caseSummary } from './format-text.js';
 export { segmentText } from './segment-text.js';
 export { ladderFromBundleCase, type LadderHighlights } from './ladder.js';
 export { renderDiffHtml, renderCaseSideBySide } from './side-by-side.js';

@@ -126,6 +126,11 @@ export function setTimeScale(scale: number): void {
   timeScale = scale;
 }
 
+/** The case's time scale (1 on this machine's kernel): waits with a default stretch by it. */
+export function currentTimeScale(): number {
+  return timeScale;
+}
+
 function within(options?: WaitOptions): number {
   return options?.within ?? DEFAULT_WITHIN_MS * timeScale;
 }

@@ -17,3 +17,4 @@ export { renderReportHtml, orderCases, type ReportInput, type ReportRun, type Re
 export { escapeXml } from './ladder-svg.js';
 export { escapeHtml, stripAnsi, formatDuration } from './html-util.js';
 export { writeCaseFiles } from './case-files.js';
+export { renderMatrixHtml } from './matrix-html.js';

@@ -46,6 +46,7 @@ export default class TcpladderReporter implements Reporter {
   /** failed cases that failed on bad input: the run exits 2 */
   private inputs = 0;
   private startedAt = performance.now();
+  private readonly prefix = process.env.TCPLADDER_LINE_PREFIX ?? '';
 
   constructor(options: ReporterOptions = {}) {
     const env = process.env;
@@ -57,7 +58,8 @@ export default class TcpladderReporter implements Reporter {
 
   private write(s: string): void {
     if (s === '') return;
-    this.out(s);
+    // a matrix run's stacks run at once: each line says whose it is
+    this.out(this.prefix ? s.replace(/^(?=.)/gm, this.prefix) : s);
     this.blank = s.endsWith('\n\n');
   }
 

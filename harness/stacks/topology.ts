@@ -15,6 +15,7 @@ import { GuestHost } from './guest/host.js';
 import type { Lease } from './pool/client.js';
 import type { StackHost } from './host.js';
 import type { StackName } from './types.js';
+import { GVISOR_WRITABLE } from './capabilities.js';
 
 export interface TopologyOptions {
   /** the stack of each host (default linux) */
@@ -47,6 +48,8 @@ function checkNames(names: string[]): void {
   }
 }
 
+const writableOnGvisor = (s: Record<string, string>) => Object.fromEntries(Object.entries(s).filter(([k]) => GVISOR_WRITABLE.has(k)));
+
 const asStrings = (s: Sysctls | undefined): Record<string, string> => Object.fromEntries(Object.entries(s ?? {}).map(([k, v]) => [k, String(v)]));
 
 export async function createTopology(names: string[], options: TopologyOptions = {}): Promise<Topology> {
@@ -66,8 +69,9 @@ export async function createTopology(names: string[], options: TopologyOptions =
     const leased = await Promise.allSettled(
       guests.map((n) => {
         const stack = stackOf(n) as 'uml' | 'gvisor';
-        // a gVisor sandbox's sysctls belong to all of it: it is started with the case's
-        return GuestHost.lease(stack, stack === 'gvisor' ? asStrings(options.sysctls?.[n]) : {});
+        // a gVisor sandbox's sysctls belong to all of it: it is started with the case's (those
+        // it can set; a read-only one pinned to its own value needs no setting)
+        return GuestHost.lease(stack, stack === 'gvisor' ? writableOnGvisor(asStrings(options.sysctls?.[n])) : {});
       }),
     );
     leased.forEach((r, i) => r.status === 'fulfilled' && leases.set(guests[i], r.value));

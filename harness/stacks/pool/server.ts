@@ -11,6 +11,8 @@
  * own: { op, guest, lease }.
  */
 import { createServer, type Socket } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { RUNSC_BINARY } from '../gvisor/boot.js';
 import { netnsAdd, netnsDel } from '../../topology/netlink.js';
 import { homeNamespaceFd, releaseNamespace } from '../../topology/netns.js';
 import { PoolGuest, type GuestPaths } from './guest.js';
@@ -62,7 +64,8 @@ export class GuestPool {
     }
     g.onExit = (why) => this.died(g, why);
     const hello = (await this.ask(g, 'hello')) as { release: string } | null;
-    g.release = hello?.release ?? '';
+    // what runs a gVisor host is runsc, whatever kernel its sandbox pretends to be (4.4.0)
+    g.release = stack === 'gvisor' ? runscVersion() : (hello?.release ?? '');
     this.idle(g);
     return g;
   }
@@ -282,6 +285,12 @@ export class GuestPool {
       conn.end(JSON.stringify({ error: (e as Error).message }) + '\n');
     }
   }
+}
+
+let runsc: string | null = null;
+function runscVersion(): string {
+  runsc ??= (spawnSync(RUNSC_BINARY, ['--version'], { encoding: 'utf8' }).stdout ?? '').split('\n')[0]?.replace(/^runsc version /, 'runsc ') || 'runsc';
+  return runsc;
 }
 
 function sameSysctls(a: Record<string, string>, b: Record<string, string>): boolean {
