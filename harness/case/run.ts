@@ -304,7 +304,7 @@ export class CaseRun {
       ...(noted.length ? { expectations: noted } : {}),
       startedAt: this.startedAt.toISOString(),
       durationMs: Number(process.hrtime.bigint() - this.t0) / 1e6,
-      hosts: (this.topology?.hosts ?? []).map(({ spec: h, stack, version, states }) => ({
+      hosts: (this.topology?.hosts ?? []).map(({ spec: h, stack, version, states, guest }) => ({
         name: h.name,
         ipv4: h.ipv4,
         ipv6: h.ipv6,
@@ -312,6 +312,7 @@ export class CaseRun {
         stack,
         version,
         states,
+        ...(guest ? { guest } : {}),
         ...this.hostSettings.get(h.name),
       })),
       segments: this.wire.segments().map((s) => (this.segmentLines.has(s.n) ? { ...s, line: this.segmentLines.get(s.n) } : s)),

@@ -1,12 +1,14 @@
 /** tcpladder clean: remove what tcpladder runs whose process is gone left behind. */
 import { cleanLeftovers, privilegeProblem } from '../topology/index.js';
 import { cleanInstances } from '../observe/index.js';
+import { cleanGuests } from '../stacks/index.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
 
 export const CLEAN_HELP = `tcpladder clean
 
-Removes network namespaces, tracefs instances, address slots and sockets left by
-tcpladder runs whose owning process is gone (after a SIGKILL, say). Resources of
+Removes guests (User-Mode Linux and gVisor processes and their files), network
+namespaces, tracefs instances, address slots and sockets left by tcpladder runs
+whose owning process is gone (after a SIGKILL, say). Resources of
 runs still alive, and anything not named tcpl-…, are never touched. Every run does
 this on start as well.
 `;
@@ -19,7 +21,8 @@ export async function cleanCommand(argv: string[], io: Io): Promise<number> {
   }
   const problem = privilegeProblem();
   if (problem) throw new UsageError(`${problem}; leftovers can only be seen and removed by root`);
-  const removed = [...(await cleanLeftovers()), ...(await cleanInstances())];
+  // guests first: a guest's processes go before the namespace that holds its link
+  const removed = [...(await cleanGuests()), ...(await cleanLeftovers()), ...(await cleanInstances())];
   io.stdout(removed.length ? `removed:\n  ${removed.join('\n  ')}\n` : 'nothing to clean\n');
   return EXIT.ok;
 }

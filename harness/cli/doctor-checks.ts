@@ -4,9 +4,11 @@
  * tcpl-doctor-<pid> and remove it before they return.
  */
 import { spawnSync } from 'node:child_process';
+import { release } from 'node:os';
 import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { userNamespaceProblem } from '../topology/privilege.js';
+import { stackWorks } from './doctor-stacks.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -176,5 +178,8 @@ export function checks(probe: NetnsProbe): Check[] {
     program('tcpdump', 'tcpdump', ['--version'], 'tcpdump'),
     program('tshark', 'tshark', ['--version'], 'tshark'),
     program('chromium (browser test)', 'chromium', ['--version'], 'chromium', false),
+    { name: 'stack linux', required: true, run: () => ({ ok: true, detail: `this machine's kernel, ${release()}: network namespaces (checked above)` }) },
+    { name: 'stack uml', required: false, run: () => stackWorks('uml') },
+    { name: 'stack gvisor', required: false, run: () => stackWorks('gvisor') },
   ];
 }

@@ -7,10 +7,13 @@ export const DOCTOR_HELP = `tcpladder doctor
 
 Checks what a run needs: root, network namespaces, veth links, nftables, ethtool,
 tracefs, libpcap (the cap module), koffi, Node.js ≥ 20.11, tcpdump and tshark;
-and, optionally, chromium for the report's browser test. Prints one line per
+and, optionally, chromium for the report's browser test. Then each TCP stack:
+linux (this machine's kernel), uml (User-Mode Linux) and gvisor (runsc): found,
+its version, and whether it works (a guest starts and makes a socket; a few
+seconds each, half a minute for UML on a loaded machine). Prints one line per
 check and, under each failure, the one command that fixes it. The probe
-namespace and tracefs instance it makes (tcpl-doctor-<pid>) are removed before
-it exits.
+namespace, tracefs instance and guests it makes (tcpl-doctor-<pid>, a pool of
+its own) are removed before it exits.
 
 Exit codes:
   0  every required check passed

@@ -11,7 +11,7 @@ import { runDir } from '../case/paths.js';
 import { finishRun } from './finish.js';
 import { writeBundle } from '../diff/index.js';
 import { shownPath } from './paths.js';
-import { startPool, runStacks, type GuestStack } from '../stacks/index.js';
+import { startPool, runStacks, cleanGuests, type GuestStack } from '../stacks/index.js';
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const problem = privilegeProblem();
@@ -20,7 +20,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const dir = runDir();
   const startedAt = new Date();
   // a rootless run's /run and namespaces are its own: nothing of another run to clean
-  const removed = rootless() ? [] : [...(await cleanLeftovers()), ...(await cleanInstances())];
+  const removed = rootless() ? [] : [...(await cleanGuests()), ...(await cleanLeftovers()), ...(await cleanInstances())];
   if (removed.length) process.stderr.write(`tcpladder: removed leftovers of earlier runs: ${removed.join(', ')}\n`);
   // guests belong to the run: one pool for all workers, warmed for the run's own stack
   const pool = rootless() ? null : await startPool(prewarm(project.config.maxWorkers));

@@ -33,6 +33,8 @@ export interface StackHost {
   /** what runs the host: kernel release (linux, uml), runsc version (gvisor) */
   readonly version: string;
   readonly states: StateView;
+  /** the guest that serves the host (a guest stack's), for the trace */
+  readonly guest?: string;
   /** states the host reports itself; null: the machine's tracepoint (or sock_diag sampling) sees them */
   readonly stateSource: HostStates | null;
   readonly sys: Syscalls;

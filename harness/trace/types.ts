@@ -93,6 +93,8 @@ export interface TraceHost {
    * a ms), descriptors (TCP_INFO on the descriptors the case held, gVisor)
    */
   states?: 'traced' | 'sampled' | 'descriptors';
+  /** the guest that served the host (its pool's name for it) */
+  guest?: string;
 }
 
 export interface TraceWireCheck {

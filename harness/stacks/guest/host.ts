@@ -102,6 +102,10 @@ export class GuestHost implements StackHost {
     return this.status.release;
   }
 
+  get guest(): string {
+    return this.status.id;
+  }
+
   get failure(): Error | null {
     return this.agent.failure;
   }

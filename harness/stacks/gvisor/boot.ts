@@ -67,7 +67,8 @@ export function bootGvisor(b: GvisorBoot): ChildProcess {
   const dir = bundle(b);
   mkdirSync(join(b.dir, 'state'), { recursive: true });
   const start = `nsenter --net=/run/netns/${b.holderNs} mount -t tmpfs -o size=4k,ro tcpladder /proc/sys/net/core && exec ${runsc(b).join(' ')} run --bundle ${dir} ${b.id}`;
-  return spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', start], {
+  // `runsc run` dies with the pool even when the pool is killed (its sandbox: a later run's clean)
+  return spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', '-m', '--propagation', 'private', 'sh', '-c', start], {
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });

@@ -65,6 +65,8 @@ export async function startPool(prewarm: Partial<Record<GuestStack, number>> = {
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
+        // wait for it, also where nothing else keeps this process's event loop going
+        child.ref();
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),

@@ -63,8 +63,9 @@ export function bootUml(b: UmlBoot): ChildProcess {
     `TCPL_AGENT=${b.agent}`,
     `TCPL_CONTROL=vec1,${CONTROL.guest}/30,${CONTROL.port}`,
   ];
-  // `ip netns exec` without a process of its own: nsenter into the holder's namespace
-  return spawn('nsenter', [`--net=/run/netns/${b.holderNs}`, '--', UML_BINARY, ...kernelArgs], {
+  // `ip netns exec` without a process of its own: nsenter into the holder's namespace; the
+  // guest dies with the pool even when the pool is killed (its helpers: a later run's clean)
+  return spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'nsenter', `--net=/run/netns/${b.holderNs}`, '--', UML_BINARY, ...kernelArgs], {
     // the guest's memory is a file in TMPDIR: /dev/shm, as UML wants
     env: { ...process.env, TMPDIR: '/dev/shm' },
     stdio: ['ignore', 'pipe', 'pipe'],
