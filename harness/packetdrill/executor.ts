@@ -58,8 +58,14 @@ type Timed = Event & {
   timeUs: number;
   endUs?: number;
   blockingEndUs?: number;
-  /** when it happened (script µs): later relative times count from here */
-  doneUs?: number;
+  /**
+   * when it happened, known to lie between these two script times: later relative times
+   * count from there (a system call acts somewhere between its start and its return; an
+   * injected packet reaches the host between its recording and the host's InSegs moving)
+   */
+  done?: { lo: number; hi: number };
+  /** how far the base its time counts from is uncertain (the previous event's done.hi - done.lo) */
+  slackUs: number;
 };
 
 interface Pending {
@@ -151,10 +157,14 @@ class ScriptRun {
   private adjust(e: Event): Timed {
     const t = e.time;
     const inbound = (x: Event | null) => x?.kind === 'packet' && x.packet.direction === 'inbound';
-    // packetdrill counts from the moment the previous event ended; ours ended when the peer
-    // sent its packet, or when the host's packet went on the wire, not when we learnt of it
-    const offset = t.kind === 'absolute' || t.kind === 'absolute-range' ? 0 : this.last && inbound(this.last) && inbound(e) ? this.last.timeUs : (this.last?.doneUs ?? this.nowUs());
-    const timed: Timed = { ...e, timeUs: t.kind === 'any' ? offset : t.usecs + offset };
+    // packetdrill counts from the moment the previous event ended: ours ended when the
+    // peer's packet reached the host, or when the host's packet went on the wire, or
+    // somewhere in a system call, not when tcpladder learnt of it
+    const absolute = t.kind === 'absolute' || t.kind === 'absolute-range';
+    const now = this.nowUs();
+    const base = absolute ? { lo: 0, hi: 0 } : this.last && inbound(this.last) && inbound(e) ? { lo: this.last.timeUs, hi: this.last.timeUs } : (this.last?.done ?? { lo: now, hi: now });
+    const offset = base.lo;
+    const timed: Timed = { ...e, timeUs: t.kind === 'any' ? offset : t.usecs + offset, slackUs: base.hi - base.lo };
     if (t.kind === 'absolute-range' || t.kind === 'relative-range') timed.endUs = t.endUsecs + offset;
     if (e.kind === 'syscall' && e.syscall.blockingEndUsecs !== undefined) timed.blockingEndUs = e.syscall.blockingEndUsecs + (t.kind === 'relative' ? offset : 0);
     if (this.last && (t.kind === 'absolute' || t.kind === 'absolute-range') && this.last.time.kind.startsWith('absolute') && timed.timeUs < this.last.timeUs) {
@@ -190,12 +200,15 @@ class ScriptRun {
       if (this.env.signal.aborted) throw new Error('the case ended');
       await new Promise((r) => (left > 2 ? setTimeout(r, left - 1) : setImmediate(r)));
     }
-    // an event timed after the previous one starts as soon as that one ended, so its
-    // lateness could only be tcpladder's own: only absolute times are checked
-    if (!ev.time.kind.startsWith('absolute')) return;
+    // Late only when the previous event (a call that blocked, a packet that came late)
+    // surely ended too late for this one: tcpladder's own delays between two events
+    // (its thread is shared with the capture and the observer) are not the host's.
+    // An event timed after the previous one starts when that one ended, so it is never late.
+    const prev = this.last?.done;
+    if (!ev.time.kind.startsWith('absolute') || !prev) return;
     const tol = toleranceAt(this.env.tolerance, ev.timeUs, this.last?.timeUs ?? null);
-    const err = timingError({ what, expectedUs: ev.timeUs, actualUs: this.nowUs(), toleranceUs: tol });
-    if (err) throw this.error(ev.line, err);
+    const err = timingError({ what, expectedUs: ev.timeUs, actualUs: prev.lo, toleranceUs: tol });
+    if (err) throw this.error(ev.line, `${err} (when the previous event, line ${this.last!.line}, ended)`);
   }
 
   // ---- packets
@@ -217,6 +230,12 @@ class ScriptRun {
 
   private async inbound(ev: Timed, p: TcpPacket): Promise<void> {
     const sock = this.socketForInbound(p, ev.line);
+    if (p.flags.syn && !p.flags.ack && sock.liveFd < 0 && (sock.phase === 'passive-synack-sent' || sock.phase === 'passive-synack-acked')) {
+      // a new SYN to a handshake that never reached accept(): the host answers it with a
+      // new ISN, so the handshake starts again (packetdrill would keep the first one's)
+      sock.phase = 'passive-packet-received';
+      sock.remoteIsn = p.seq.start >>> 0;
+    }
     if (sock.phase === 'passive-synack-sent' && p.flags.ack) sock.phase = 'passive-synack-acked';
     else if (sock.phase === 'active-syn-sent' && p.flags.syn && p.flags.ack) {
       sock.phase = 'active-syn-acked';
@@ -232,8 +251,9 @@ class ScriptRun {
     await this.env.raw.send({ to: this.env.local.name, ...seg });
     const sent = await this.injectedSegment(ev.line);
     this.env.tagSegment(sent.n, ev.line);
-    ev.doneUs = (sent.t - this.startSeconds()) * 1e6;
+    const sentUs = (sent.t - this.startSeconds()) * 1e6;
     await this.taken(ev.line);
+    ev.done = { lo: sentUs, hi: Math.max(sentUs, this.nowUs()) };
   }
 
   /** The segment the peer just injected, as the wire recorded it (its time is when it really went out). */
@@ -267,7 +287,7 @@ class ScriptRun {
     const sock = this.st.underTest;
     if (!sock) throw this.error(ev.line, 'error handling packet: no matching socket for script packet');
     const tol = toleranceAt(this.env.tolerance, ev.endUs ?? ev.timeUs, this.last?.timeUs ?? null);
-    const windowEnd = ev.time.kind === 'any' ? this.nowUs() + ANY_TIME_WAIT_US : (ev.endUs ?? ev.timeUs) + tol;
+    const windowEnd = ev.time.kind === 'any' ? this.nowUs() + ANY_TIME_WAIT_US : (ev.endUs ?? ev.timeUs) + ev.slackUs + tol;
     const parts: TraceSegment[] = [];
     let got = 0;
     do {
@@ -288,10 +308,10 @@ class ScriptRun {
     }
     learnOutbound(p, live, sock);
     const actualUs = (live.t - this.startSeconds()) * 1e6;
-    ev.doneUs = actualUs;
+    ev.done = { lo: actualUs, hi: actualUs };
     const mismatch =
       outboundMismatch(p, live, sock, { tsTickUsecs: this.script.options.tcpTsTickUsecs, toleranceUsecs: this.env.tolerance.usecs }) ??
-      (ev.time.kind === 'any' ? null : timingError({ what: 'outbound packet', expectedUs: ev.timeUs, endUs: ev.endUs, actualUs, toleranceUs: tol }));
+      (ev.time.kind === 'any' ? null : timingError({ what: 'outbound packet', expectedUs: ev.timeUs, endUs: ev.endUs, slackUs: ev.slackUs, actualUs, toleranceUs: tol }));
     if (mismatch) {
       const message =
         `error handling packet: ${mismatch}\n` +
@@ -354,8 +374,9 @@ class ScriptRun {
     }
     if (!blocking) {
       await this.waitFor(ev, 'system call start');
-      ev.doneUs = this.nowUs();
+      const lo = this.nowUs();
       await this.call(ev, spec, false);
+      ev.done = { lo, hi: this.nowUs() };
       return;
     }
     let started: () => void = () => {};
@@ -367,7 +388,7 @@ class ScriptRun {
         await this.call(ev, spec, true, started);
         const endUs = this.nowUs();
         const tol = toleranceAt(this.env.tolerance, ev.blockingEndUs!, ev.timeUs);
-        const err = timingError({ what: 'system call return', expectedUs: ev.blockingEndUs!, actualUs: endUs, toleranceUs: tol });
+        const err = timingError({ what: 'system call return', expectedUs: ev.blockingEndUs!, slackUs: ev.slackUs, actualUs: endUs, toleranceUs: tol });
         if (err) throw this.error(ev.line, err);
       } catch (e) {
         this.fail(e as Error);
@@ -377,8 +398,9 @@ class ScriptRun {
       }
     })();
     this.pending = pending;
+    const lo = this.nowUs();
     await dequeued;
-    ev.doneUs = this.nowUs();
+    ev.done = { lo, hi: this.nowUs() };
   }
 
   private async call(ev: Timed, spec: SyscallSpec, mayBlock: boolean, onBlocked?: () => void): Promise<void> {

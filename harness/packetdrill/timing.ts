@@ -48,18 +48,25 @@ export interface TimeCheck {
   expectedUs: number;
   /** the end of a range (a range is checked as [start - tol, end + tol]) */
   endUs?: number;
+  /**
+   * how much later than `expectedUs` the expected time may really be: its base (the
+   * previous event's end) is known to lie within this many µs
+   */
+  slackUs?: number;
   actualUs: number;
   toleranceUs: number;
 }
 
 /** packetdrill's timing error text, or null when on time. */
 export function timingError(c: TimeCheck): string | null {
+  const slack = c.slackUs ?? 0;
   const end = c.endUs ?? c.expectedUs;
-  if (c.actualUs >= c.expectedUs - c.toleranceUs && c.actualUs <= end + c.toleranceUs) return null;
+  if (c.actualUs >= c.expectedUs - c.toleranceUs && c.actualUs <= end + slack + c.toleranceUs) return null;
+  const base = slack > 0 ? ` (the previous event ended up to ${secs(slack)} sec after that)` : '';
   if (c.endUs !== undefined) {
-    return `timing error: expected ${c.what} in time range ${secs(c.expectedUs)}~${secs(c.endUs)} sec but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec`;
+    return `timing error: expected ${c.what} in time range ${secs(c.expectedUs)}~${secs(c.endUs)} sec${base} but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec`;
   }
-  return `timing error: expected ${c.what} at ${secs(c.expectedUs)} sec but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec`;
+  return `timing error: expected ${c.what} at ${secs(c.expectedUs)} sec${base} but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec`;
 }
 
 export { secs as formatSeconds };

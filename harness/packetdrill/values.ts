@@ -3,7 +3,7 @@
  * `...`, strings and structs. Anything else is the script's error, named by line.
  */
 import type { Expr } from './ast.js';
-import { SYMBOLS } from './symbols.js';
+import { errnoNumber, SYMBOLS } from './symbols.js';
 
 /** Raised with the message only; the executor adds `file:line:` and the call. */
 export class ArgError extends Error {}
@@ -44,7 +44,7 @@ export function intValue(e: Expr, what: string): number {
       return Number(v);
     }
     case 'word': {
-      const v = SYMBOLS[e.name];
+      const v = SYMBOLS[e.name] ?? (/^E[A-Z]+$/.test(e.name) ? errnoNumber(e.name) : undefined);
       if (v === undefined) throw new ArgError(`${what}: unknown symbol ${e.name}`);
       return v;
     }
