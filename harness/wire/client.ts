@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { STATE_DIR } from '../topology/owner.js';
 import { bundleOf } from '../bundle.js';
+import { decodeFrameBatch, KIND_FRAMES, MessageReader } from './frame-stream.js';
 import type { FrameEvent, PortStats, ReleaseEvent, Reply, SidecarMessage } from './protocol.js';
 
 const START_TIMEOUT_MS = 15000;
@@ -31,22 +32,14 @@ export class SidecarClient {
     private readonly child: ChildProcess | null,
     private readonly stderr: () => string,
   ) {
-    let buf = '';
-    socket.setEncoding('utf8');
+    const reader = new MessageReader();
     socket.unref();
-    socket.on('data', (chunk: string) => {
-      // a batch of frames is one line of up to megabytes: look for its end only in the
-      // new chunk, not again in all that came before (that was quadratic)
-      let from = buf.length;
-      buf += chunk;
-      let nl: number;
-      while ((nl = buf.indexOf('\n', from)) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        from = 0;
-        if (line) this.dispatch(JSON.parse(line) as SidecarMessage);
-      }
-    });
+    socket.on('data', (chunk: Buffer) =>
+      reader.feed(chunk, (kind, body) => {
+        if (kind === KIND_FRAMES) this.dispatchFrames(body);
+        else this.dispatch(JSON.parse(body.toString('utf8')) as SidecarMessage);
+      }),
+    );
     // When the sidecar dies, its connection usually breaks before the exit is seen:
     // give the exit (and the stderr that says why) a moment to arrive.
     const fail = (why: string) => {
@@ -89,11 +82,14 @@ export class SidecarClient {
     return () => this.failureListeners.delete(fn);
   }
 
+  private dispatchFrames(body: Buffer): void {
+    const { session, frames } = decodeFrameBatch(body);
+    const fn = this.sessions.get(session);
+    if (fn) for (const f of frames) fn(f);
+  }
+
   private dispatch(msg: SidecarMessage): void {
-    if (msg.type === 'frames') {
-      const fn = this.sessions.get(msg.session);
-      if (fn) for (const f of msg.frames) fn(f);
-    } else if (msg.type === 'frame' || msg.type === 'release') {
+    if (msg.type === 'release') {
       this.sessions.get(msg.session)?.(msg);
     } else if (msg.type === 'ok' || msg.type === 'error') {
       const p = this.pending.get(msg.id);
@@ -191,6 +187,11 @@ export class SidecarClient {
     const nodeArgs = (process.env.TCPLADDER_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, ...entry, '--socket', path, '--die-with-parent', String(process.pid)], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // glibc's malloc raises its mmap threshold to the largest block freed, and then
+      // serves the sidecar's buffers of a few megabytes from its heap, zeroed page by
+      // page and never given back: a fixed threshold keeps them mapped, resident only
+      // where written, and returned when freed
+      env: { MALLOC_MMAP_THRESHOLD_: String(128 * 1024), ...process.env },
     });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {

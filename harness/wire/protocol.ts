@@ -1,6 +1,8 @@
 /**
- * The sidecar's control protocol: newline-delimited JSON over a Unix socket.
- * The same protocol serves the local sidecar process and the Compose container.
+ * The sidecar's control protocol over a Unix socket: requests are newline-delimited
+ * JSON; the sidecar answers with length-prefixed messages, JSON or binary frame
+ * batches (frame-stream.ts). The same protocol serves the local sidecar process and
+ * the Compose container.
  */
 import { z } from 'zod';
 import { RuleSpec } from './rule-spec.js';
@@ -65,21 +67,21 @@ export interface FrameEvent {
   session: string;
   /** 1-based frame number in the session's pcap */
   n: number;
-  /** capture time, monotonic ns (CLOCK_MONOTONIC), as a decimal string */
-  time: string;
+  /** capture time, monotonic ns (CLOCK_MONOTONIC) */
+  time: bigint;
   /** index of the port (host) the frame came from */
   port: number;
   /** ports it was delivered to */
   to: number[];
   length: number;
-  /** base64 of the first `snap` bytes */
-  data: string;
+  /** the first `snap` bytes */
+  data: Buffer;
   /** what the wire did with it, when not a plain relay */
   fate?: Fate;
   /** the rule that decided the fate */
   rule?: string;
-  /** held by a hold whose trigger had already gone by, at this time (monotonic ns, decimal) */
-  triggerPassed?: string;
+  /** held by a hold whose trigger had already gone by, at this time (monotonic ns) */
+  triggerPassed?: bigint;
 }
 
 export type Fate = 'dropped' | 'held' | 'delayed' | 'duplicated' | 'injected' | 'cut';
@@ -92,11 +94,5 @@ export interface ReleaseEvent {
   ms: number;
 }
 
-/** Frames streamed in batches: one message per turn of the sidecar's event loop. */
-export interface FrameBatch {
-  type: 'frames';
-  session: string;
-  frames: FrameEvent[];
-}
-
-export type SidecarMessage = Reply | FrameEvent | FrameBatch | ReleaseEvent | { type: 'log'; message: string };
+/** The sidecar's JSON messages; frames come in binary batches (frame-stream.ts), one per turn of its event loop. */
+export type SidecarMessage = Reply | ReleaseEvent | { type: 'log'; message: string };

@@ -1,40 +1,29 @@
 /**
- * The relay: one capture handle per wire port, each frame captured on one port is
- * timestamped, written to the pcap, run through the case's wire rules and sent out
- * of the port of its destination.
- *
- * Each handle filters `ether src <host MAC>`, so the relay's own injections, which
- * libpcap sees again as outgoing frames, are dropped by the kernel before JS.
+ * The relay: each frame from a host is timestamped, written to the pcap, run through
+ * the case's wire rules and sent out of the port of its destination. The ports and
+ * their packet socket are WirePorts'; frames come and go in batches.
  * In bridge mode a kernel bridge forwards and the relay only records.
  */
-import { createRequire } from 'node:module';
-import { openSync, closeSync } from 'node:fs';
 import { PcapWriter, decodeFrame } from '../packet/index.js';
-import { setns } from '../sockets/libc.js';
 import { frameMatches } from './rule-match.js';
+import { macWords } from './port-filter.js';
+import { WirePorts, type PortIo } from './wire-ports.js';
+import { CapPorts } from './cap-ports.js';
+import { UNKNOWN_SEND_ERROR } from './packet-socket.js';
 import type { RuleSpec } from './rule-spec.js';
 import type { Fate, PortSpec, PortStats } from './protocol.js';
-
-const require = createRequire(import.meta.url);
-const { Cap } = require('cap') as { Cap: new () => CapHandle };
-
-interface CapHandle {
-  open(device: string, filter: string, bufSize: number, buffer: Buffer): string;
-  on(event: 'packet', fn: (nbytes: number, truncated: boolean) => void): void;
-  send(buffer: Buffer, length: number): void;
-  close(): void;
-}
 
 export interface RelayedFrame {
   n: number;
   time: bigint;
   port: number;
-  to: number[];
+  to: readonly number[];
+  /** valid only during the call */
   data: Buffer;
-  fate?: Fate;
-  rule?: string;
+  fate: Fate | undefined;
+  rule: string | undefined;
   /** held, though the rule's trigger had already gone by at this time */
-  triggerPassed?: bigint;
+  triggerPassed: bigint | undefined;
 }
 
 export interface RelayEvents {
@@ -42,20 +31,17 @@ export interface RelayEvents {
   release(n: number, ms: number): void;
 }
 
-// Frames are stamped with the monotonic clock (the clock of process.hrtime and of the
-// tracefs instance), so wire and kernel events compare directly; the pcap gets wall time.
+// Frames carry the monotonic clock (the clock of process.hrtime and of the tracefs
+// instance), so wire and kernel events compare directly; the pcap gets wall time.
 const epochBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
 const BROADCAST_BIT = 0x01;
-const RING_BYTES = 8 * 1024 * 1024;
-// In bridge mode nothing slows the senders down to the recorder's pace, so the
-// kernel ring must absorb bursts (an 8 MiB transfer is ~6000 frames in a few ms).
-const BRIDGE_RING_BYTES = 128 * 1024 * 1024;
+const NOWHERE: readonly number[] = Object.freeze([]);
 
 interface Pending {
   n: number;
   time: bigint;
-  to: number[];
+  to: readonly number[];
   data: Buffer;
 }
 
@@ -72,122 +58,99 @@ interface ActiveRule {
 }
 
 export class Relay {
-  private readonly handles: (CapHandle | null)[] = [];
-  // cap copies each frame into the buffer given to open() through a raw pointer and
-  // keeps no reference to it: the buffers must stay reachable as long as the handles
-  private readonly buffers: Buffer[] = [];
+  private readonly io: PortIo;
   private readonly stats: PortStats[];
   private readonly writer: PcapWriter;
   private readonly rules: ActiveRule[] = [];
   private readonly cut = new Set<number>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly macs: { hi: number; lo: number }[];
+  /** where a unicast frame to port i goes, and a broadcast from port i */
+  private readonly unicastTo: readonly number[][];
+  private readonly broadcastFrom: readonly number[][];
   private frames = 0;
+  private lastTime = 0n;
   private closed = false;
 
   constructor(
     readonly ports: PortSpec[],
-    private readonly netnsPath: string,
+    netnsPath: string,
     pcapPath: string,
     private readonly events: RelayEvents,
     private readonly mode: 'relay' | 'bridge' = 'relay',
   ) {
     this.stats = ports.map((p) => ({ host: p.host, captured: 0, delivered: 0, unsent: 0 }));
-    this.writer = new PcapWriter(pcapPath);
+    this.macs = ports.map((p) => macWords(p.hostMac));
+    this.unicastTo = ports.map((_, i) => [i]);
+    this.broadcastFrom = ports.map((_, i) => ports.map((_, j) => j).filter((j) => j !== i));
+    // a pcap buffer per case, its pages resident once filled: 1 MiB is 700 frames a write
+    this.writer = new PcapWriter(pcapPath, { bufferSize: 1024 * 1024 });
     try {
-      this.inWireNamespace(() => (mode === 'bridge' ? this.openBridgeTap() : ports.forEach((_, i) => this.openPort(i))));
+      // ENOBUFS: the veth dropped the frame (its host's link is down, or its MTU too
+      // small) and counted it. A frame refused in the middle of a batch comes without its
+      // error: a refusal that depends on the moment, not on the frame, is that one; were
+      // it another, the completeness check would find the frame counted nowhere.
+      const failed = (port: number, code: string) => {
+        if (code !== 'ENOBUFS' && code !== UNKNOWN_SEND_ERROR) this.stats[port].unsent++;
+      };
+      this.io =
+        process.env.TCPLADDER_WIRE_CAPTURE === 'cap'
+          ? new CapPorts(ports, netnsPath, mode, failed)
+          : new WirePorts(ports, netnsPath, mode, failed);
     } catch (e) {
-      this.close();
+      this.writer.closeSync();
       throw e;
     }
-  }
-
-  private inWireNamespace(fn: () => void): void {
-    const home = openSync('/proc/thread-self/ns/net', 'r');
-    const target = openSync(this.netnsPath, 'r');
-    try {
-      setns(target);
-      try {
-        fn();
-      } finally {
-        setns(home);
-      }
-    } finally {
-      closeSync(home);
-      closeSync(target);
-    }
-  }
-
-  private openPort(index: number): void {
-    const port = this.ports[index];
-    const cap = new Cap();
-    const buffer = Buffer.alloc(65535);
-    this.buffers.push(buffer);
-    cap.open(port.ifname, `ether src ${port.hostMac}`, RING_BYTES, buffer);
-    cap.on('packet', (nbytes) => this.receive(index, Buffer.from(buffer.subarray(0, nbytes)), false));
-    this.handles[index] = cap;
-  }
-
-  /**
-   * Bridge mode: one handle on the first port sees both directions in the order that
-   * host's link carries them (its frames as they enter the bridge, the other host's as
-   * the bridge hands them over). Separate handles per port would lose the order across
-   * ports, and the bridge device itself never sees forwarded unicast frames.
-   */
-  private openBridgeTap(): void {
-    if (this.ports.length !== 2) throw new Error('bridge mode records two hosts; use the relay for more');
-    const macs = this.ports.map((p) => p.hostMac);
-    const cap = new Cap();
-    const buffer = Buffer.alloc(65535);
-    this.buffers.push(buffer);
-    cap.open(this.ports[0].ifname, macs.map((m) => `ether src ${m}`).join(' or '), BRIDGE_RING_BYTES, buffer);
-    cap.on('packet', (nbytes) => {
-      const data = Buffer.from(buffer.subarray(0, nbytes));
-      const src = [...data.subarray(6, 12)].map((b) => b.toString(16).padStart(2, '0')).join(':');
-      const from = macs.indexOf(src);
-      if (from >= 0) this.receive(from, data, false);
+    this.io.start((port, data, time) => {
+      if (data) this.receive(port, data, false, time);
+      else this.stats[port].captured++; // bridge mode's second host, counted where it enters the bridge
     });
-    this.handles[0] = cap;
-    // The second host's frames are counted where they enter the bridge: the tap sees
-    // them only once forwarded, and a frame the bridge drops (its port losing carrier
-    // as the host's link goes down) was still sent, and is still counted.
-    const counter = new Cap();
-    const scratch = Buffer.alloc(65535);
-    this.buffers.push(scratch);
-    counter.open(this.ports[1].ifname, `ether src ${macs[1]}`, BRIDGE_RING_BYTES, scratch);
-    counter.on('packet', () => this.stats[1].captured++);
-    this.handles[1] = counter;
   }
 
   /** The host behind `index` got a new link (reboot): capture on it again. */
   reopen(index: number): void {
-    this.drop(index);
-    this.inWireNamespace(() => this.openPort(index));
+    this.io.replug(index);
   }
 
-  private destinations(from: number, frame: Buffer): number[] {
-    if (frame[0] & BROADCAST_BIT) return this.ports.map((_, i) => i).filter((i) => i !== from);
-    const dst = [...frame.subarray(0, 6)].map((b) => b.toString(16).padStart(2, '0')).join(':');
-    const to = this.ports.findIndex((p) => p.hostMac === dst);
-    return to >= 0 && to !== from ? [to] : [];
+  /** Resolves once every frame waiting in the kernel now has been taken in. */
+  settle(): Promise<void> {
+    return this.closed ? Promise.resolve() : this.io.settle();
   }
 
-  private record(data: Buffer): { n: number; time: bigint } {
-    const time = process.hrtime.bigint();
+  private destinations(from: number, frame: Buffer): readonly number[] {
+    if (frame[0] & BROADCAST_BIT) return this.broadcastFrom[from];
+    const hi = frame.readUInt32BE(0);
+    const lo = frame.readUInt16BE(4);
+    for (let i = 0; i < this.macs.length; i++) {
+      if (this.macs[i].hi === hi && this.macs[i].lo === lo) return i === from ? NOWHERE : this.unicastTo[i];
+    }
+    return NOWHERE;
+  }
+
+  /** Number and time of a frame: the kernel's stamp if it has one, never before the last frame's. */
+  private record(data: Buffer, stamp: bigint | null = null): { n: number; time: bigint } {
+    let time = stamp ?? process.hrtime.bigint();
+    if (time < this.lastTime) time = this.lastTime;
+    this.lastTime = time;
     this.frames++;
     this.writer.write({ time: epochBase + time, data });
     return { n: this.frames, time };
   }
 
-  /** A frame from the host behind `from` (or made by a scripted peer in its name). */
-  receive(from: number, data: Buffer, injected: boolean): void {
+  /**
+   * A frame from the host behind `from` (or made by a scripted peer in its name), seen
+   * at `stamp` (monotonic ns; now if null). `data` is valid only during the call: what
+   * outlives it (a held frame) is copied.
+   */
+  receive(from: number, data: Buffer, injected: boolean, stamp: bigint | null = null): void {
     if (this.closed) return;
-    const { n, time } = this.record(data);
-    // in bridge mode the second host's frames are counted at its own port (openBridgeTap)
+    const { n, time } = this.record(data, stamp);
+    // in bridge mode the second host's frames are counted at its own port (WirePorts)
     if (!injected && !(this.mode === 'bridge' && from === 1)) this.stats[from].captured++;
     const to = this.destinations(from, data);
     if (this.mode === 'bridge') {
       for (const p of to) this.stats[p].delivered++; // the bridge forwards it
-      this.events.frame({ n, time, port: from, to, data });
+      this.events.frame({ n, time, port: from, to, data, fate: undefined, rule: undefined, triggerPassed: undefined });
       return;
     }
     const decoded = this.rules.length ? decodeFrame(data, 1, data.length) : null;
@@ -196,7 +159,7 @@ export class Relay {
     let triggerPassed: bigint | undefined;
     let after: (() => void) | null = null;
 
-    if (this.cut.has(from) || to.some((p) => this.cut.has(p))) {
+    if (this.cut.size > 0 && (this.cut.has(from) || to.some((p) => this.cut.has(p)))) {
       fate = 'cut';
     } else {
       const r = decoded ? this.rules.find((x) => this.applies(x, decoded, from, to)) : undefined;
@@ -204,7 +167,7 @@ export class Relay {
         for (const p of to) this.deliver(p, data);
       } else {
         rule = r.spec.id;
-        const frame: Pending = { n, time, to, data };
+        const frame = (): Pending => ({ n, time, to, data: Buffer.from(data) });
         switch (r.spec.action) {
           case 'drop':
             fate = 'dropped';
@@ -213,24 +176,26 @@ export class Relay {
             fate = 'held';
             // nothing will release it: its trigger went by before it came
             if (!r.released && r.pending.length === 0 && r.triggerPassed !== null) triggerPassed = r.triggerPassed;
-            r.pending.push(frame);
+            r.pending.push(frame());
             break;
-          case 'delay':
+          case 'delay': {
             fate = 'delayed';
-            this.later(r.spec.ms ?? 0, () => this.release(frame));
+            const f = frame();
+            this.later(r.spec.ms ?? 0, () => this.release(f));
             break;
+          }
           case 'duplicate':
             for (const p of to) this.deliver(p, data);
             after = () => {
               const copy = this.record(data);
               for (const p of to) this.deliver(p, data);
-              this.events.frame({ n: copy.n, time: copy.time, port: from, to, data, fate: 'duplicated', rule: r.spec.id });
+              this.events.frame({ n: copy.n, time: copy.time, port: from, to, data, fate: 'duplicated', rule: r.spec.id, triggerPassed: undefined });
             };
             break;
           case 'reorder':
             if (r.pending.length === 0) {
               fate = 'held';
-              r.pending.push(frame);
+              r.pending.push(frame());
             } else {
               for (const p of to) this.deliver(p, data);
               after = () => this.release(r.pending.shift()!);
@@ -239,12 +204,13 @@ export class Relay {
         }
       }
     }
-    this.events.frame({ n, time, port: from, to, data, fate, rule, ...(triggerPassed !== undefined ? { triggerPassed } : {}) });
+    // every frame event has the same shape (no spreads, no optional keys): this is the hot path
+    this.events.frame({ n, time, port: from, to, data, fate, rule, triggerPassed });
     after?.();
     if (decoded) this.releaseHolds(decoded, from, to, time);
   }
 
-  private applies(r: ActiveRule, decoded: ReturnType<typeof decodeFrame>, from: number, to: number[]): boolean {
+  private applies(r: ActiveRule, decoded: ReturnType<typeof decodeFrame>, from: number, to: readonly number[]): boolean {
     if (r.spec.count !== -1 && r.acted >= r.spec.count) return false;
     if (!frameMatches(r.spec.match, decoded, from, to)) return false;
     r.seen++;
@@ -254,7 +220,7 @@ export class Relay {
   }
 
   /** Frames held until a frame like this one (seen at `time`): deliver them now, after it. */
-  private releaseHolds(decoded: ReturnType<typeof decodeFrame>, from: number, to: number[], time: bigint): void {
+  private releaseHolds(decoded: ReturnType<typeof decodeFrame>, from: number, to: readonly number[], time: bigint): void {
     for (const r of this.rules) {
       if (r.spec.action !== 'hold' || !r.spec.until) continue;
       if (!frameMatches(r.spec.until, decoded, from, to)) continue;
@@ -300,22 +266,12 @@ export class Relay {
    */
   deliver(port: number, data: Buffer): void {
     this.stats[port].delivered++;
-    const h = this.handles[port];
-    if (!h) {
-      this.stats[port].unsent++;
-      return;
-    }
-    try {
-      h.send(data, data.length);
-    } catch (e) {
-      if (!/No buffer space/.test((e as Error).message)) this.stats[port].unsent++;
-    }
+    if (!this.io.send(port, data)) this.stats[port].unsent++;
   }
 
   /** The host behind `port` is gone with its link: stop capturing there. */
   drop(port: number): void {
-    closeHandle(this.handles[port]);
-    this.handles[port] = null;
+    this.io.unplug(port);
   }
 
   portStats(): PortStats[] {
@@ -326,26 +282,7 @@ export class Relay {
     if (this.closed) return;
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
-    for (const h of this.handles) closeHandle(h);
+    this.io.close();
     this.writer.closeSync();
   }
-}
-
-/**
- * cap's close() stops its uv_poll handle but never uv_close()s it, and the handle lives
- * inside the native object: once that object is garbage-collected, libuv's handle list
- * points into freed memory, and the sidecar dies later, at random (SIGSEGV, malloc
- * aborts). Closed handles are therefore kept for the life of the process; each is a
- * few hundred bytes once libpcap's ring is gone.
- */
-const closedHandles: CapHandle[] = [];
-
-function closeHandle(h: CapHandle | null | undefined): void {
-  if (!h) return;
-  try {
-    h.close();
-  } catch {
-    // the interface may already be gone with its namespace
-  }
-  closedHandles.push(h);
 }

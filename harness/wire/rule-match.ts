@@ -12,7 +12,7 @@ function optionOk(spec: Opt | undefined, value: number | true | undefined): bool
   return typeof value === 'number' && compare(spec.op, value, spec.value);
 }
 
-export function frameMatches(m: FrameMatch, f: DecodedFrame, from: number, to: number[]): boolean {
+export function frameMatches(m: FrameMatch, f: DecodedFrame, from: number, to: readonly number[]): boolean {
   const tcp = f.tcp;
   if (!tcp) return false;
   if (m.from !== null && m.from !== from) return false;

@@ -14,8 +14,9 @@
  * harness's mount namespace, which /proc/1/root (its init) shows from outside.
  */
 import { createServer, type Socket } from 'node:net';
-import { rmSync } from 'node:fs';
-import { Request, type SidecarMessage, type FrameEvent, type FrameBatch } from './protocol.js';
+import { rmSync, statSync } from 'node:fs';
+import { Request, type SidecarMessage } from './protocol.js';
+import { FrameBatch, jsonMessage } from './frame-stream.js';
 import { Relay } from './relay.js';
 import { dieWithParent } from '../sockets/libc.js';
 
@@ -40,44 +41,48 @@ if (parent !== undefined && !dieWithParent(Number(parent))) {
 }
 const netnsRoot = (arg('--netns-root') ?? '').replace(/\/+$/, '');
 
-const sessions = new Map<string, { relay: Relay; client: Socket }>();
+interface Session {
+  relay: Relay;
+  client: Socket;
+  /** frames not yet sent to the client */
+  batch: FrameBatch;
+}
+
+const sessions = new Map<string, Session>();
 
 function send(client: Socket, msg: SidecarMessage): void {
   flush(client); // frames first: replies and releases must not overtake them
-  if (!client.destroyed) client.write(JSON.stringify(msg) + '\n');
+  if (!client.destroyed) client.write(jsonMessage(msg));
 }
 
-// Frames queue up while the capture handles are being drained and leave in one
-// message per session, so a burst costs one write instead of thousands.
-const queued = new Map<Socket, Map<string, FrameEvent[]>>();
+// Frames gather while the packet sockets are drained and leave in one message per
+// session and turn of the event loop, so a burst costs one write instead of thousands.
+const flushing = new Set<Socket>();
 
-function enqueue(client: Socket, f: FrameEvent): void {
-  let bySession = queued.get(client);
-  if (!bySession) {
-    bySession = new Map();
-    queued.set(client, bySession);
-    setImmediate(() => flush(client));
-  }
-  const list = bySession.get(f.session);
-  if (list) list.push(f);
-  else bySession.set(f.session, [f]);
+function framesWaiting(s: Session): void {
+  if (flushing.has(s.client)) return;
+  flushing.add(s.client);
+  setImmediate(() => flush(s.client));
 }
 
 function flush(client: Socket): void {
-  const bySession = queued.get(client);
-  if (!bySession) return;
-  queued.delete(client);
-  if (client.destroyed) return;
-  for (const [session, frames] of bySession) client.write(JSON.stringify({ type: 'frames', session, frames } satisfies FrameBatch) + '\n');
+  flushing.delete(client);
+  for (const s of sessions.values()) {
+    if (s.client !== client || s.batch.count === 0) continue;
+    if (client.destroyed) s.batch.clear();
+    else s.batch.writeTo(client);
+  }
 }
 
 async function waitFor(relay: Relay, expect: number[] | undefined): Promise<void> {
+  await relay.settle();
   if (!expect) return;
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const stats = relay.portStats();
     if (expect.every((n, i) => (stats[i]?.captured ?? 0) >= n)) return;
     await new Promise((r) => setTimeout(r, 2));
+    await relay.settle();
   }
 }
 
@@ -98,36 +103,28 @@ async function handle(client: Socket, line: string): Promise<void> {
   try {
     switch (req.op) {
       case 'ping':
-        send(client, { type: 'ok', id: req.id, version: '1' });
+        send(client, { type: 'ok', id: req.id, version: '2' });
         return;
       case 'attach': {
         if (sessions.has(req.session)) throw new Error(`session ${req.session} is already attached`);
-        const snap = req.snap;
         const session = req.session;
+        const batch = new FrameBatch(session, req.snap);
+        let s: Session | undefined;
         const relay = new Relay(
           req.ports,
           netnsRoot + req.netns,
           req.pcap,
           {
-            frame: (f) =>
-              enqueue(client, {
-                type: 'frame',
-                session,
-                n: f.n,
-                time: f.time.toString(),
-                port: f.port,
-                to: f.to,
-                length: f.data.length,
-                data: f.data.subarray(0, snap).toString('base64'),
-                ...(f.fate ? { fate: f.fate } : {}),
-                ...(f.rule ? { rule: f.rule } : {}),
-                ...(f.triggerPassed !== undefined ? { triggerPassed: f.triggerPassed.toString() } : {}),
-              }),
+            frame: (f) => {
+              batch.add(f);
+              if (s) framesWaiting(s);
+            },
             release: (n, ms) => send(client, { type: 'release', session, n, ms }),
           },
           req.mode,
         );
-        sessions.set(req.session, { relay, client });
+        s = { relay, client, batch };
+        sessions.set(session, s);
         send(client, { type: 'ok', id: req.id });
         return;
       }
@@ -135,17 +132,16 @@ async function handle(client: Socket, line: string): Promise<void> {
         const s = sessions.get(req.session);
         if (!s) throw new Error(`no session ${req.session}`);
         await waitFor(s.relay, req.expect);
+        flush(client);
         sessions.delete(req.session);
+        // the packet sockets close on a worker thread: the reply does not wait for them
         s.relay.close();
         send(client, { type: 'ok', id: req.id, stats: s.relay.portStats() });
         return;
       }
       case 'sync':
+        // every frame already in the packet sockets' queues is read and streamed before the answer
         await waitFor(relayOf(req.session), req.expect);
-        // capture handles are dispatched in the poll phase; two turns of the loop
-        // let every frame already in their buffers through before the answer
-        await new Promise((r) => setImmediate(r));
-        await new Promise((r) => setImmediate(r));
         send(client, { type: 'ok', id: req.id });
         return;
       case 'inject':
@@ -199,11 +195,21 @@ const server = createServer((client) => {
 });
 
 rmSync(socketPath, { force: true });
-server.listen(socketPath, () => process.stdout.write('ready\n'));
+// the inode of our socket: a sidecar started after us for the same process (the one
+// before it was told to stop) may already listen at the same path when we go
+let ours = -1;
+server.listen(socketPath, () => {
+  ours = statSync(socketPath).ino;
+  process.stdout.write('ready\n');
+});
 
 function shutdown(): void {
   for (const s of sessions.values()) s.relay.close();
-  rmSync(socketPath!, { force: true });
+  try {
+    if (statSync(socketPath!).ino === ours) rmSync(socketPath!, { force: true });
+  } catch {
+    // gone already
+  }
   process.exit(0);
 }
 process.on('SIGTERM', shutdown);

@@ -105,7 +105,7 @@ export class Wire {
       if (f) f.heldMs = e.ms;
       this.cache = null;
     } else {
-      const data = Buffer.from(e.data, 'base64');
+      const data = e.data;
       if (e.triggerPassed && e.rule) this.lateHold ??= { rule: e.rule, at: BigInt(e.triggerPassed) };
       this.frames.push({
         n: e.n,

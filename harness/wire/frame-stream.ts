@@ -1,0 +1,194 @@
+/**
+ * What the sidecar sends the harness, in binary: a stream of messages, each a 5-byte
+ * header (u32 LE length of what follows the header, u8 kind) and its body. A JSON
+ * message is UTF-8; a frame batch is the session's name and its frames, each with its
+ * first `snap` bytes as they are, so that a bulk transfer's tens of thousands of frames
+ * cost neither JSON nor base64 on either side.
+ *
+ * Frame record: u32 n, u64 time, u8 port, u8 count + that many u8 destination ports,
+ * u32 length, u8 fate (0: none), u8 extras (1: rule, 2: triggerPassed), [u8 length +
+ * rule id], [u64 triggerPassed], u16 snap length + the bytes. Little-endian.
+ */
+import type { Fate, FrameEvent } from './protocol.js';
+
+export const HEADER = 5;
+export const KIND_JSON = 1;
+export const KIND_FRAMES = 2;
+
+const FATES: (Fate | undefined)[] = [undefined, 'dropped', 'held', 'delayed', 'duplicated', 'injected', 'cut'];
+const HAS_RULE = 1;
+const HAS_TRIGGER = 2;
+
+export function jsonMessage(msg: unknown): Buffer {
+  const body = Buffer.from(JSON.stringify(msg), 'utf8');
+  const out = Buffer.allocUnsafe(HEADER + body.length);
+  out.writeUInt32LE(body.length, 0);
+  out[4] = KIND_JSON;
+  body.copy(out, HEADER);
+  return out;
+}
+
+/** A frame as the relay hands it to the sidecar. */
+export interface FrameRecord {
+  n: number;
+  time: bigint;
+  port: number;
+  to: readonly number[];
+  data: Buffer;
+  fate: Fate | undefined;
+  rule: string | undefined;
+  triggerPassed: bigint | undefined;
+}
+
+/** The frames of one session, gathered into one message. */
+export class FrameBatch {
+  private buf = Buffer.allocUnsafe(64 * 1024);
+  private used = 0;
+  private start = 0;
+  count = 0;
+
+  constructor(
+    session: string,
+    /** bytes of each frame sent along */
+    private readonly snap: number,
+  ) {
+    const name = Buffer.from(session, 'utf8');
+    this.buf[4] = KIND_FRAMES;
+    this.buf.writeUInt16LE(name.length, HEADER);
+    name.copy(this.buf, HEADER + 2);
+    this.start = this.used = HEADER + 2 + name.length;
+  }
+
+  private room(bytes: number): void {
+    if (this.used + bytes <= this.buf.length) return;
+    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + bytes));
+    this.buf.copy(bigger, 0, 0, this.used);
+    this.buf = bigger;
+  }
+
+  add(f: FrameRecord): void {
+    const snap = Math.min(this.snap, f.data.length);
+    const rule = f.rule ? Buffer.from(f.rule, 'utf8') : null;
+    this.room(4 + 8 + 2 + f.to.length + 4 + 2 + (rule ? 1 + rule.length : 0) + 8 + 2 + snap);
+    const b = this.buf;
+    let o = this.used;
+    b.writeUInt32LE(f.n, o);
+    b.writeBigUInt64LE(f.time, o + 4);
+    b[o + 12] = f.port;
+    b[o + 13] = f.to.length;
+    o += 14;
+    for (const p of f.to) b[o++] = p;
+    b.writeUInt32LE(f.data.length, o);
+    b[o + 4] = f.fate ? FATES.indexOf(f.fate) : 0;
+    b[o + 5] = (rule ? HAS_RULE : 0) | (f.triggerPassed !== undefined ? HAS_TRIGGER : 0);
+    o += 6;
+    if (rule) {
+      b[o++] = rule.length;
+      rule.copy(b, o);
+      o += rule.length;
+    }
+    if (f.triggerPassed !== undefined) {
+      b.writeBigUInt64LE(f.triggerPassed, o);
+      o += 8;
+    }
+    b.writeUInt16LE(snap, o);
+    f.data.copy(b, o + 2, 0, snap);
+    this.used = o + 2 + snap;
+    this.count++;
+  }
+
+  /**
+   * Write the frames added since the last write to `out` as one message, and start
+   * afresh. The buffer is used again unless `out` kept it (not all of it reached the
+   * kernel at once): a bulk transfer's hundreds of messages then cost no allocation.
+   */
+  writeTo(out: { write(b: Buffer): unknown; readonly writableLength: number }): void {
+    this.buf.writeUInt32LE(this.used - HEADER, 0);
+    out.write(this.buf.subarray(0, this.used));
+    if (out.writableLength > 0) {
+      const fresh = Buffer.allocUnsafe(this.buf.length);
+      this.buf.copy(fresh, 0, 0, this.start);
+      this.buf = fresh;
+    }
+    this.clear();
+  }
+
+  /** Forget the frames added since the last write. */
+  clear(): void {
+    this.used = this.start;
+    this.count = 0;
+  }
+}
+
+/**
+ * The frames of a KIND_FRAMES body. Each frame's bytes are a view of `body`, not a
+ * copy: the frames outlive their batch as long as the case keeps them, and hold it.
+ */
+export function decodeFrameBatch(body: Buffer): { session: string; frames: FrameEvent[] } {
+  const nameLength = body.readUInt16LE(0);
+  const session = body.toString('utf8', 2, 2 + nameLength);
+  const frames: FrameEvent[] = [];
+  let o = 2 + nameLength;
+  while (o < body.length) {
+    const n = body.readUInt32LE(o);
+    const time = body.readBigUInt64LE(o + 4);
+    const port = body[o + 12];
+    const count = body[o + 13];
+    o += 14;
+    const to = count === 1 ? [body[o]] : Array.from(body.subarray(o, o + count));
+    o += count;
+    const length = body.readUInt32LE(o);
+    const fate = FATES[body[o + 4]];
+    const extras = body[o + 5];
+    o += 6;
+    let rule: string | undefined;
+    if (extras & HAS_RULE) {
+      rule = body.toString('utf8', o + 1, o + 1 + body[o]);
+      o += 1 + body[o];
+    }
+    let triggerPassed: bigint | undefined;
+    if (extras & HAS_TRIGGER) {
+      triggerPassed = body.readBigUInt64LE(o);
+      o += 8;
+    }
+    const snap = body.readUInt16LE(o);
+    const data = body.subarray(o + 2, o + 2 + snap);
+    o += 2 + snap;
+    // one shape for every event (absent fields undefined): the harness reads them on its hot path
+    frames.push({ type: 'frame', session, n, time, port, to, length, data, fate, rule, triggerPassed });
+  }
+  return { session, frames };
+}
+
+/** Cuts a byte stream into messages, however it was split into chunks. */
+export class MessageReader {
+  private chunks: Buffer[] = [];
+  private total = 0;
+  /** bytes of the message being read (header included), -1 until its header is in */
+  private need = -1;
+
+  feed(chunk: Buffer, onMessage: (kind: number, body: Buffer) => void): void {
+    this.chunks.push(chunk);
+    this.total += chunk.length;
+    for (;;) {
+      if (this.need < 0) {
+        if (this.total < HEADER) return;
+        this.need = HEADER + this.first(HEADER).readUInt32LE(0);
+      }
+      if (this.total < this.need) return;
+      const buf = this.first(this.need);
+      const need = this.need;
+      this.need = -1;
+      this.total -= need;
+      if (buf.length === need) this.chunks.shift();
+      else this.chunks[0] = buf.subarray(need);
+      onMessage(buf[4], buf.subarray(HEADER, need));
+    }
+  }
+
+  /** The first chunk, made at least `bytes` long (all chunks joined once a message is whole) */
+  private first(bytes: number): Buffer {
+    if (this.chunks[0].length < bytes) this.chunks = [Buffer.concat(this.chunks, this.total)];
+    return this.chunks[0];
+  }
+}
