@@ -1,19 +1,26 @@
 /**
- * Wire throughput: `node --import tsx bench/throughput.ts [--mib N] [--runs R] [--json FILE]`
+ * Wire throughput: `node --import tsx bench/throughput.ts [--mib N] [--runs R] [--wires A,B] [--json FILE]`
  *
  * One bulk transfer of N MiB (default 64) from client to server, made by two small Node
  * programs (bench/lib/tcp-source.mjs, tcp-sink.mjs) started inside the hosts' namespaces,
- * timed at the receiver from accept to EOF, over four wires, round-robin, R runs each
+ * timed at the receiver from accept to EOF, over six wires, round-robin, R runs each
  * (default 5), medians:
  *
- *   relay          a case's hosts (CaseRun.hosts()), the sidecar relaying and recording;
- *                  the case's completeness check (trace.json `wire`) must say complete
- *   plain veth     the same two hosts' settings on one veth pair, nothing in between
- *   bridge         a case's hosts with { wire: 'bridge' }: kernel bridge, sidecar records
- *   kernel bridge  the same topology with the bridge and no capture attached
+ *   relay                     a case's hosts (CaseRun.hosts()), the sidecar relaying and
+ *                             recording; the case's completeness check (trace.json `wire`)
+ *                             must say complete
+ *   relay, previous capture   the same with the sidecar's previous capture path, libpcap
+ *                             handles through `cap` (TCPLADDER_WIRE_CAPTURE=cap)
+ *   plain veth                the same two hosts' settings on one veth pair, nothing in between
+ *   bridge                    a case's hosts with { wire: 'bridge' }: kernel bridge, sidecar records
+ *   bridge, previous capture  the same through `cap`
+ *   kernel bridge             the same topology with the bridge and no capture attached
  *
- * Offloads are off on every veth end in all four (as the harness sets them), so every
- * wire carries MSS-sized frames.
+ * Offloads are off on every veth end in all six (as the harness sets them), so every
+ * wire carries MSS-sized frames. Beside each figure: the CPU time each transfer took
+ * in the sidecar, in this process (the harness, taking in the frames) and in the two
+ * host programs (with the kernel's work done in their system calls), and the sidecars'
+ * peak resident memory (VmHWM) for each capture path.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -26,6 +33,7 @@ import { closeTraceSession } from '../harness/observe/index.js';
 import { createTopology } from '../harness/stacks/index.js';
 import { plainPair } from './lib/reference-topology.js';
 import { arg, emit, hookCleanup, load, log, median, numArg, onCleanup, removePath, round, type Figures } from './lib/common.js';
+import { childrenCpuMs, cpuMs, sidecarPeaks, sidecarPid, useCapture, type CapturePath } from './lib/sidecar-process.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const SINK = join(SELF, '..', 'lib', 'tcp-sink.mjs');
@@ -53,6 +61,12 @@ function lineFrom(child: ChildProcess, what: string, timeoutMs: number): Promise
   });
 }
 
+/** Resolves when `child` has exited and been waited for (its CPU time is then this process's children's). */
+function exited(child: ChildProcess | null): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
 /** Send `bytes` from a process in `fromNs` to one listening in `toNs`; milliseconds at the receiver. */
 async function transfer(fromNs: string, toNs: string, toAddress: string, bytes: number): Promise<number> {
   // setpriv: the programs die with this process even when it is killed outright
@@ -69,6 +83,9 @@ async function transfer(fromNs: string, toNs: string, toAddress: string, bytes: 
     });
     const { bytes: got, ms } = JSON.parse(await result) as { bytes: number; ms: number };
     if (got !== bytes) throw new Error(`the sink received ${got} of ${bytes} bytes`);
+    // both end by themselves once the transfer is over
+    const done = Promise.all([exited(sink), exited(source)]);
+    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
     return ms;
   } finally {
     killSink();
@@ -76,22 +93,45 @@ async function transfer(fromNs: string, toNs: string, toAddress: string, bytes: 
   }
 }
 
+/** CPU time of one transfer, ms */
+interface Cpu {
+  sidecar: number;
+  harness: number;
+  hosts: number;
+}
+
 interface Sample {
   mbit: number;
   frames?: number;
+  cpu: Cpu;
+}
+
+/** `transfer` with the CPU time each part spent on it. */
+async function measured(sidecar: number | null, run: () => Promise<number>): Promise<{ ms: number; cpu: Cpu }> {
+  const before = { sidecar: sidecar === null ? 0 : cpuMs(sidecar), harness: process.cpuUsage(), hosts: childrenCpuMs() };
+  const ms = await run();
+  const harness = process.cpuUsage(before.harness);
+  return {
+    ms,
+    cpu: {
+      sidecar: sidecar === null ? 0 : cpuMs(sidecar) - before.sidecar,
+      harness: (harness.user + harness.system) / 1000,
+      hosts: childrenCpuMs() - before.hosts,
+    },
+  };
 }
 
 async function throughCase(mode: 'relay' | 'bridge', bytes: number): Promise<Sample> {
   const run = new CaseRun(`bench ${mode} throughput`, SELF, 4);
   let error: unknown = null;
-  let ms = 0;
+  let result = { ms: 0, cpu: { sidecar: 0, harness: 0, hosts: 0 } };
   try {
     const { client, server } = await run.hosts(['client', 'server'], { wire: mode });
     // a sidecar that dies mid-transfer aborts the case: stop waiting for the sink then
     const aborted = new Promise<never>((_, reject) =>
       run.signal.addEventListener('abort', () => reject(run.signal.reason ?? new Error('the case was aborted')), { once: true }),
     );
-    ms = await Promise.race([transfer(client.ns, server.ns, server.ipv4, bytes), aborted]);
+    result = await measured(sidecarPid(), () => Promise.race([transfer(client.ns, server.ns, server.ipv4, bytes), aborted]));
   } catch (e) {
     error = e;
   }
@@ -99,14 +139,14 @@ async function throughCase(mode: 'relay' | 'bridge', bytes: number): Promise<Sam
   if (failure) throw failure;
   if (!trace.wire?.complete) throw new Error(`${mode}: capture incomplete: ${trace.wire?.problem}`);
   const frames = trace.wire.ports.reduce((n, p) => n + p.captured, 0);
-  return { mbit: (bytes * 8) / ms / 1000, frames };
+  return { mbit: (bytes * 8) / result.ms / 1000, frames, cpu: result.cpu };
 }
 
 async function throughPlainVeth(bytes: number): Promise<Sample> {
   const pair = await plainPair();
   try {
-    const ms = await transfer(pair.a.ns, pair.b.ns, pair.b.ipv4, bytes);
-    return { mbit: (bytes * 8) / ms / 1000 };
+    const { ms, cpu } = await measured(null, () => transfer(pair.a.ns, pair.b.ns, pair.b.ipv4, bytes));
+    return { mbit: (bytes * 8) / ms / 1000, cpu };
   } finally {
     await pair.destroy();
   }
@@ -118,8 +158,8 @@ async function throughKernelBridge(bytes: number): Promise<Sample> {
   try {
     await topo.up();
     const [client, server] = topo.hosts.map((h) => h.spec);
-    const ms = await transfer(client.ns, server.ns, server.ipv4, bytes);
-    return { mbit: (bytes * 8) / ms / 1000 };
+    const { ms, cpu } = await measured(null, () => transfer(client.ns, server.ns, server.ipv4, bytes));
+    return { mbit: (bytes * 8) / ms / 1000, cpu };
   } finally {
     await topo.destroy();
     forget();
@@ -139,48 +179,87 @@ async function main(): Promise<void> {
   removePath(dir);
   process.env.TCPLADDER_RUN_DIR = dir; // the cases' captures (pcap, trace) go here, and away at the end
 
-  const wires = [
-    { name: 'relay', once: () => throughCase('relay', bytes) },
+  const wires: { name: string; capture?: CapturePath; once: () => Promise<Sample> }[] = [
+    { name: 'relay', capture: 'packet', once: () => throughCase('relay', bytes) },
+    { name: 'relay, previous capture', capture: 'cap', once: () => throughCase('relay', bytes) },
     { name: 'plain veth', once: () => throughPlainVeth(bytes) },
-    { name: 'bridge', once: () => throughCase('bridge', bytes) },
+    { name: 'bridge', capture: 'packet', once: () => throughCase('bridge', bytes) },
+    { name: 'bridge, previous capture', capture: 'cap', once: () => throughCase('bridge', bytes) },
     { name: 'kernel bridge', once: () => throughKernelBridge(bytes) },
   ];
   // --wires relay,bridge: only these (for profiling one of them; the figures then lack their references)
   const only = arg('--wires')?.split(',');
-  const samples: Sample[][] = wires.map(() => []);
+  const samples = new Map<string, Sample[]>(wires.map((w) => [w.name, []]));
   const loadBefore = load();
-  // a first, unmeasured relay case starts the sidecar and the trace session
+  // a first, unmeasured relay case starts the trace session
   await throughCase('relay', 1024 * 1024);
   for (let i = 0; i < runs; i++) {
-    for (const [k, w] of wires.entries()) {
+    for (const w of wires) {
       if (only && !only.includes(w.name)) continue;
+      if (w.capture) useCapture(w.capture);
       const s = await w.once();
-      samples[k].push(s);
-      log(`  ${w.name} run ${i + 1}: ${s.mbit.toFixed(0)} Mbit/s${s.frames ? ` (${s.frames} frames, all captured)` : ''}`);
+      samples.get(w.name)!.push(s);
+      const cpu = `CPU ${w.capture ? `sidecar ${s.cpu.sidecar} ms, ` : ''}harness ${Math.round(s.cpu.harness)} ms, hosts ${s.cpu.hosts} ms`;
+      log(`  ${w.name} run ${i + 1}: ${s.mbit.toFixed(0)} Mbit/s${s.frames ? ` (${s.frames} frames, all captured)` : ''}; ${cpu}`);
     }
   }
   const loadAfter = load();
-  const med = (k: number) => round(median(samples[k].map((s) => s.mbit)), 0);
+  const peaks = sidecarPeaks();
+  const of = (name: string) => samples.get(name)!;
+  const med = (name: string) => round(median(of(name).map((s) => s.mbit)), 0);
+  const runsOf = (name: string) => of(name).map((s) => round(s.mbit, 0));
+  const cpuNote = (name: string) => {
+    const m = (k: keyof Cpu) => round(median(of(name).map((s) => s.cpu[k])), 0);
+    const sidecar = wires.find((w) => w.name === name)?.capture ? `sidecar ${m('sidecar')} ms, ` : '';
+    return `CPU per transfer (medians): ${sidecar}harness ${m('harness')} ms, host programs ${m('hosts')} ms`;
+  };
+  const frames = (name: string) => median(of(name).map((s) => s.frames ?? 0));
   const figures: Figures = {
     'relay throughput': {
-      value: med(0),
+      value: med('relay'),
       unit: 'Mbit/s',
-      reference: med(1),
+      reference: med('plain veth'),
       referenceName: 'plain veth pair, no capture',
-      goal: '>= 500 (issue 4: >= 300), 0 frames lost',
-      runs: samples[0].map((s) => round(s.mbit, 0)),
-      referenceRuns: samples[1].map((s) => round(s.mbit, 0)),
-      note: `${mib} MiB client → server, every run's capture complete (trace.json wire.complete), ${median(samples[0].map((s) => s.frames ?? 0))} frames per run`,
+      goal: `>= ${round(med('plain veth') / 2, 0)} (0.5 × plain veth; issue 4: >= 300), 0 frames lost`,
+      runs: runsOf('relay'),
+      referenceRuns: runsOf('plain veth'),
+      note: `${mib} MiB client → server, every run's capture complete (trace.json wire.complete), ${frames('relay')} frames per run; ${cpuNote('relay')}; plain veth: ${cpuNote('plain veth')}`,
+    },
+    'relay throughput, previous capture (cap)': {
+      value: med('relay, previous capture'),
+      unit: 'Mbit/s',
+      reference: med('plain veth'),
+      referenceName: 'plain veth pair, no capture',
+      runs: runsOf('relay, previous capture'),
+      referenceRuns: runsOf('plain veth'),
+      note: `the sidecar with TCPLADDER_WIRE_CAPTURE=cap; ${frames('relay, previous capture')} frames per run; ${cpuNote('relay, previous capture')}`,
     },
     'bridge-mode capture throughput': {
-      value: med(2),
+      value: med('bridge'),
       unit: 'Mbit/s',
-      reference: med(3),
+      reference: med('kernel bridge'),
       referenceName: 'kernel bridge, no capture',
       goal: '>= 2000 (issue 4: >= 1000)',
-      runs: samples[2].map((s) => round(s.mbit, 0)),
-      referenceRuns: samples[3].map((s) => round(s.mbit, 0)),
-      note: `${mib} MiB client → server, every run's capture complete`,
+      runs: runsOf('bridge'),
+      referenceRuns: runsOf('kernel bridge'),
+      note: `${mib} MiB client → server, every run's capture complete; ${cpuNote('bridge')}; kernel bridge: ${cpuNote('kernel bridge')}`,
+    },
+    'bridge-mode capture throughput, previous capture (cap)': {
+      value: med('bridge, previous capture'),
+      unit: 'Mbit/s',
+      reference: med('kernel bridge'),
+      referenceName: 'kernel bridge, no capture',
+      runs: runsOf('bridge, previous capture'),
+      referenceRuns: runsOf('kernel bridge'),
+      note: `the sidecar with TCPLADDER_WIRE_CAPTURE=cap; ${cpuNote('bridge, previous capture')}`,
+    },
+    'peak memory, capture sidecar relaying at full speed': {
+      value: round(peaks.packet, 0),
+      unit: 'MiB',
+      reference: round(peaks.cap, 0),
+      referenceName: 'previous capture (cap)',
+      goal: '<= 100',
+      note: 'VmHWM of the sidecars of the relay and bridge runs, the highest; each capture path had its own sidecars',
     },
   };
   emit(figures, { loadBefore, loadAfter, mib, runs });
