@@ -36,7 +36,8 @@ tcpCase('node: destroy() with unread data sends RST', async ({ hosts, wire }) =>
   peer.destroy();
   const err = await once<NodeJS.ErrnoException>(sock, 'error');
   expect(err.code).toBe('ECONNRESET');
-  await expect(wire).toHaveSegments(['...', 'server > client RST ACK']);
+  // what the client still had in flight arrives at a closed socket and draws RSTs of its own
+  await expect(wire).toHaveSegments(['...', 'server > client RST ACK', '...']);
   await expect(peer).toHaveStates(['SYN_RECV', 'ESTABLISHED', 'CLOSED']);
 });
 

@@ -15,6 +15,7 @@ import type { NodeSockets } from '../stacks/node-sockets.js';
 import type { Family } from '../sockets/index.js';
 
 let nextHandle = 1;
+const WRITE_PIECE = 256 * 1024;
 
 function errnoError(code: string, message: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
@@ -100,7 +101,10 @@ export class RemoteSocket extends Duplex {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (e?: Error | null) => void): void {
-    this.ask('write', { data: chunk.toString('base64') }).then(
+    // in pieces: the guest's socket gets the first while the rest are still on their way
+    const pieces: Promise<unknown>[] = [];
+    for (let off = 0; off < chunk.length || off === 0; off += WRITE_PIECE) pieces.push(this.ask('write', { data: chunk.subarray(off, off + WRITE_PIECE).toString('base64') }));
+    Promise.all(pieces).then(
       () => callback(),
       (e: NodeJS.ErrnoException) => callback(errnoError(e.code ?? 'EPIPE', e.message)),
     );

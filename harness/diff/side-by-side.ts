@@ -82,9 +82,11 @@ export function renderCaseSideBySide(diff: BundleDiff, c: CaseDiff, index = 0): 
     const bc = c[side];
     const who = diff[side];
     const caption = `${side.toUpperCase()}: ${who.label} — ${who.kernel.split(' ')[0]}, profile ${who.profile ?? '(none)'}`;
-    const body = bc
-      ? fittedLadderSvg(renderLadderSvg(ladderFromBundleCase(bc, `${side.toUpperCase()}: ${c.id}`, highlights(c, side)), { idPrefix: `tcpl-diff-${index}-${side}` }))
-      : `<p>not in ${side.toUpperCase()}</p>`;
+    const body = !bc
+      ? `<p>not in ${side.toUpperCase()}</p>`
+      : bc.hosts.length < 2
+        ? `<p>no ladder: the case ended before it made its hosts (${escapeHtml(bc.status)})</p>`
+        : fittedLadderSvg(renderLadderSvg(ladderFromBundleCase(bc, `${side.toUpperCase()}: ${c.id}`, highlights(c, side)), { idPrefix: `tcpl-diff-${index}-${side}` }));
     return `<figure style="${BOX}"><figcaption style="font:12px monospace;color:#444">${escapeHtml(caption)}</figcaption>\n${body}</figure>`;
   };
   const items = c.differences.map(({ difference, accepted }) => `<li${accepted ? ' style="color:#888"' : ''}>${escapeHtml(differenceText(difference))}${accepted ? ' (accepted by the baseline)' : ''}</li>`);

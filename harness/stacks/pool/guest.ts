@@ -19,6 +19,7 @@ import { homeNamespaceFd, namespaceFd, releaseNamespace } from '../../topology/n
 import { applySysctls } from '../../topology/sysctl.js';
 import { bootUml, CONTROL } from '../uml/boot.js';
 import { connectIn } from './connect-in.js';
+import { lineSplitter } from '../../agent/lines.js';
 import { bootGvisor, removeGvisor } from '../gvisor/boot.js';
 import type { GuestStack } from '../types.js';
 
@@ -157,17 +158,8 @@ export class PoolGuest {
       ([toAgent, fromAgent]) => {
         this.toAgent = toAgent;
         toAgent.on('error', () => undefined);
-        let partial = '';
         fromAgent.setEncoding('utf8');
-        fromAgent.on('data', (chunk: string) => {
-          partial += chunk;
-          let nl: number;
-          while ((nl = partial.indexOf('\n')) >= 0) {
-            const line = partial.slice(0, nl).replace(/\r$/, '');
-            partial = partial.slice(nl + 1);
-            if (line) this.onLine(line);
-          }
-        });
+        fromAgent.on('data', lineSplitter((line) => this.onLine(line)));
       },
       () => undefined,
     );
