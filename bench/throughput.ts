@@ -9,11 +9,11 @@
  *   relay                     a case's hosts (CaseRun.hosts()), the sidecar relaying and
  *                             recording; the case's completeness check (trace.json `wire`)
  *                             must say complete
- *   relay, previous capture   the same with the sidecar's previous capture path, libpcap
+ *   relay via cap             the same with the sidecar's previous capture path, libpcap
  *                             handles through `cap` (TCPLADDER_WIRE_CAPTURE=cap)
  *   plain veth                the same two hosts' settings on one veth pair, nothing in between
  *   bridge                    a case's hosts with { wire: 'bridge' }: kernel bridge, sidecar records
- *   bridge, previous capture  the same through `cap`
+ *   bridge via cap            the same through `cap`
  *   kernel bridge             the same topology with the bridge and no capture attached
  *
  * Offloads are off on every veth end in all six (as the harness sets them), so every
@@ -181,10 +181,10 @@ async function main(): Promise<void> {
 
   const wires: { name: string; capture?: CapturePath; once: () => Promise<Sample> }[] = [
     { name: 'relay', capture: 'packet', once: () => throughCase('relay', bytes) },
-    { name: 'relay, previous capture', capture: 'cap', once: () => throughCase('relay', bytes) },
+    { name: 'relay via cap', capture: 'cap', once: () => throughCase('relay', bytes) },
     { name: 'plain veth', once: () => throughPlainVeth(bytes) },
     { name: 'bridge', capture: 'packet', once: () => throughCase('bridge', bytes) },
-    { name: 'bridge, previous capture', capture: 'cap', once: () => throughCase('bridge', bytes) },
+    { name: 'bridge via cap', capture: 'cap', once: () => throughCase('bridge', bytes) },
     { name: 'kernel bridge', once: () => throughKernelBridge(bytes) },
   ];
   // --wires relay,bridge: only these (for profiling one of them; the figures then lack their references)
@@ -226,13 +226,13 @@ async function main(): Promise<void> {
       note: `${mib} MiB client → server, every run's capture complete (trace.json wire.complete), ${frames('relay')} frames per run; ${cpuNote('relay')}; plain veth: ${cpuNote('plain veth')}`,
     },
     'relay throughput, previous capture (cap)': {
-      value: med('relay, previous capture'),
+      value: med('relay via cap'),
       unit: 'Mbit/s',
       reference: med('plain veth'),
       referenceName: 'plain veth pair, no capture',
-      runs: runsOf('relay, previous capture'),
+      runs: runsOf('relay via cap'),
       referenceRuns: runsOf('plain veth'),
-      note: `the sidecar with TCPLADDER_WIRE_CAPTURE=cap; ${frames('relay, previous capture')} frames per run; ${cpuNote('relay, previous capture')}`,
+      note: `the sidecar with TCPLADDER_WIRE_CAPTURE=cap; ${frames('relay via cap')} frames per run; ${cpuNote('relay via cap')}`,
     },
     'bridge-mode capture throughput': {
       value: med('bridge'),
@@ -245,13 +245,13 @@ async function main(): Promise<void> {
       note: `${mib} MiB client → server, every run's capture complete; ${cpuNote('bridge')}; kernel bridge: ${cpuNote('kernel bridge')}`,
     },
     'bridge-mode capture throughput, previous capture (cap)': {
-      value: med('bridge, previous capture'),
+      value: med('bridge via cap'),
       unit: 'Mbit/s',
       reference: med('kernel bridge'),
       referenceName: 'kernel bridge, no capture',
-      runs: runsOf('bridge, previous capture'),
+      runs: runsOf('bridge via cap'),
       referenceRuns: runsOf('kernel bridge'),
-      note: `the sidecar with TCPLADDER_WIRE_CAPTURE=cap; ${cpuNote('bridge, previous capture')}`,
+      note: `the sidecar with TCPLADDER_WIRE_CAPTURE=cap; ${cpuNote('bridge via cap')}`,
     },
     'peak memory, capture sidecar relaying at full speed': {
       value: round(peaks.packet, 0),
