@@ -53,7 +53,8 @@ export function tcpInfoStates(fds: () => Iterable<[number, Endpoint | undefined]
     const live = new Set<number>();
     for (const [fd, peer] of fds()) {
       live.add(fd);
-      const seen = look(fd, peer);
+      // a socket reset or shut down may no longer tell its addresses: it keeps the ones it had
+      const seen = look(fd, peer, last.get(fd));
       if (!seen || !mine(seen.saddr)) continue;
       const was = last.get(fd);
       // a descriptor number reused by a new socket is a new socket
@@ -79,21 +80,28 @@ export function tcpInfoStates(fds: () => Iterable<[number, Endpoint | undefined]
   };
 }
 
-function look(fd: number, peer: Endpoint | undefined): Seen | null {
+function look(fd: number, peer: Endpoint | undefined, before: Seen | undefined): Seen | null {
+  let state: TcpState;
   try {
-    const info = libc.getsockoptBytes(fd, libc.IPPROTO_TCP, TCP_INFO, 8);
-    const local = decodeSockaddr(libc.getsockname(fd));
-    let remote = peer ?? { address: '', port: 0 };
-    try {
-      remote = decodeSockaddr(libc.getpeername(fd));
-    } catch {
-      // not connected
-    }
-    const state = stateFromNumber(info.readUInt8(0));
-    // a socket not yet bound has no tuple to report by
-    if (local.port === 0 && state === 'CLOSED') return null;
-    return { state, saddr: local.address, sport: local.port, daddr: remote.address, dport: remote.port };
+    state = stateFromNumber(libc.getsockoptBytes(fd, libc.IPPROTO_TCP, TCP_INFO, 8).readUInt8(0));
   } catch {
     return null;
   }
+  let local = { address: '', port: 0 };
+  let remote = peer ?? { address: '', port: 0 };
+  try {
+    local = decodeSockaddr(libc.getsockname(fd));
+  } catch {
+    // reset, say
+  }
+  try {
+    remote = decodeSockaddr(libc.getpeername(fd));
+  } catch {
+    // not connected (yet, or any more)
+  }
+  if (local.port === 0 && before) return { ...before, state };
+  // a socket not yet bound has no tuple to report by
+  if (local.port === 0) return null;
+  if (remote.port === 0 && before && before.dport !== 0) remote = { address: before.daddr, port: before.dport };
+  return { state, saddr: local.address, sport: local.port, daddr: remote.address, dport: remote.port };
 }
