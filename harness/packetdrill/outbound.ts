@@ -11,6 +11,8 @@ export interface OutboundChecks {
   /** µs per TS val tick; 0 leaves TS val unchecked (packetdrill's default) */
   tsTickUsecs: number;
   toleranceUsecs: number;
+  /** how much later than its time by the script's arithmetic the packet went out: its TS val is expected that much further on */
+  lateUs: number;
 }
 
 const KIND: Readonly<Record<TcpOption['name'], number>> = {
@@ -61,11 +63,11 @@ function optionBytes(o: TraceOption | TcpOption): number {
 }
 
 /** Learn from the host's packet what later inbound packets need: the TS val mapping. */
-export function learnOutbound(p: TcpPacket, live: TraceSegment, sock: ScriptSocket): void {
+export function learnOutbound(p: TcpPacket, live: TraceSegment, sock: ScriptSocket, lateUs: number): void {
   if (p.options === 'any') return;
   const script = p.options.find((o) => o.name === 'timestamp');
   const actual = live.options.find((o) => o.name === 'ts');
-  if (script && actual && script.name === 'timestamp' && script.val !== 'any' && actual.tsval !== undefined) sock.learnTs(script.val, actual.tsval);
+  if (script && actual && script.name === 'timestamp' && script.val !== 'any' && actual.tsval !== undefined) sock.learnTs(script.val, actual.tsval, lateUs);
 }
 
 /** The first difference between the script's packet and the host's, or null. `live` may be an aggregate of several segments. */
@@ -105,7 +107,9 @@ function optionsMismatch(p: TcpPacket, live: TraceSegment, sock: ScriptSocket, c
     if (kind === 0 || kind === 1) continue;
     if (s.name === 'timestamp') {
       if (checks.tsTickUsecs && s.val !== 'any' && a.tsval !== undefined) {
-        const diff = Math.abs((sock.scriptTsVal(a.tsval) - s.val) | 0);
+        // the script's TS val assumes the packet left at its script time; count from when it did
+        const shift = Math.round((checks.lateUs - (sock.firstTs?.lateUs ?? 0)) / checks.tsTickUsecs);
+        const diff = Math.abs((sock.scriptTsVal(a.tsval) - (s.val + shift)) | 0);
         if (diff * checks.tsTickUsecs > checks.toleranceUsecs) return `bad outbound TCP timestamp value, tolerance ${checks.toleranceUsecs}`;
       }
       continue;

@@ -28,6 +28,11 @@ export interface CallOptions {
   waitLimitMs: number;
   /** called when the call starts to wait (packetdrill's main thread goes on once its call blocks) */
   onBlocked?: () => void;
+  /**
+   * set by the call: until when (monotonic ns) it surely still had to wait. What it
+   * waited for happened after that, however late tcpladder noticed its end.
+   */
+  notReadyUntil?: bigint;
 }
 
 type Check = 'exact' | 'fd';
@@ -107,8 +112,11 @@ class Call {
     this.opts.onBlocked?.();
     for (;;) {
       if (this.st.signal.aborted) throw new Error(`${this.spec.name}() was still waiting when the case ended`);
+      const sliceStart = process.hrtime.bigint();
       const revents = await this.sys.poll(fd, events | S.POLLERR | S.POLLHUP, POLL_SLICE_MS);
       if (revents) return revents;
+      // a slice that timed out: the socket was not ready for its whole length
+      this.opts.notReadyUntil = sliceStart + BigInt(POLL_SLICE_MS) * 1_000_000n;
       if (!this.opts.mayBlock && Date.now() - start > this.opts.waitLimitMs) {
         throw new CallMismatch(
           `${this.spec.name}() blocked for more than ${this.opts.waitLimitMs} ms; a call the script expects to block is written with its return time (+0...0.1 ${this.spec.name}(...))`,
@@ -366,8 +374,10 @@ const HANDLERS: Record<string, Handler> = {
     if (timeout !== 0) c.opts.onBlocked?.();
     for (;;) {
       if (c.st.signal.aborted) throw new Error('poll() was still waiting when the case ended');
-      const left = timeout < 0 ? POLL_SLICE_MS : Math.min(POLL_SLICE_MS, timeout - (Date.now() - start));
-      revents = await c.sys.poll(s.liveFd, events, Math.max(0, left));
+      const sliceStart = process.hrtime.bigint();
+      const left = Math.max(0, timeout < 0 ? POLL_SLICE_MS : Math.min(POLL_SLICE_MS, timeout - (Date.now() - start)));
+      revents = await c.sys.poll(s.liveFd, events, left);
+      if (!revents) c.opts.notReadyUntil = sliceStart + BigInt(left) * 1_000_000n;
       if (revents || (timeout >= 0 && Date.now() - start >= timeout)) break;
     }
     return {

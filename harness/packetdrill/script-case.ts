@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { tcpCase, type CaseOptions } from '../case/tcp-case.js';
+import { tcpCase, type CaseContext, type CaseOptions } from '../case/tcp-case.js';
 import type { Family } from '../sockets/index.js';
 import type { Script } from './ast.js';
 import { runScript, type ScriptEnv } from './executor.js';
@@ -56,30 +56,29 @@ export function registerPacketdrillScript(path: string): void {
     tcpCase(shown, async () => Promise.reject(e), { families: [4] });
     return;
   }
-  for (const plan of plans) {
-    tcpCase(
-      plan.name,
-      async ({ hosts, wire, signal }) => {
-        const { local, remote } = await hosts('local', 'remote', { interfaces: { local: 'tun0' } });
-        const raw = await wire.raw(remote);
-        const factor = toleranceFactor();
-        await runScript(plan.script, {
-          local,
-          remote,
-          raw,
-          wire,
-          version: plan.version,
-          tolerance: scriptTolerance(plan.script.options, local.stack, factor),
-          waitLimitMs: WAIT_LIMIT_MS * factor,
-          signal,
-          sockets: local.context,
-          tagSegment: (n, line) => local.tagSegment(n, line),
-          dir: dirname(resolve(path)),
-        });
-      },
-      caseOptions(plan),
-    );
-  }
+  for (const plan of plans) tcpCase(plan.name, scriptBody(plan, path), caseOptions(plan));
+}
+
+/** The body of a script's case: hosts `local` and `remote`, the scripted peer, the executor. */
+export function scriptBody(plan: ScriptPlan, path: string): (ctx: Pick<CaseContext, 'hosts' | 'wire' | 'signal'>) => Promise<void> {
+  return async ({ hosts, wire, signal }) => {
+    const { local, remote } = await hosts('local', 'remote', { interfaces: { local: 'tun0' } });
+    const raw = await wire.raw(remote);
+    const factor = toleranceFactor();
+    await runScript(plan.script, {
+      local,
+      remote,
+      raw,
+      wire,
+      version: plan.version,
+      tolerance: scriptTolerance(plan.script.options, local.stack, factor),
+      waitLimitMs: WAIT_LIMIT_MS * factor,
+      signal,
+      sockets: local.context,
+      tagSegment: (n, line) => local.tagSegment(n, line),
+      dir: dirname(resolve(path)),
+    });
+  };
 }
 
 /** A script that waits on long timers gets the time it needs, and is slow past 30 s. */
