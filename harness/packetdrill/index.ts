@@ -9,3 +9,4 @@ export { registerPacketdrillScript, planScript, scriptBody, scriptSeconds, type 
 export { runScript, type ScriptEnv } from './executor.js';
 export { packetdrillPlugin } from './vite-plugin.js';
 export { TOLERANCE_FACTOR_ENV, toleranceFactor, scriptTolerance, toleranceAt, timingError } from './timing.js';
+export { formatTap, type TapFormat, type TapInput } from './tap.js';
