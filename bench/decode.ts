@@ -5,19 +5,18 @@
  * timestamps, data of mixed sizes, pure ACKs and closes — made with encodeFrame and
  * PcapWriter, then times, each in a fresh process, the median of R runs (default 5):
  *   decode      read the file + readCapture + decodeFrame on every frame
- *   show        `tcpladder show FILE` (text ladders) to /dev/null
- *   show --json `tcpladder show FILE --json` to /dev/null
+ *   show        node bin/tcpladder.js show FILE > /dev/null (text ladders), as a user runs it
+ *   show --format mermaid, show --json: the same
  *   tcpdump     tcpdump -nr FILE > /dev/null
  *   tshark      tshark -r FILE > /dev/null (once only when a run takes over 30 s)
  * and prints a table of frames/s. The figures go as JSON to the last line of stdout,
  * or to FILE with --json.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { showCommand } from '../harness/cli/show.js';
 import { decodeFrame, encodeFrame, PcapWriter, readCapture, type TcpOptionSpec } from '../harness/packet/index.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -47,23 +46,15 @@ const median = (xs: number[]): number => {
 
 // ── worker: one measured run inside a fresh process ─────────────────────────
 
-async function worker(kind: string, file: string): Promise<void> {
+function worker(file: string): void {
   const started = performance.now();
-  if (kind === 'decode') {
-    const { frames } = readCapture(readFileSync(file));
-    let tcp = 0;
-    for (let i = 0; i < frames.length; i++) {
-      const f = frames[i];
-      if (decodeFrame(f.data, f.linkType, f.origLength).tcp) tcp++;
-    }
-    if (tcp !== frames.length) throw new Error(`only ${tcp} of ${frames.length} frames decoded as TCP`);
-  } else {
-    const fd = openSync('/dev/null', 'w');
-    const argv = kind === 'show-json' ? [file, '--json'] : [file];
-    const code = await showCommand(argv, { stdout: (s) => void writeSync(fd, s), stderr: (s) => void process.stderr.write(s) });
-    closeSync(fd);
-    if (code !== 0) throw new Error(`show exited ${code}`);
+  const { frames } = readCapture(readFileSync(file));
+  let tcp = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if (decodeFrame(f.data, f.linkType, f.origLength).tcp) tcp++;
   }
+  if (tcp !== frames.length) throw new Error(`only ${tcp} of ${frames.length} frames decoded as TCP`);
   process.stdout.write(`${(performance.now() - started) / 1000}\n`);
 }
 
@@ -171,7 +162,7 @@ function measureAll(tools: Tool[], frames: number, runs: number): Measurement[] 
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--worker') return worker(process.argv[3], process.argv[4]);
+  if (process.argv[2] === '--worker') return worker(process.argv[3]);
   const total = Number(arg('--frames') ?? 1_000_000);
   const runs = Number(arg('--runs') ?? 5);
   const jsonOut = arg('--json');
@@ -185,18 +176,20 @@ async function main(): Promise<void> {
     const bytes = statSync(file).size;
     process.stderr.write(`  ${frames} frames, ${connections} connections, ${(bytes / 1e6).toFixed(1)} MB in ${genSeconds.toFixed(1)} s\n`);
 
-    const node = (kind: string) => () => timeProcess(process.execPath, ['--import', 'tsx', SELF, '--worker', kind, file]);
+    const decode = () => timeProcess(process.execPath, ['--import', 'tsx', SELF, '--worker', file]);
     const shell = (cmd: string) => () => {
       const t = timeProcess('sh', ['-c', `${cmd} > /dev/null 2>&1`]);
       return { wall: t.wall, work: t.wall };
     };
+    const tcpladder = `${process.execPath} bin/tcpladder.js show`;
     const load = (): number[] => loadavg().map((x) => Math.round(x * 100) / 100);
     const loadBefore = load();
     const results = measureAll(
       [
-        { name: 'decode (read + decode)', command: 'readCapture + decodeFrame', once: node('decode') },
-        { name: 'tcpladder show', command: 'tcpladder show FILE > /dev/null', once: node('show') },
-        { name: 'tcpladder show --json', command: 'tcpladder show FILE --json > /dev/null', once: node('show-json') },
+        { name: 'decode (read + decode)', command: 'readCapture + decodeFrame', once: decode },
+        { name: 'tcpladder show', command: 'node bin/tcpladder.js show FILE > /dev/null', once: shell(`${tcpladder} ${file}`) },
+        { name: 'tcpladder show --format mermaid', command: 'node bin/tcpladder.js show --format mermaid FILE > /dev/null', once: shell(`${tcpladder} --format mermaid ${file}`) },
+        { name: 'tcpladder show --json', command: 'node bin/tcpladder.js show --json FILE > /dev/null', once: shell(`${tcpladder} --json ${file}`) },
         { name: 'tcpdump -nr', command: 'tcpdump -nr FILE > /dev/null', once: shell(`tcpdump -nr ${file}`) },
         { name: 'tshark -r', command: 'tshark -r FILE > /dev/null', once: shell(`tshark -r ${file}`), slowAfter: 30 },
       ],
