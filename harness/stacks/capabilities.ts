@@ -14,17 +14,25 @@ import { rootless } from '../topology/privilege.js';
 import type { StackName } from './types.js';
 
 /** gVisor: writable keys. */
-export const GVISOR_WRITABLE = new Set(['net.ipv4.tcp_sack', 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem', 'net.ipv4.tcp_recovery', 'net.ipv4.ip_forward', 'net.ipv4.ip_local_port_range']);
+export const GVISOR_WRITABLE = new Set(['net.ipv4.tcp_sack', 'net.ipv4.tcp_rmem', 'net.ipv4.tcp_wmem', 'net.ipv4.tcp_recovery', 'net.ipv4.ip_local_port_range']);
 
 /** gVisor: present but read-only keys, with the value they hold. */
 export const GVISOR_FIXED: Record<string, string> = {
-  'net.ipv4.tcp_timestamps': '1',
+  'net.ipv4.ip_forward': '0',
+  'net.ipv4.tcp_base_mss': '1280',
+  'net.ipv4.tcp_congestion_control': 'reno',
+  'net.ipv4.tcp_dsack': '0',
+  'net.ipv4.tcp_early_retrans': '0',
+  'net.ipv4.tcp_fastopen': '0',
+  'net.ipv4.tcp_keepalive_intvl': '0',
+  'net.ipv4.tcp_keepalive_probes': '0',
+  'net.ipv4.tcp_keepalive_time': '7200',
+  'net.ipv4.tcp_mtu_probing': '0',
+  'net.ipv4.tcp_retries2': '15',
   'net.ipv4.tcp_rfc1337': '1',
   'net.ipv4.tcp_syn_retries': '3',
   'net.ipv4.tcp_synack_retries': '5',
-  'net.ipv4.tcp_keepalive_time': '7200',
-  'net.ipv4.tcp_mtu_probing': '0',
-  'net.ipv4.tcp_congestion_control': 'reno',
+  'net.ipv4.tcp_timestamps': '1',
 };
 
 /** Why `stack` cannot hold sysctl `key` at `value`, or null when it can. */
