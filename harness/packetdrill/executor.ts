@@ -280,9 +280,10 @@ class ScriptRun {
     this.inSegs++;
     if (this.env.local.stack !== 'linux') return;
     const until = Date.now() + INJECT_WAIT_MS;
-    while (this.readInSegs() < this.inSegs) {
+    for (let spins = 0; this.readInSegs() < this.inSegs; spins++) {
       if (Date.now() > until) throw this.error(line, `error handling packet: the local host's TCP did not receive the injected packet within ${INJECT_WAIT_MS} ms`);
-      await new Promise((r) => setImmediate(r));
+      // a few quick looks, then sleep: spinning would take the CPU the kernel needs to deliver it
+      await new Promise((r) => (spins < 20 ? setImmediate(r) : setTimeout(r, 1)));
     }
   }
 
