@@ -2,9 +2,9 @@
  * What a tcpladder run may leave on the machine, looked up by its run id: network
  * namespaces and tracefs instances named `tcpl-<run>-…`, links and nftables tables
  * in the root namespace named like them, processes that carry TCPLADDER_RUN=<run>
- * (vitest workers, capture sidecars, trace readers all inherit it), and the files
- * under /run/tcpladder (owner files, address slots, sidecar sockets) of the run's
- * processes. Used by scripts/soak after every run and by test/reliability.
+ * (vitest workers, capture sidecars, trace readers, guest pools and their guests all
+ * inherit it), and the files under /run/tcpladder (owner files, address slots, sidecar
+ * sockets, guest folders) of the run's processes. Used by scripts/soak after every run and by test/reliability.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -104,6 +104,8 @@ export function leftovers(run: string, pids: Iterable<number> = []): string[] {
     const pid = /(\d+)/.exec(s)?.[1];
     if (pid && mine.has(pid)) found.push(`${STATE_DIR}/sock/${s}`);
   }
+  // a guest pool's folder (UML's own files, gVisor's state and bundles) is named by the pool's pid
+  for (const g of list(`${STATE_DIR}/guests`)) if (mine.has(g)) found.push(`${STATE_DIR}/guests/${g}`);
   for (const dir of ['/tmp', '/dev/shm']) for (const f of list(dir)) if (f.includes(prefix)) found.push(`${dir}/${f}`);
   return found;
 }

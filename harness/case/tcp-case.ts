@@ -13,6 +13,7 @@ import type { CaseHost } from './host.js';
 import type { Wire } from '../wire/index.js';
 import type { Family } from '../sockets/index.js';
 import { onExit } from './cleanup.js';
+import { dieWithParent } from '../sockets/libc.js';
 import { stopSidecar } from '../wire/index.js';
 import { closeTraceSession } from '../observe/index.js';
 import { beginExpectations, endExpectations, firstFailed } from '../expect/expectations.js';
@@ -66,6 +67,9 @@ function hookExit(): void {
     stopSidecar();
     closeTraceSession();
   });
+  // vitest leaves a worker in the middle of a case running when its main process is
+  // stopped (SIGTERM, SIGINT to it alone): the worker ends too, and cleans up as it ends
+  if (process.send) dieWithParent(process.ppid);
 }
 
 export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>, options: CaseOptions = {}): void {

@@ -36,7 +36,7 @@ export function writeCase(dir: string, name: string, body: string): string {
 /** The environment of a fresh run: none of the outer run's variables. */
 export function freshEnv(run: string, runDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', ...extra };
-  for (const k of ['TCPLADDER_RUN', 'TCPLADDER_RUN_DIR', 'TCPLADDER_INCLUDE', 'TCPLADDER_CASES_ONLY', 'TCPLADDER_CLI', 'TCPLADDER_COLOR', 'TCPLADDER_QUIET', 'TCPLADDER_SKIP_SLOW', 'TCPLADDER_PROFILE', 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'NODE_OPTIONS', 'TEST', 'NODE_ENV']) {
+  for (const k of ['TCPLADDER_RUN', 'TCPLADDER_RUN_DIR', 'TCPLADDER_INCLUDE', 'TCPLADDER_CASES_ONLY', 'TCPLADDER_CLI', 'TCPLADDER_COLOR', 'TCPLADDER_QUIET', 'TCPLADDER_SKIP_SLOW', 'TCPLADDER_PROFILE', 'TCPLADDER_POOL', 'TCPLADDER_STACK', 'TCPLADDER_HOST_STACKS', 'TCPLADDER_LINE_PREFIX', 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'NODE_OPTIONS', 'TEST', 'NODE_ENV']) {
     if (!(k in extra)) delete env[k];
   }
   env.TCPLADDER_RUN = run;
