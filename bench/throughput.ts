@@ -3,24 +3,20 @@
  *
  * One bulk transfer of N MiB (default 64) from client to server, made by two small Node
  * programs (bench/lib/tcp-source.mjs, tcp-sink.mjs) started inside the hosts' namespaces,
- * timed at the receiver from accept to EOF, over six wires, round-robin, R runs each
+ * timed at the receiver from accept to EOF, over four wires, round-robin, R runs each
  * (default 5), medians:
  *
- *   relay                     a case's hosts (CaseRun.hosts()), the sidecar relaying and
- *                             recording; the case's completeness check (trace.json `wire`)
- *                             must say complete
- *   relay via cap             the same with the sidecar's previous capture path, libpcap
- *                             handles through `cap` (TCPLADDER_WIRE_CAPTURE=cap)
- *   plain veth                the same two hosts' settings on one veth pair, nothing in between
- *   bridge                    a case's hosts with { wire: 'bridge' }: kernel bridge, sidecar records
- *   bridge via cap            the same through `cap`
- *   kernel bridge             the same topology with the bridge and no capture attached
+ *   relay          a case's hosts (CaseRun.hosts()), the sidecar relaying and recording;
+ *                  the case's completeness check (trace.json `wire`) must say complete
+ *   plain veth     the same two hosts' settings on one veth pair, nothing in between
+ *   bridge         a case's hosts with { wire: 'bridge' }: kernel bridge, sidecar records
+ *   kernel bridge  the same topology with the bridge and no capture attached
  *
- * Offloads are off on every veth end in all six (as the harness sets them), so every
- * wire carries MSS-sized frames. Beside each figure: the CPU time each transfer took
- * in the sidecar, in this process (the harness, taking in the frames) and in the two
- * host programs (with the kernel's work done in their system calls), and the sidecars'
- * peak resident memory (VmHWM) for each capture path.
+ * Offloads are off on every veth end in all four (as the harness sets them), so every
+ * wire carries MSS-sized frames. Beside each figure: the CPU time each transfer took in
+ * the sidecar, in this process (the harness, taking in the frames) and in the two host
+ * programs (with the kernel's work done in their system calls), and the sidecar's peak
+ * resident memory (VmHWM) over all the runs.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -33,7 +29,7 @@ import { closeTraceSession } from '../harness/observe/index.js';
 import { createTopology } from '../harness/stacks/index.js';
 import { plainPair } from './lib/reference-topology.js';
 import { arg, emit, hookCleanup, load, log, median, numArg, onCleanup, removePath, round, type Figures } from './lib/common.js';
-import { childrenCpuMs, cpuMs, sidecarPeaks, sidecarPid, useCapture, type CapturePath } from './lib/sidecar-process.js';
+import { childrenCpuMs, cpuMs, peakRssMiB, sidecarPid } from './lib/sidecar-process.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const SINK = join(SELF, '..', 'lib', 'tcp-sink.mjs');
@@ -179,38 +175,36 @@ async function main(): Promise<void> {
   removePath(dir);
   process.env.TCPLADDER_RUN_DIR = dir; // the cases' captures (pcap, trace) go here, and away at the end
 
-  const wires: { name: string; capture?: CapturePath; once: () => Promise<Sample> }[] = [
-    { name: 'relay', capture: 'packet', once: () => throughCase('relay', bytes) },
-    { name: 'relay via cap', capture: 'cap', once: () => throughCase('relay', bytes) },
-    { name: 'plain veth', once: () => throughPlainVeth(bytes) },
-    { name: 'bridge', capture: 'packet', once: () => throughCase('bridge', bytes) },
-    { name: 'bridge via cap', capture: 'cap', once: () => throughCase('bridge', bytes) },
-    { name: 'kernel bridge', once: () => throughKernelBridge(bytes) },
+  const wires: { name: string; sidecar: boolean; once: () => Promise<Sample> }[] = [
+    { name: 'relay', sidecar: true, once: () => throughCase('relay', bytes) },
+    { name: 'plain veth', sidecar: false, once: () => throughPlainVeth(bytes) },
+    { name: 'bridge', sidecar: true, once: () => throughCase('bridge', bytes) },
+    { name: 'kernel bridge', sidecar: false, once: () => throughKernelBridge(bytes) },
   ];
   // --wires relay,bridge: only these (for profiling one of them; the figures then lack their references)
   const only = arg('--wires')?.split(',');
   const samples = new Map<string, Sample[]>(wires.map((w) => [w.name, []]));
   const loadBefore = load();
-  // a first, unmeasured relay case starts the trace session
+  // a first, unmeasured relay case starts the sidecar and the trace session
   await throughCase('relay', 1024 * 1024);
   for (let i = 0; i < runs; i++) {
     for (const w of wires) {
       if (only && !only.includes(w.name)) continue;
-      if (w.capture) useCapture(w.capture);
       const s = await w.once();
       samples.get(w.name)!.push(s);
-      const cpu = `CPU ${w.capture ? `sidecar ${s.cpu.sidecar} ms, ` : ''}harness ${Math.round(s.cpu.harness)} ms, hosts ${s.cpu.hosts} ms`;
+      const cpu = `CPU ${w.sidecar ? `sidecar ${s.cpu.sidecar} ms, ` : ''}harness ${Math.round(s.cpu.harness)} ms, hosts ${s.cpu.hosts} ms`;
       log(`  ${w.name} run ${i + 1}: ${s.mbit.toFixed(0)} Mbit/s${s.frames ? ` (${s.frames} frames, all captured)` : ''}; ${cpu}`);
     }
   }
   const loadAfter = load();
-  const peaks = sidecarPeaks();
+  const pid = sidecarPid();
+  const peak = pid === null ? NaN : peakRssMiB(pid);
   const of = (name: string) => samples.get(name)!;
   const med = (name: string) => round(median(of(name).map((s) => s.mbit)), 0);
   const runsOf = (name: string) => of(name).map((s) => round(s.mbit, 0));
   const cpuNote = (name: string) => {
     const m = (k: keyof Cpu) => round(median(of(name).map((s) => s.cpu[k])), 0);
-    const sidecar = wires.find((w) => w.name === name)?.capture ? `sidecar ${m('sidecar')} ms, ` : '';
+    const sidecar = wires.find((w) => w.name === name)?.sidecar ? `sidecar ${m('sidecar')} ms, ` : '';
     return `CPU per transfer (medians): ${sidecar}harness ${m('harness')} ms, host programs ${m('hosts')} ms`;
   };
   const frames = (name: string) => median(of(name).map((s) => s.frames ?? 0));
@@ -225,15 +219,6 @@ async function main(): Promise<void> {
       referenceRuns: runsOf('plain veth'),
       note: `${mib} MiB client → server, every run's capture complete (trace.json wire.complete), ${frames('relay')} frames per run; ${cpuNote('relay')}; plain veth: ${cpuNote('plain veth')}`,
     },
-    'relay throughput, previous capture (cap)': {
-      value: med('relay via cap'),
-      unit: 'Mbit/s',
-      reference: med('plain veth'),
-      referenceName: 'plain veth pair, no capture',
-      runs: runsOf('relay via cap'),
-      referenceRuns: runsOf('plain veth'),
-      note: `the sidecar with TCPLADDER_WIRE_CAPTURE=cap; ${frames('relay via cap')} frames per run; ${cpuNote('relay via cap')}`,
-    },
     'bridge-mode capture throughput': {
       value: med('bridge'),
       unit: 'Mbit/s',
@@ -244,22 +229,12 @@ async function main(): Promise<void> {
       referenceRuns: runsOf('kernel bridge'),
       note: `${mib} MiB client → server, every run's capture complete; ${cpuNote('bridge')}; kernel bridge: ${cpuNote('kernel bridge')}`,
     },
-    'bridge-mode capture throughput, previous capture (cap)': {
-      value: med('bridge via cap'),
-      unit: 'Mbit/s',
-      reference: med('kernel bridge'),
-      referenceName: 'kernel bridge, no capture',
-      runs: runsOf('bridge via cap'),
-      referenceRuns: runsOf('kernel bridge'),
-      note: `the sidecar with TCPLADDER_WIRE_CAPTURE=cap; ${cpuNote('bridge via cap')}`,
-    },
     'peak memory, capture sidecar relaying at full speed': {
-      value: round(peaks.packet, 0),
+      value: round(peak, 0),
       unit: 'MiB',
-      reference: round(peaks.cap, 0),
-      referenceName: 'previous capture (cap)',
+      reference: null,
       goal: '<= 100',
-      note: 'VmHWM of the sidecars of the relay and bridge runs, the highest; each capture path had its own sidecars',
+      note: `VmHWM of the sidecar after all the runs above (${runs} × ${mib} MiB relayed, as many bridged)`,
     },
   };
   emit(figures, { loadBefore, loadAfter, mib, runs });

@@ -1,9 +1,5 @@
-/**
- * What the benchmarks read of processes from /proc: the capture sidecar this process
- * started, CPU time, peak memory; and the switch between the sidecar's capture paths.
- */
+/** What the benchmarks read of processes from /proc: the capture sidecar this process started, CPU time, peak memory. */
 import { readFileSync, readdirSync } from 'node:fs';
-import { stopSidecar } from '../../harness/wire/index.js';
 
 /** USER_HZ: the unit of /proc/PID/stat's times on Linux */
 const TICK_MS = 10;
@@ -44,34 +40,4 @@ export function childrenCpuMs(): number {
 export function peakRssMiB(pid: number): number {
   const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
-}
-
-export type CapturePath = 'packet' | 'cap';
-
-let current: CapturePath = process.env.TCPLADDER_WIRE_CAPTURE === 'cap' ? 'cap' : 'packet';
-const peaks: Record<CapturePath, number> = { packet: 0, cap: 0 };
-
-function notePeak(): void {
-  const pid = sidecarPid();
-  if (pid !== null) peaks[current] = Math.max(peaks[current], peakRssMiB(pid));
-}
-
-/**
- * Make the next case's sidecar use `path`: the packet sockets (the harness's), or the
- * previous libpcap handles for reference (TCPLADDER_WIRE_CAPTURE=cap). A change stops
- * the sidecar; the next case starts one, which reads the variable.
- */
-export function useCapture(path: CapturePath): void {
-  if (path === current) return;
-  notePeak();
-  stopSidecar();
-  current = path;
-  if (path === 'cap') process.env.TCPLADDER_WIRE_CAPTURE = 'cap';
-  else delete process.env.TCPLADDER_WIRE_CAPTURE;
-}
-
-/** The highest VmHWM of the sidecars that used each path so far, MiB. */
-export function sidecarPeaks(): Record<CapturePath, number> {
-  notePeak();
-  return { ...peaks };
 }

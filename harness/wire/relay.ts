@@ -7,8 +7,7 @@
 import { PcapWriter, decodeFrame } from '../packet/index.js';
 import { frameMatches } from './rule-match.js';
 import { macWords } from './port-filter.js';
-import { WirePorts, type PortIo } from './wire-ports.js';
-import { CapPorts } from './cap-ports.js';
+import { WirePorts } from './wire-ports.js';
 import { UNKNOWN_SEND_ERROR } from './packet-socket.js';
 import type { RuleSpec } from './rule-spec.js';
 import type { Fate, PortSpec, PortStats } from './protocol.js';
@@ -58,7 +57,7 @@ interface ActiveRule {
 }
 
 export class Relay {
-  private readonly io: PortIo;
+  private readonly io: WirePorts;
   private readonly stats: PortStats[];
   private readonly writer: PcapWriter;
   private readonly rules: ActiveRule[] = [];
@@ -90,13 +89,9 @@ export class Relay {
       // small) and counted it. A frame refused in the middle of a batch comes without its
       // error: a refusal that depends on the moment, not on the frame, is that one; were
       // it another, the completeness check would find the frame counted nowhere.
-      const failed = (port: number, code: string) => {
+      this.io = new WirePorts(ports, netnsPath, mode, (port, code) => {
         if (code !== 'ENOBUFS' && code !== UNKNOWN_SEND_ERROR) this.stats[port].unsent++;
-      };
-      this.io =
-        process.env.TCPLADDER_WIRE_CAPTURE === 'cap'
-          ? new CapPorts(ports, netnsPath, mode, failed)
-          : new WirePorts(ports, netnsPath, mode, failed);
+      });
     } catch (e) {
       this.writer.closeSync();
       throw e;
@@ -112,9 +107,9 @@ export class Relay {
     this.io.replug(index);
   }
 
-  /** Resolves once every frame waiting in the kernel now has been taken in. */
-  settle(): Promise<void> {
-    return this.closed ? Promise.resolve() : this.io.settle();
+  /** Take in every frame waiting in the kernel now. */
+  drain(): void {
+    if (!this.closed) this.io.drain();
   }
 
   private destinations(from: number, frame: Buffer): readonly number[] {

@@ -75,14 +75,14 @@ function flush(client: Socket): void {
 }
 
 async function waitFor(relay: Relay, expect: number[] | undefined): Promise<void> {
-  await relay.settle();
+  relay.drain();
   if (!expect) return;
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const stats = relay.portStats();
     if (expect.every((n, i) => (stats[i]?.captured ?? 0) >= n)) return;
     await new Promise((r) => setTimeout(r, 2));
-    await relay.settle();
+    relay.drain();
   }
 }
 

@@ -37,20 +37,6 @@ const COUNTED_BYTES = 64;
 const RELAY_QUEUE_BYTES = 32 * 1024 * 1024;
 const BRIDGE_QUEUE_BYTES = 128 * 1024 * 1024;
 
-/** What the relay needs of a wire's ports (WirePorts; CapPorts, the previous path, for reference). */
-export interface PortIo {
-  start(onFrame: PortFrameHandler): void;
-  /** Resolves once every frame waiting now has been handed to the handler. */
-  settle(): Promise<void>;
-  /** Send `data` out of `port` towards its host; false when the port is gone (unplugged). */
-  send(port: number, data: Buffer): boolean;
-  /** The port's link is about to vanish (a crashing host): nothing from or to it any more. */
-  unplug(port: number): void;
-  /** The host behind `port` got a new link (reboot): its port is a new interface. */
-  replug(port: number): void;
-  close(): void;
-}
-
 /** Run `fn` with this thread in the network namespace at `path`. */
 export function inNetns<T>(path: string, fn: () => T): T {
   const home = openSync('/proc/thread-self/ns/net', 'r');
@@ -68,7 +54,7 @@ export function inNetns<T>(path: string, fn: () => T): T {
   }
 }
 
-export class WirePorts implements PortIo {
+export class WirePorts {
   private readonly ifindex: number[];
   private readonly macs: { hi: number; lo: number }[];
   /** relay: the one socket; bridge: the tap on port 0 */
@@ -133,6 +119,7 @@ export class WirePorts implements PortIo {
     return portFilter(rules);
   }
 
+  /** Start calling `onFrame` from the event loop as frames arrive. */
   start(onFrame: PortFrameHandler): void {
     this.onFrame = onFrame;
     this.main.watch(() => this.drain());
@@ -157,29 +144,30 @@ export class WirePorts implements PortIo {
     this.onFrame(1, null, sec < 0 ? null : BigInt(sec) * 1_000_000_000n + BigInt(nsec) - this.offset);
   };
 
-  private drain(): void {
+  /** Hand every frame waiting now to the handler. */
+  drain(): void {
     this.offset = realtimeOffset();
     this.main.drain(this.fromMain);
     this.counter?.drain(this.fromCounter);
   }
 
-  settle(): Promise<void> {
-    this.drain();
-    return Promise.resolve();
-  }
-
-  /** Sent at once, or, while frames are being handed out, with the rest of their batch. */
+  /**
+   * Send `data` out of `port` towards its host: at once, or, while frames are being
+   * handed out, with the rest of their batch. False when the port is gone (unplugged).
+   */
   send(port: number, data: Buffer): boolean {
     if (!this.ifindex[port]) return false;
     this.main.send(port, data, port);
     return true;
   }
 
+  /** The port's link is about to vanish (a crashing host): nothing from or to it any more. */
   unplug(port: number): void {
     this.ifindex[port] = 0;
     this.refilter(port);
   }
 
+  /** The host behind `port` got a new link (reboot): its port is a new interface. */
   replug(port: number): void {
     this.ifindex[port] = this.lookup(this.ports[port]);
     this.refilter(port);

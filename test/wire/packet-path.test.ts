@@ -115,7 +115,7 @@ describe('packet path', () => {
       expect(hostB.got.every((f, i) => f.length === (i % 2 ? 1514 : 64) && f.equals(testFrame(b.mac, a.mac, i, f.length)))).toBe(true);
       expect(hostA.got.map((f) => f.readUInt32BE(14))).toEqual([5000]);
       // the relay's own sends never came back to it
-      await wire.settle();
+      wire.drain();
       expect(captured).toHaveLength(301);
       expect(failed).toEqual([]);
 
@@ -123,7 +123,7 @@ describe('packet path', () => {
       wire.unplug(0);
       hostA.send(testFrame(b.mac, a.mac, 7000));
       await new Promise((r) => setTimeout(r, 100));
-      await wire.settle();
+      wire.drain();
       expect(captured).toHaveLength(301);
       expect(wire.send(0, testFrame(a.mac, b.mac, 7001))).toBe(false);
       // the port back (its interface is the same here): a's frames come in again
