@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { runId, privilegeProblem, realRoot, rootless } from '../topology/index.js';
 import { runDir } from '../case/paths.js';
 import { REPORT_FILE, renderJunit, runExitCode, runJson, shownPath, wantColour, type RunSummaryFile } from '../runner/index.js';
+import { SETUP_ERROR_FILE } from '../runner/paths.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
 import { loadProfile } from '../profiles/index.js';
 import { InputError } from '../input-error.js';
@@ -172,6 +173,14 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummaryFile) : null;
   const exit = runExitCode(summary, code);
   if (junit !== undefined && summary) writeFileSync(junit, renderJunit(summary, dir));
+  const setupError = join(dir, SETUP_ERROR_FILE);
+  if (summary === null && existsSync(setupError)) {
+    // the run could not start (a stack's guest does not start): one line, as bad usage
+    const error = readFileSync(setupError, 'utf8').trim();
+    io.stderr(`tcpladder run: ${error}\n`);
+    if (json) io.stdout(JSON.stringify(runJson(run, dir, null, EXIT.usage, error), null, 1) + '\n');
+    return EXIT.usage;
+  }
   if (summary === null) {
     const error = `no case ran (vitest exited ${code})`;
     io.stderr(`tcpladder: ${error}\n`);

@@ -3,7 +3,8 @@
  * leftovers of dead runs removed first; at the end summary.json, report.html and
  * bundle.json (the normalised results `tcpladder diff` compares).
  */
-import { rmSync, existsSync, readdirSync } from 'node:fs';
+import { rmSync, existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { runId, cleanLeftovers, privilegeProblem, rootless } from '../topology/index.js';
 import { cleanInstances } from '../observe/index.js';
@@ -11,7 +12,8 @@ import { runDir } from '../case/paths.js';
 import { finishRun } from './finish.js';
 import { writeBundle } from '../diff/index.js';
 import { shownPath } from './paths.js';
-import { startPool, runStacks, cleanGuests, type GuestStack } from '../stacks/index.js';
+import { startPool, probeStack, runStacks, cleanGuests, type GuestStack } from '../stacks/index.js';
+import { SETUP_ERROR_FILE } from './paths.js';
 
 export default async function setup(project: TestProject): Promise<() => void> {
   const problem = privilegeProblem();
@@ -24,6 +26,18 @@ export default async function setup(project: TestProject): Promise<() => void> {
   if (removed.length) process.stderr.write(`tcpladder: removed leftovers of earlier runs: ${removed.join(', ')}\n`);
   // guests belong to the run: one pool for all workers, warmed for the run's own stack
   const pool = rootless() ? null : await startPool(prewarm(project.config.maxWorkers));
+  // a stack the run asks of every host must start a guest at all, or no case can run
+  for (const stack of runGuestStacks()) {
+    try {
+      await probeStack(stack);
+    } catch (e) {
+      await pool?.stop();
+      const line = `stack ${stack}: its guest does not start: ${(e as Error).message.split('\n')[0]} (tcpladder doctor checks it)`;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, SETUP_ERROR_FILE), `${line}\n`);
+      throw new Error(line);
+    }
+  }
   return async () => {
     const { summary, report } = finishRun(dir, run, startedAt, project.vitest.state.getTestModules());
     if (report) {
@@ -43,11 +57,14 @@ export default async function setup(project: TestProject): Promise<() => void> {
   };
 }
 
+/** The guest stacks the run asks for (--stack). */
+function runGuestStacks(): GuestStack[] {
+  const { all, hosts } = runStacks();
+  return [...new Set([all, ...Object.values(hosts)])].filter((s): s is GuestStack => s !== null && s !== 'linux');
+}
+
 /** Guests to start ahead: one per worker for the stack the run asks of every host. */
 function prewarm(workers: number | string | undefined): Partial<Record<GuestStack, number>> {
-  const { all, hosts } = runStacks();
   const n = typeof workers === 'number' ? Math.max(1, Math.min(workers, 4)) : 2;
-  const out: Partial<Record<GuestStack, number>> = {};
-  for (const s of [all, ...Object.values(hosts)]) if (s && s !== 'linux') out[s] = n;
-  return out;
+  return Object.fromEntries(runGuestStacks().map((s) => [s, n]));
 }

@@ -5,3 +5,6 @@ export function shownPath(p: string): string {
   const rel = relative(process.cwd(), p);
   return rel === '' ? '.' : rel.startsWith('..') ? p : rel;
 }
+
+/** Written into the run folder when the run cannot start at all (a stack's guest does not start): its one line. */
+export const SETUP_ERROR_FILE = 'setup-error.txt';

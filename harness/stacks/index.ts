@@ -4,7 +4,7 @@ export { STACKS, isStackName, type StackName, type GuestStack, type StateView, t
 export type { StackHost, HostStates, HostStateEvent } from './host.js';
 export type { NodeSockets, NodeServerOptions } from './node-sockets.js';
 export type { ProcessStarter, StartedProcess } from './process.js';
-export { startPool, type StartedPool } from './pool/client.js';
+export { startPool, probeStack, type StartedPool } from './pool/client.js';
 export { runStacks, type RunStacks } from './run-stacks.js';
 export { NotApplicable, isNotApplicable } from './not-applicable.js';
 export { notApplicable, checkNeeds, sysctlProblem, GVISOR_WRITABLE, GVISOR_FIXED } from './capabilities.js';

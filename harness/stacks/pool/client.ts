@@ -152,3 +152,9 @@ export async function poolControl(request: ControlRequest): Promise<unknown> {
   if (reply.error) throw new Error(`guest pool: ${reply.error}`);
   return reply.value;
 }
+
+/** A guest of `stack` starts and is given back (and stays warm in the pool): or why not. */
+export async function probeStack(stack: GuestStack): Promise<void> {
+  const lease = await leaseGuest(stack);
+  lease.channel.destroy();
+}

@@ -194,9 +194,11 @@ export class PoolGuest {
     t?.destroy?.();
   }
 
+  /** The console's last line on the first line (a one-line error says it), then the lines before it. */
   consoleTail(): string {
     const lines = this.consoleText.trim().split('\n').filter(Boolean).slice(-12);
-    return lines.length ? `; its console's last lines:\n  ${lines.join('\n  ')}` : '';
+    if (!lines.length) return '';
+    return `; its console's last line: ${lines[lines.length - 1]}${lines.length > 1 ? `\n  before it:\n  ${lines.slice(0, -1).join('\n  ')}` : ''}`;
   }
 
   /** Kill the guest process outright (crash) or for good (stop): the link stays. */

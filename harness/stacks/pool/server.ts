@@ -60,6 +60,11 @@ export class GuestPool {
       await g.boot();
     } catch (e) {
       await this.remove(g);
+      // the cases waiting for a guest like it would wait for one that never comes
+      for (const w of this.waiting.filter((x) => x.stack === stack && sameSysctls(x.sysctls, sysctls))) {
+        this.waiting.splice(this.waiting.indexOf(w), 1);
+        w.fail(e as Error);
+      }
       throw e;
     }
     g.onExit = (why) => this.died(g, why);

@@ -19,7 +19,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const UML_BINARY = '/usr/bin/linux.uml';
-export const UML_MEMORY = '256M';
+/** A guest's memory: the window scale it announces depends on it (256M: wscale 5). TCPLADDER_UML_MEM changes it. */
+export const UML_MEMORY = process.env.TCPLADDER_UML_MEM ?? '256M';
 
 /**
  * The control link in every holder namespace: the guest's vec1 sits on m0, the pool
