@@ -13,7 +13,7 @@ export interface CliResult {
 /** The environment of a fresh run: none of the outer run's variables, `runDir` as its folder. */
 export function cliEnv(runDir?: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const k of ['TCPLADDER_RUN', 'TCPLADDER_RUN_DIR', 'TCPLADDER_CASES_ONLY', 'TCPLADDER_CLI', 'TCPLADDER_COLOR', 'TCPLADDER_QUIET', 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'NODE_OPTIONS']) delete env[k];
+  for (const k of ['TCPLADDER_RUN', 'TCPLADDER_RUN_DIR', 'TCPLADDER_CASES_ONLY', 'TCPLADDER_CLI', 'TCPLADDER_COLOR', 'TCPLADDER_QUIET', 'TCPLADDER_POOL', 'TCPLADDER_STACK', 'TCPLADDER_HOST_STACKS', 'TCPLADDER_LINE_PREFIX', 'VITEST', 'VITEST_POOL_ID', 'VITEST_WORKER_ID', 'NODE_OPTIONS']) delete env[k];
   if (runDir) env.TCPLADDER_RUN_DIR = runDir;
   return env;
 }
