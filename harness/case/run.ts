@@ -330,7 +330,7 @@ export class CaseRun {
         })),
       wire: this.wireCheck,
       ...(this.wire.rules.length ? { rules: this.wire.rules } : {}),
-      files: { pcap: 'wire.pcap', ladder: 'ladder.txt', svg: 'ladder.svg' },
+      files: { pcap: 'wire.pcap', ladder: 'ladder.txt', svg: 'ladder.svg', mermaid: 'ladder.mmd' },
     };
   }
 

@@ -1,10 +1,11 @@
-/** A case's own files beside its pcap: trace.json, and the ladder as text and SVG. */
+/** A case's own files beside its pcap: trace.json, and the ladder as text, SVG and Mermaid. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CaseTrace } from '../trace/types.js';
 import { ladderFromTrace } from './from-trace.js';
 import { renderLadderText } from './ladder-text.js';
 import { renderLadderSvg } from './ladder-svg.js';
+import { renderLadderMermaid } from './ladder-mermaid.js';
 
 export function writeCaseFiles(dir: string, trace: CaseTrace): void {
   writeFileSync(join(dir, 'trace.json'), JSON.stringify(trace, null, 1) + '\n');
@@ -12,4 +13,6 @@ export function writeCaseFiles(dir: string, trace: CaseTrace): void {
   const ladder = ladderFromTrace(trace);
   writeFileSync(join(dir, 'ladder.txt'), renderLadderText(ladder));
   writeFileSync(join(dir, 'ladder.svg'), renderLadderSvg(ladder));
+  // a sequenceDiagram GitHub and GitLab draw where they show Markdown
+  writeFileSync(join(dir, 'ladder.mmd'), renderLadderMermaid(ladder));
 }

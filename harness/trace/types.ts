@@ -146,7 +146,7 @@ export interface CaseTrace {
   /** wire rules the case set, in order */
   rules?: { id: string; t: number; action: string; pattern: string; until?: string; ms?: number; count?: number; nth?: number }[];
   /** file names inside the case folder */
-  files: { pcap: string; ladder: string; svg?: string };
+  files: { pcap: string; ladder: string; svg?: string; mermaid?: string };
 }
 
 export interface RunSummary {
