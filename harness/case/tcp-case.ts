@@ -6,7 +6,7 @@
  * why, in cases/stacks/<stack>.json of a stack its hosts run — vitest counts it passed);
  * or not applicable (it needs what a host's stack lacks — vitest counts it skipped).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'vitest';
 import { CaseRun, type HostsOptions } from './run.js';
 import type { CaseHost } from './host.js';
@@ -19,7 +19,7 @@ import { closeTraceSession } from '../observe/index.js';
 import { beginExpectations, endExpectations, firstFailed } from '../expect/expectations.js';
 import { setTimeScale } from '../expect/index.js';
 import { checkNeeds, findKnown, isNotApplicable, type KnownFailure, type StackName } from '../stacks/index.js';
-import { isInputError } from '../input-error.js';
+import { isInputError, placeIn } from '../input-error.js';
 
 export interface CaseContext {
   /** Make this case's hosts: `const { client, server } = await hosts('client', 'server')`. */
@@ -146,14 +146,22 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
   }
 }
 
-/** The known-failure entry, of a stack the case's hosts run, that explains this failure. */
+/**
+ * The known-failure entry, of a stack the case's hosts run, that explains this failure:
+ * keyed on the failing tcpladder expectation (matcher and what it expected), else on the
+ * line of the case file that failed (`matcher: "line"`, its source text: a plain vitest
+ * expect — its message may hold numbers that change from run to run), else on the error's
+ * first line (`matcher: "error"`: a socket call that failed, whose stack does not reach
+ * the case file).
+ */
 function knownFailure(run: CaseRun, family: Family, error: unknown, records: Parameters<typeof firstFailed>[0]): KnownFailure | null {
   const failed = firstFailed(records);
+  const line = failed ? null : sourceLine(run.file, error);
   const key = {
     case: run.name,
     family: family === 6 ? ('ipv6' as const) : ('ipv4' as const),
-    matcher: failed?.matcher ?? 'error',
-    expected: failed?.expected ?? String((error as Error)?.message ?? error).split('\n')[0],
+    matcher: failed?.matcher ?? (line ? 'line' : 'error'),
+    expected: failed?.expected ?? line ?? String((error as Error)?.message ?? error).split('\n')[0],
   };
   for (const stack of new Set(run.stacks())) {
     if (stack === 'linux') continue;
@@ -161,4 +169,15 @@ function knownFailure(run: CaseRun, family: Family, error: unknown, records: Par
     if (k) return k;
   }
   return null;
+}
+
+/** The text of the case file's line where `error` was raised, trimmed. */
+function sourceLine(file: string, error: unknown): string | null {
+  const at = error instanceof Error ? placeIn(error, file) : null;
+  if (!at) return null;
+  try {
+    return readFileSync(file, 'utf8').split('\n')[at.line - 1]?.trim() ?? null;
+  } catch {
+    return null;
+  }
 }

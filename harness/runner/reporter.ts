@@ -84,7 +84,7 @@ export default class TcpladderReporter implements Reporter {
     const verdict = test.meta().tcpladder;
     const mark = verdict ? this.c.yellow(verdict.verdict === 'known-failure' ? '≈' : '-') : o.state === 'passed' ? this.c.green('✓') : o.state === 'failed' ? this.c.red('✗') : this.c.yellow('-');
     const time = verdict
-      ? this.c.yellow(`${verdict.verdict === 'known-failure' ? 'known failure' : 'not applicable'} on ${verdict.stacks.filter((s) => s !== 'linux').join(', ') || 'linux'}: ${verdict.why}`)
+      ? this.c.yellow(`${verdict.verdict === 'known-failure' ? 'known failure' : 'not applicable'} on ${[...new Set(verdict.stacks.filter((s) => s !== 'linux'))].join(', ') || 'linux'}: ${verdict.why}`)
       : o.state === 'skipped'
         ? this.c.yellow('skipped')
         : this.c.dim(formatDuration(o.durationMs));

@@ -17,9 +17,13 @@ export const KnownFailure = z
     case: z.string().min(1),
     /** only this family (default: both) */
     family: z.enum(['ipv4', 'ipv6']).optional(),
-    /** the matcher whose expectation fails (toHaveSegments, toHaveStates, …; `error` for an error the case threw) */
+    /** the matcher whose expectation fails (toHaveSegments, toHaveStates, toPassThrough, toReceive, toFailWith), `line` or `error` */
     matcher: z.string().min(1),
-    /** what it expected: the segment pattern that does not match, the state list, the errno; for `error`, the message's first line */
+    /**
+     * what it expected: the segment pattern that does not match, the state list, the errno;
+     * for `line` (a plain vitest expect that failed), the source text of the case file's line;
+     * for `error` (a call that threw), the error's first line
+     */
     expected: z.string().min(1),
     /** why, in a sentence a person can check */
     why: z.string().min(10),
