@@ -195,8 +195,7 @@ export class SidecarClient {
     });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      // libpcap warns about ports without an IPv4 address; nothing to act on
-      stderr = (stderr + d.split('\n').filter((l) => !l.includes('This may not actually work')).join('\n')).slice(-4000);
+      stderr = (stderr + d).slice(-4000);
     });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the capture sidecar did not start within ${START_TIMEOUT_MS / 1000} s${stderr ? `: ${stderr}` : ''}`)), START_TIMEOUT_MS);

@@ -33,6 +33,8 @@ const ETH_P_ALL = 0x0003;
 const SOL_PACKET = 263;
 const PACKET_IGNORE_OUTGOING = 23;
 const SO_ATTACH_FILTER = 26;
+const SO_SNDBUF = 7;
+const SO_RCVBUF = 8;
 const SO_SNDBUFFORCE = 32;
 const SO_RCVBUFFORCE = 33;
 const SO_TIMESTAMPNS = 35;
@@ -78,6 +80,20 @@ if (process.arch !== 'x64' && process.arch !== 'arm64') {
 function pinned(bytes: number): { buf: Buffer; addr: number } {
   const buf = Buffer.from(new ArrayBuffer(bytes));
   return { buf, addr: Number(koffi.address(buf)) };
+}
+
+/**
+ * Set a socket buffer's size beyond net.core.[rw]mem_max (the …FORCE options), or,
+ * without CAP_NET_ADMIN over the machine's network (a rootless run: root only of its
+ * user namespace), as far as [rw]mem_max lets the plain option go.
+ */
+function bufferSize(fd: number, force: number, plain: number, bytes: number): void {
+  try {
+    setsockoptInt(fd, SOL_SOCKET, force, bytes, 'setsockopt(SO_*BUFFORCE)');
+  } catch (e) {
+    if (!(e instanceof SocketError) || e.code !== 'EPERM') throw e;
+    setsockoptInt(fd, SOL_SOCKET, plain, bytes, 'setsockopt(SO_*BUF)');
+  }
 }
 
 function writePtr(buf: Buffer, offset: number, addr: number): void {
@@ -181,9 +197,9 @@ export class PacketSocket {
     this.fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
     try {
       if (options.ignoreOutgoing) setsockoptInt(this.fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, 'setsockopt(PACKET_IGNORE_OUTGOING)');
-      setsockoptInt(this.fd, SOL_SOCKET, SO_RCVBUFFORCE, options.receiveBuffer, 'setsockopt(SO_RCVBUFFORCE)');
+      bufferSize(this.fd, SO_RCVBUFFORCE, SO_RCVBUF, options.receiveBuffer);
       // a send is done with its buffer once the veth has handed the frame on; room for a batch of big ones
-      setsockoptInt(this.fd, SOL_SOCKET, SO_SNDBUFFORCE, 8 * 1024 * 1024, 'setsockopt(SO_SNDBUFFORCE)');
+      bufferSize(this.fd, SO_SNDBUFFORCE, SO_SNDBUF, 8 * 1024 * 1024);
       setsockoptInt(this.fd, SOL_SOCKET, SO_TIMESTAMPNS, 1, 'setsockopt(SO_TIMESTAMPNS)');
     } catch (e) {
       void closeAsync(this.fd).catch(() => undefined);
