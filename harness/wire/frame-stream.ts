@@ -17,6 +17,10 @@ export const KIND_FRAMES = 2;
 
 const FATES: (Fate | undefined)[] = [undefined, 'dropped', 'held', 'delayed', 'duplicated', 'injected', 'cut'];
 const HAS_RULE = 1;
+/** a message's size at most (a frame's record is at most 64 KiB and a few bytes) */
+const BATCH_BYTES = 256 * 1024;
+/** buffers kept for when the socket is done with them: 4 MiB */
+const SPARE_BUFFERS = 16;
 const HAS_TRIGGER = 2;
 
 export function jsonMessage(msg: unknown): Buffer {
@@ -40,17 +44,25 @@ export interface FrameRecord {
   triggerPassed: bigint | undefined;
 }
 
-/** The frames of one session, gathered into one message. */
+/** Where a batch is written: a socket, whose callback says when it is done with the bytes. */
+export interface MessageSink {
+  write(bytes: Buffer, done: (err?: Error | null) => void): unknown;
+}
+
+/** The frames of one session, gathered into messages of at most BATCH_BYTES. */
 export class FrameBatch {
-  private buf = Buffer.allocUnsafe(64 * 1024);
+  private buf: Buffer = Buffer.allocUnsafe(BATCH_BYTES);
   private used = 0;
-  private start = 0;
+  private readonly start: number;
+  /** buffers the socket is done with, to fill again: fresh memory costs a page fault per page */
+  private readonly spare: Buffer[] = [];
   count = 0;
 
   constructor(
     session: string,
     /** bytes of each frame sent along */
     private readonly snap: number,
+    private readonly out: MessageSink,
   ) {
     const name = Buffer.from(session, 'utf8');
     this.buf[4] = KIND_FRAMES;
@@ -59,17 +71,10 @@ export class FrameBatch {
     this.start = this.used = HEADER + 2 + name.length;
   }
 
-  private room(bytes: number): void {
-    if (this.used + bytes <= this.buf.length) return;
-    const bigger = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.used + bytes));
-    this.buf.copy(bigger, 0, 0, this.used);
-    this.buf = bigger;
-  }
-
   add(f: FrameRecord): void {
     const snap = Math.min(this.snap, f.data.length);
     const rule = f.rule ? Buffer.from(f.rule, 'utf8') : null;
-    this.room(4 + 8 + 2 + f.to.length + 4 + 2 + (rule ? 1 + rule.length : 0) + 8 + 2 + snap);
+    if (this.used + 4 + 8 + 2 + f.to.length + 4 + 2 + (rule ? 1 + rule.length : 0) + 8 + 2 + snap > BATCH_BYTES) this.flush();
     const b = this.buf;
     let o = this.used;
     b.writeUInt32LE(f.n, o);
@@ -98,18 +103,20 @@ export class FrameBatch {
   }
 
   /**
-   * Write the frames added since the last write to `out` as one message, and start
-   * afresh. The buffer is used again unless `out` kept it (not all of it reached the
-   * kernel at once): a bulk transfer's hundreds of messages then cost no allocation.
+   * Write the frames added since the last write as one message, and go on in a buffer
+   * the socket is done with (or a new one): the socket holds on to what it was given
+   * until it has handed it to the kernel.
    */
-  writeTo(out: { write(b: Buffer): unknown; readonly writableLength: number }): void {
-    this.buf.writeUInt32LE(this.used - HEADER, 0);
-    out.write(this.buf.subarray(0, this.used));
-    if (out.writableLength > 0) {
-      const fresh = Buffer.allocUnsafe(this.buf.length);
-      this.buf.copy(fresh, 0, 0, this.start);
-      this.buf = fresh;
-    }
+  flush(): void {
+    if (this.count === 0) return;
+    const full = this.buf;
+    full.writeUInt32LE(this.used - HEADER, 0);
+    this.out.write(full.subarray(0, this.used), () => {
+      if (this.spare.length < SPARE_BUFFERS) this.spare.push(full);
+    });
+    const next = this.spare.pop() ?? Buffer.allocUnsafe(BATCH_BYTES);
+    full.copy(next, 0, 0, this.start);
+    this.buf = next;
     this.clear();
   }
 

@@ -33,9 +33,9 @@ const ETH_P_ALL = 0x0003;
 const SOL_PACKET = 263;
 const PACKET_IGNORE_OUTGOING = 23;
 const SO_ATTACH_FILTER = 26;
-const SO_SNDBUF = 7;
+export const SO_SNDBUF = 7;
 const SO_RCVBUF = 8;
-const SO_SNDBUFFORCE = 32;
+export const SO_SNDBUFFORCE = 32;
 const SO_RCVBUFFORCE = 33;
 const SO_TIMESTAMPNS = 35;
 const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
@@ -87,7 +87,7 @@ function pinned(bytes: number): { buf: Buffer; addr: number } {
  * without CAP_NET_ADMIN over the machine's network (a rootless run: root only of its
  * user namespace), as far as [rw]mem_max lets the plain option go.
  */
-function bufferSize(fd: number, force: number, plain: number, bytes: number): void {
+export function bufferSize(fd: number, force: number, plain: number, bytes: number): void {
   try {
     setsockoptInt(fd, SOL_SOCKET, force, bytes, 'setsockopt(SO_*BUFFORCE)');
   } catch (e) {

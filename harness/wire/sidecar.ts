@@ -18,9 +18,14 @@ import { rmSync, statSync } from 'node:fs';
 import { Request, type SidecarMessage } from './protocol.js';
 import { FrameBatch, jsonMessage } from './frame-stream.js';
 import { Relay } from './relay.js';
+import { bufferSize, SO_SNDBUF, SO_SNDBUFFORCE } from './packet-socket.js';
 import { dieWithParent } from '../sockets/libc.js';
 
 const DRAIN_TIMEOUT_MS = 2000;
+// What the harness has not read yet waits in the kernel, not in the sidecar's memory:
+// a message buffer the socket has taken is filled again, where one the socket must
+// keep until the harness reads on would be new memory, a page fault per page.
+const CLIENT_SEND_BUFFER = 16 * 1024 * 1024;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -56,7 +61,8 @@ function send(client: Socket, msg: SidecarMessage): void {
 }
 
 // Frames gather while the packet sockets are drained and leave in one message per
-// session and turn of the event loop, so a burst costs one write instead of thousands.
+// session and turn of the event loop (or sooner, when a message is full), so a burst
+// costs a few writes instead of thousands.
 const flushing = new Set<Socket>();
 
 function framesWaiting(s: Session): void {
@@ -68,9 +74,9 @@ function framesWaiting(s: Session): void {
 function flush(client: Socket): void {
   flushing.delete(client);
   for (const s of sessions.values()) {
-    if (s.client !== client || s.batch.count === 0) continue;
+    if (s.client !== client) continue;
     if (client.destroyed) s.batch.clear();
-    else s.batch.writeTo(client);
+    else s.batch.flush();
   }
 }
 
@@ -108,7 +114,7 @@ async function handle(client: Socket, line: string): Promise<void> {
       case 'attach': {
         if (sessions.has(req.session)) throw new Error(`session ${req.session} is already attached`);
         const session = req.session;
-        const batch = new FrameBatch(session, req.snap);
+        const batch = new FrameBatch(session, req.snap, client);
         let s: Session | undefined;
         const relay = new Relay(
           req.ports,
@@ -171,6 +177,8 @@ async function handle(client: Socket, line: string): Promise<void> {
 }
 
 const server = createServer((client) => {
+  const fd = (client as unknown as { _handle?: { fd?: number } })._handle?.fd;
+  if (fd !== undefined && fd >= 0) bufferSize(fd, SO_SNDBUFFORCE, SO_SNDBUF, CLIENT_SEND_BUFFER);
   let pending = '';
   let chain = Promise.resolve();
   client.setEncoding('utf8');

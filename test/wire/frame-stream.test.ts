@@ -20,25 +20,32 @@ function frame(i: number, length: number): FrameRecord {
 }
 
 describe('frame stream', () => {
-  it('frame batches and JSON messages arrive whole, in order, however the stream is cut', () => {
+  it('frame batches (split when full) and JSON messages arrive whole, in order, however the stream is cut', () => {
     const rng = seeded(20261204);
-    const sent: ({ json: unknown } | { frames: FrameRecord[] })[] = [];
+    const sent: ({ json: unknown } | { frame: FrameRecord })[] = [];
     const chunks: Buffer[] = [];
-    const out = { writableLength: 0, write: (b: Buffer) => chunks.push(Buffer.from(b)) };
-    const batch = new FrameBatch('tcpl-run-1-7', 256);
+    // a socket that hands everything to the kernel at once, and says so
+    const out = {
+      write: (b: Buffer, done: () => void) => {
+        chunks.push(Buffer.from(b));
+        done();
+      },
+    };
+    const batch = new FrameBatch('tcpl-run-1-7', 256, out);
     let i = 0;
+    let messages = 0;
     for (let m = 0; m < 40; m++) {
       if (m % 3 === 0) {
         const json = { type: 'release', session: 'tcpl-run-1-7', n: m, ms: m / 3 };
         sent.push({ json });
         chunks.push(jsonMessage(json));
       } else {
-        const frames = Array.from({ length: 1 + Math.floor(rng() * 300) }, () => frame(i++, 14 + Math.floor(rng() * 1600)));
+        // some more than a message holds (256 KiB, about 900 frames)
+        const frames = Array.from({ length: 1 + Math.floor(rng() * (m % 4 === 1 ? 3000 : 300)) }, () => frame(i++, 14 + Math.floor(rng() * 1600)));
         for (const f of frames) batch.add(f);
-        expect(batch.count).toBe(frames.length);
-        batch.writeTo(out);
+        batch.flush();
         expect(batch.count).toBe(0);
-        sent.push({ frames });
+        for (const f of frames) sent.push({ frame: f });
       }
     }
     const stream = Buffer.concat(chunks);
@@ -49,53 +56,65 @@ describe('frame stream', () => {
       pieces.push(stream.subarray(at, at + n));
       at += n;
     }
-    const got: ({ json: unknown } | { frames: ReturnType<typeof decodeFrameBatch>['frames'] })[] = [];
+    const got: ({ json: unknown } | { frame: ReturnType<typeof decodeFrameBatch>['frames'][number] })[] = [];
     const reader = new MessageReader();
     for (const p of pieces) {
       reader.feed(p, (kind, body) => {
+        messages++;
+        expect(body.length).toBeLessThanOrEqual(256 * 1024);
         if (kind === KIND_JSON) got.push({ json: JSON.parse(body.toString('utf8')) });
         else {
           expect(kind).toBe(KIND_FRAMES);
           const { session, frames } = decodeFrameBatch(body);
           expect(session).toBe('tcpl-run-1-7');
-          got.push({ frames });
+          for (const frame of frames) got.push({ frame });
         }
       });
     }
+    expect(messages).toBe(chunks.length);
+    expect(messages).toBeGreaterThan(40);
     expect(got).toHaveLength(sent.length);
     sent.forEach((s, k) => {
       const g = got[k];
       if ('json' in s) return expect(g).toEqual(s);
-      if (!('frames' in g)) throw new Error(`message ${k}: JSON where frames were sent`);
-      expect(g.frames).toHaveLength(s.frames.length);
-      s.frames.forEach((f, j) => {
-        const e = g.frames[j];
-        expect({ n: e.n, time: e.time, port: e.port, to: e.to, length: e.length, fate: e.fate, rule: e.rule, triggerPassed: e.triggerPassed }).toEqual({
-          n: f.n,
-          time: f.time,
-          port: f.port,
-          to: [...f.to],
-          length: f.data.length,
-          fate: f.fate,
-          rule: f.rule,
-          triggerPassed: f.triggerPassed,
-        });
-        expect(Buffer.compare(e.data, f.data.subarray(0, 256))).toBe(0);
+      if (!('frame' in g)) throw new Error(`item ${k}: JSON where a frame was sent`);
+      const [e, f] = [g.frame, s.frame];
+      expect({ n: e.n, time: e.time, port: e.port, to: e.to, length: e.length, fate: e.fate, rule: e.rule, triggerPassed: e.triggerPassed }).toEqual({
+        n: f.n,
+        time: f.time,
+        port: f.port,
+        to: [...f.to],
+        length: f.data.length,
+        fate: f.fate,
+        rule: f.rule,
+        triggerPassed: f.triggerPassed,
       });
+      expect(Buffer.compare(e.data, f.data.subarray(0, 256))).toBe(0);
     });
   });
 
-  it("a batch whose buffer the socket kept is not written over by the next one", () => {
-    const kept: Buffer[] = [];
-    // a socket that could not hand anything to the kernel at once keeps the buffers it was given
-    const out = { writableLength: 1, write: (b: Buffer) => kept.push(b) };
-    const batch = new FrameBatch('s', 64);
+  it('a buffer the socket still holds is never written over; one it is done with is filled again', () => {
+    const held: { bytes: Buffer; done: () => void }[] = [];
+    const out = { write: (bytes: Buffer, done: () => void) => held.push({ bytes, done }) };
+    const batch = new FrameBatch('s', 64, out);
     batch.add(frame(1, 100));
-    batch.writeTo(out);
+    batch.flush();
     batch.add(frame(2, 100));
-    batch.writeTo(out);
-    const frames = kept.map((b) => decodeFrameBatch(b.subarray(5)).frames[0]);
-    expect(frames.map((f) => f.n)).toEqual([2, 3]);
-    expect(frames.map((f) => f.data[0])).toEqual([1, 2]);
+    batch.flush();
+    const first = () => decodeFrameBatch(held[0].bytes.subarray(5)).frames[0];
+    expect([first().n, decodeFrameBatch(held[1].bytes.subarray(5)).frames[0].n]).toEqual([2, 3]);
+    expect(held[0].bytes.buffer).not.toBe(held[1].bytes.buffer);
+    // the socket is done with the first: the batch being filled now is written next,
+    // and the one after goes into the first's buffer
+    held[0].done();
+    batch.add(frame(3, 100));
+    batch.flush();
+    batch.add(frame(4, 100));
+    batch.flush();
+    expect(held[3].bytes.buffer).toBe(held[0].bytes.buffer);
+    expect(held.slice(1).map((h) => decodeFrameBatch(h.bytes.subarray(5)).frames[0].n)).toEqual([3, 4, 5]);
+    // nothing added, nothing written
+    batch.flush();
+    expect(held).toHaveLength(4);
   });
 });
