@@ -181,6 +181,8 @@ export class PacketSocket {
   private txCount = 0;
   private stagingUsed = 0;
   private draining = false;
+  /** the frame being handed to the handler now, in its slot */
+  private current: Buffer | null = null;
   private watcher: import('koffi').node.PollHandle | null = null;
   private closed = false;
 
@@ -289,7 +291,10 @@ export class PacketSocket {
             nsec = ctl.readUInt32LE(c0 + 24);
           }
           const s = i * slotBytes;
-          onFrame(this.slots.subarray(s, s + len), names.readInt32LE(i * SLL + 4), names[i * SLL + 10], sec, nsec);
+          const view = this.slots.subarray(s, s + len);
+          this.current = view;
+          onFrame(view, names.readInt32LE(i * SLL + 4), names[i * SLL + 10], sec, nsec);
+          this.current = null;
         }
         this.resetReceive(n);
         this.flush();
@@ -298,6 +303,7 @@ export class PacketSocket {
       }
     } finally {
       this.draining = false;
+      this.current = null;
       this.flush();
     }
     return total;
@@ -311,7 +317,9 @@ export class PacketSocket {
     if (this.closed) return;
     let addr: number;
     const a = this.arena;
-    if (data.buffer === this.slots.buffer) {
+    // the frame being handed out goes from its slot (asking any buffer for its
+    // ArrayBuffer would cost more than the rest of this function)
+    if (data === this.current) {
       addr = a.slots.addr + data.byteOffset;
     } else {
       if (data.length > STAGING_BYTES) throw new Error(`frame of ${data.length} bytes: the wire carries at most ${STAGING_BYTES}`);
