@@ -163,10 +163,12 @@ export class CaseRun {
     this.topology = topo;
     // a guest that dies mid-case ends the case too, with its console's last lines
     for (const h of topo.hosts) this.watch(h.onFailure((e) => this.fail(e)));
-    for (const h of topo.hosts) {
-      const keys = watchedKeys(Object.keys(profiles[h.spec.name].sysctls));
-      this.hostSettings.set(h.spec.name, { profile: profiles[h.spec.name].profile, sysctls: await h.readSysctls(keys) });
-    }
+    await Promise.all(
+      topo.hosts.map(async (h) => {
+        const keys = watchedKeys(Object.keys(profiles[h.spec.name].sysctls));
+        this.hostSettings.set(h.spec.name, { profile: profiles[h.spec.name].profile, sysctls: await h.readSysctls(keys) });
+      }),
+    );
     this.wire.hosts.push(...topo.hosts.map(({ spec: h }) => ({ name: h.name, mac: h.mac, ipv4: h.ipv4, ipv6: h.ipv6 })));
     this.session = topo.id;
     this.stopFrames = client.onFrames(topo.id, (f) => this.wire.push(f));

@@ -96,18 +96,23 @@ export async function createTopology(names: string[], options: TopologyOptions =
       };
     });
     const peersOf = (spec: HostSpec): Peer[] => specs.filter((s) => s !== spec).map((s) => ({ ipv4: s.ipv4, ipv6: s.ipv6, mac: s.mac }));
-    for (const spec of specs) {
-      const lease = leases.get(spec.name);
-      hosts.push(
-        lease
-          ? await GuestHost.attach(lease.guest.stack, lease, spec, w.slot, bridge)
-          : LinuxHost.make(spec, () => peersOf(spec), options.sysctls?.[spec.name] ?? {}, bridge),
-      );
-    }
-    for (const h of hosts) {
-      if (h instanceof LinuxHost) h.configure();
-      else if (h instanceof GuestHost) await h.begin(peersOf(h.spec), asStrings(options.sysctls?.[h.spec.name]), w.prefixes, options.interfaces?.[h.spec.name]);
-    }
+    // guests one round trip at a time each, all of them at once
+    const made = await Promise.allSettled(
+      specs.map(async (spec) => {
+        const lease = leases.get(spec.name);
+        return lease ? GuestHost.attach(lease.guest.stack, lease, spec, w.slot, bridge) : LinuxHost.make(spec, () => peersOf(spec), options.sysctls?.[spec.name] ?? {}, bridge);
+      }),
+    );
+    for (const r of made) if (r.status === 'fulfilled') hosts.push(r.value);
+    const unmade = made.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (unmade) throw unmade.reason;
+    await Promise.all(
+      hosts.map(async (h) => {
+        if (h instanceof LinuxHost) h.configure();
+        else if (h instanceof GuestHost) await h.begin(peersOf(h.spec), asStrings(options.sysctls?.[h.spec.name]), w.prefixes, options.interfaces?.[h.spec.name]);
+      }),
+    );
+
   } catch (e) {
     await undo();
     throw e;
