@@ -17,6 +17,7 @@ import { buildMatrix, staleKnownFailures, MATRIX_FILE, type MatrixSummary } from
 import { renderMatrixHtml } from '../report/index.js';
 import { bundlePath, diffBundles, readBundle, readBaseline, renderDiffHtml, type BundleDiff } from '../diff/index.js';
 import { knownFailuresDir, type StackName } from '../stacks/index.js';
+import { formatTap } from '../packetdrill/index.js';
 
 export interface MatrixRun {
   run: string;
@@ -27,6 +28,8 @@ export interface MatrixRun {
   vitest: VitestRun;
   json: boolean;
   junit: string | undefined;
+  /** print every stack's results as TAP or KTAP on stdout */
+  tap: 'tap' | 'ktap' | null;
   io: Io;
 }
 
@@ -51,7 +54,7 @@ function readSummary(dir: string): RunSummaryFile | null {
 }
 
 export async function runMatrix(m: MatrixRun): Promise<number> {
-  const say = m.json ? m.io.stderr : m.io.stdout;
+  const say = m.json || m.tap ? m.io.stderr : m.io.stdout;
   mkdirSync(m.dir, { recursive: true });
   const startedAt = new Date();
   say(`matrix run ${m.run}: ${m.stacks.join(', ')} at once, each in ${shownPath(m.dir)}/<stack>/\n`);
@@ -81,6 +84,7 @@ export async function runMatrix(m: MatrixRun): Promise<number> {
     say(`junit: ${shownPath(resolve(m.junit))}\n`);
   }
   if (m.json) m.io.stdout(JSON.stringify({ ...matrix, exitCode: exit }, null, 1) + '\n');
+  if (m.tap) m.io.stdout(formatTap(mergedSummary(m.run, startedAt, runs), m.tap));
   return exit;
 }
 

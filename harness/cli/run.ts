@@ -19,12 +19,14 @@ import { runProfiles } from './profile-runs.js';
 import { runRootless } from './rootless.js';
 import { parseStacks, stacksUsed, checkInstalled, checkProfileOnStacks, stackEnv } from './stack-args.js';
 import { runMatrix } from './matrix.js';
+import { formatTap, TOLERANCE_FACTOR_ENV } from '../packetdrill/index.js';
 
 export const RUN_HELP = `tcpladder run [paths…] [options]
 
-Runs the conformance cases in the given files or folders (default: cases/) on
-network-namespace hosts. Prints a line per case as it ends (n/N, name, time),
-the expected/observed table and text ladder of every failure, and a summary.
+Runs the conformance cases (.case.ts) and packetdrill scripts (.pkt) in the given
+files or folders (default: cases/) on network-namespace hosts. Prints a line per
+case as it ends (n/N, name, time), the expected/observed table and text ladder of
+every failure, and a summary.
 Writes captures/<run>/: per case wire.pcap, trace.json, ladder.txt, ladder.svg;
 for the run summary.json and report.html (open it in a browser).
 
@@ -46,6 +48,8 @@ Options:
                   listed in cases/stacks/<stack>.json is a known failure (exit 0)
   --rootless      run in a user namespace as a user would (what runs without root
                   do by themselves): states sampled through sock_diag, not traced
+  --tap, --ktap   print the results as TAP 13 (or KTAP, as kselftest does) on stdout
+  --tolerance-factor N   multiply packetdrill scripts' timing tolerances by N (slow CI)
   -h, --help      this text
 
 Colour only on a terminal, never when NO_COLOR is set. Without root, runs rootless
@@ -99,8 +103,8 @@ export function runVitest(run: string, dir: string, o: VitestRun): Promise<numbe
 
 export async function runCommand(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
-    flags: ['--fast', '--quiet', '--json', '--rootless', '-h', '--help'],
-    values: ['--junit', '--workers', '--stacks'],
+    flags: ['--fast', '--quiet', '--json', '--tap', '--ktap', '--rootless', '-h', '--help'],
+    values: ['--junit', '--workers', '--stacks', '--tolerance-factor'],
     repeatable: ['--profile', '--stack'],
   });
   if (args.flags.has('-h') || args.flags.has('--help')) {
@@ -120,12 +124,19 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     if (!existsSync(p)) throw new UsageError(`no such case file or folder: ${p}`);
     const abs = resolve(p);
     if (statSync(p).isFile()) {
-      if (!p.endsWith('.case.ts')) throw new UsageError(`${p}: case files end in .case.ts`);
+      if (!p.endsWith('.case.ts') && !p.endsWith('.pkt')) throw new UsageError(`${p}: case files end in .case.ts, packetdrill scripts in .pkt`);
       include.push(abs);
     } else {
-      include.push(`${abs}/**/*.case.ts`);
+      include.push(`${abs}/**/*.case.ts`, `${abs}/**/*.pkt`);
     }
   }
+  const factor = args.value('--tolerance-factor');
+  if (factor !== undefined && !(/^\d+(\.\d+)?$/.test(factor) && Number(factor) > 0 && Number(factor) <= 1000)) {
+    throw new UsageError(`--tolerance-factor ${factor}: a number above 0 (1 = packetdrill's own tolerances)`);
+  }
+  const tap = args.flags.has('--tap') ? 'tap' : args.flags.has('--ktap') ? 'ktap' : null;
+  if (tap && args.flags.has('--tap') && args.flags.has('--ktap')) throw new UsageError('--tap and --ktap: give one');
+  if (tap && json) throw new UsageError(`--${tap} and --json both print on stdout: give one`);
   const profiles = args.values['--profile'] ?? [];
   const stacks = parseStacks(args.values['--stack'] ?? [], args.value('--stacks'));
   checkInstalled(stacksUsed(stacks));
@@ -152,21 +163,23 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
 
   const run = runId();
   const dir = runDir();
-  // with --json, stdout carries only the JSON: progress goes to stderr
-  const progress = json ? process.stderr : process.stdout;
-  const say = json ? io.stderr : io.stdout;
+  // with --json or --tap, stdout carries only that: progress goes to stderr
+  const quietStdout = json || tap !== null;
+  const progress = quietStdout ? process.stderr : process.stdout;
+  const say = quietStdout ? io.stderr : io.stdout;
   const options: VitestRun = {
     include,
     workers,
-    json,
+    json: quietStdout,
     env: {
       TCPLADDER_COLOR: wantColour(progress) ? '1' : '0',
       TCPLADDER_QUIET: quiet ? '1' : '0',
       ...(profiles.length ? { TCPLADDER_PROFILE: profiles[0] } : {}),
       ...(args.flags.has('--fast') ? { TCPLADDER_SKIP_SLOW: '1' } : {}),
+      ...(factor !== undefined ? { [TOLERANCE_FACTOR_ENV]: factor } : {}),
     },
   };
-  if (stacks.matrix) return runMatrix({ run, dir, stacks: stacks.matrix, hosts: stacks.hosts, vitest: options, json, junit, io });
+  if (stacks.matrix) return runMatrix({ run, dir, stacks: stacks.matrix, hosts: stacks.hosts, vitest: options, json, junit, tap, io });
   const code = await runVitest(run, dir, { ...options, env: { ...options.env, ...stackEnv(stacks.all, stacks.hosts) } });
 
   const summaryFile = resolve(dir, 'summary.json');
@@ -190,5 +203,6 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   say(`report: ${shownPath(join(dir, REPORT_FILE))}\ncaptures: ${shownPath(dir)}/ (summary.json, one folder per case)\n`);
   if (junit !== undefined) say(`junit: ${shownPath(resolve(junit))}\n`);
   if (json) io.stdout(JSON.stringify(runJson(run, dir, summary, exit), null, 1) + '\n');
+  if (tap) io.stdout(formatTap(summary, tap));
   return exit;
 }

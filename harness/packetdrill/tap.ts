@@ -16,6 +16,8 @@ export interface TapInput {
     message?: string;
     errorKind?: 'input';
     why?: string;
+    /** the stacks its hosts ran (a matrix's results name theirs) */
+    stacks?: string[];
   }[];
   /** case files that failed without a trace */
   problems?: { title: string; message: string }[];
@@ -41,7 +43,9 @@ export function formatTap(summary: TapInput, format: TapFormat = 'tap'): string 
     if (lines.length > DIAGNOSTIC_LINES) out.push(`# … ${lines.length - DIAGNOSTIC_LINES} more lines in summary.json`);
   };
   for (const c of summary.cases) {
-    const name = `${c.case} [${c.family === 'ipv6' ? 'IPv6' : 'IPv4'}]`;
+    // a matrix names the stack of every result
+    const stacks = c.stacks?.some((x) => x !== 'linux') ? ` {${c.stacks.join(', ')}}` : '';
+    const name = `${c.case} [${c.family === 'ipv6' ? 'IPv6' : 'IPv4'}]${stacks}`;
     switch (c.status) {
       case 'passed':
         totals.pass++;

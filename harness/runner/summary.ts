@@ -43,7 +43,7 @@ export interface SummaryInput {
   moduleErrors?: { file: string; message: string }[];
 }
 
-const isCaseFile = (file: string) => file.endsWith('.case.ts');
+const isCaseFile = (file: string) => file.endsWith('.case.ts') || file.endsWith('.pkt');
 
 export function buildSummary(input: SummaryInput): RunSummaryFile {
   const { traces } = input;
