@@ -1,7 +1,7 @@
 /**
  * Every benchmark, one after the other, each in its own process:
  *
- *   npm run bench [-- --only topology,case,throughput,decode,catalogue] [--quick] [--wait-load L]
+ *   npm run bench [-- --only topology,case,stacks,throughput,decode,catalogue] [--quick] [--wait-load L]
  *   node --import tsx bench/run.ts …
  *
  * Prints a table and writes bench/results.json ({ "<figure>": { value, unit, reference } })
@@ -97,6 +97,7 @@ function decodeFigures(json: unknown): Figures {
 const BENCHES: Bench[] = [
   { name: 'topology', script: 'topology.ts', args: ['--runs', '20'], quick: ['--runs', '3'] },
   { name: 'case', script: 'case-overhead.ts', args: ['--runs', '30'], quick: ['--runs', '4'] },
+  { name: 'stacks', script: 'stacks.ts', args: ['--runs', '20'], quick: ['--runs', '3'] },
   { name: 'throughput', script: 'throughput.ts', args: ['--runs', '5', '--mib', '64'], quick: ['--runs', '1', '--mib', '8'] },
   { name: 'decode', script: 'decode.ts', args: ['--runs', '5'], quick: ['--runs', '1', '--frames', '100000'], convert: decodeFigures },
   { name: 'catalogue', script: 'catalogue.ts', args: ['--runs', '3'], quick: ['--runs', '1'] },

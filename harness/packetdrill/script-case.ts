@@ -68,7 +68,8 @@ export function registerPacketdrillScript(path: string): void {
 /** The body of a script's case: hosts `local` and `remote`, the scripted peer, the executor. */
 export function scriptBody(plan: ScriptPlan, path: string): (ctx: Pick<CaseContext, 'hosts' | 'wire' | 'signal'>) => Promise<void> {
   return async ({ hosts, wire, signal }) => {
-    const { local, remote } = await hosts('local', 'remote', { interfaces: { local: 'tun0' } });
+    // the remote is the scripted peer, a silenced namespace host whatever stack the local runs
+    const { local, remote } = await hosts('local', 'remote', { interfaces: { local: 'tun0' }, stack: { remote: 'linux' } });
     const raw = await wire.raw(remote);
     const factor = toleranceFactor();
     await runScript(plan.script, {

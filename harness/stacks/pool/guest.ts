@@ -69,6 +69,9 @@ export class PoolGuest {
   onLine: (line: string) => void = () => {};
   onExit: (why: string) => void = () => {};
   readonly bootedAt: number[] = [];
+  /** UML: the agent's share of the last start, ms */
+  agentMs: number | undefined;
+  private agentStartedAt: number | null = null;
 
   constructor(
     readonly stack: GuestStack,
@@ -147,7 +150,11 @@ export class PoolGuest {
         ? bootUml({ id: this.id, dir: this.dir, holderNs: this.holderNs, ifname: 'eth0', mac: this.mac, agent: this.paths.agent, init: this.paths.umlInit })
         : bootGvisor({ id: this.id, dir: this.dir, holderNs: this.holderNs, agent: this.paths.agent, sysctls: this.sysctls });
     this.child = child;
-    const keep = (d: string) => (this.consoleText = (this.consoleText + d).slice(-CONSOLE_KEEP));
+    this.agentStartedAt = null;
+    const keep = (d: string) => {
+      if (this.agentStartedAt === null && d.includes('starting the agent')) this.agentStartedAt = Date.now();
+      this.consoleText = (this.consoleText + d).slice(-CONSOLE_KEEP);
+    };
     child.stderr!.setEncoding('utf8').on('data', keep);
     if (this.stack === 'uml') child.stdout!.setEncoding('utf8').on('data', keep);
     const channel: Promise<[Writable, NodeJS.ReadableStream]> =
@@ -174,6 +181,7 @@ export class PoolGuest {
         if (line !== '{"ev":"ready"}') return;
         clearTimeout(timer);
         this.bootedAt.push(Date.now() - started);
+        this.agentMs = this.agentStartedAt === null ? undefined : Date.now() - this.agentStartedAt;
         resolve();
       };
       channel.catch((e: Error) => fail(e.message));

@@ -30,8 +30,10 @@ export interface GuestStatus {
   release: string;
   /** address slots the guest served lately (gVisor: pick another) */
   recentSlots: number[];
-  /** how long each start of this guest took, ms */
+  /** how long each start of this guest took, ms (until its agent was ready) */
   bootMs: number[];
+  /** UML: how long its agent took of the last start (from its init's line to ready), ms */
+  agentMs?: number;
 }
 
 export type LeaseReply = { lease: string; guest: GuestStatus } | { error: string };

@@ -145,6 +145,7 @@ export class GuestPool {
       release: g.release,
       recentSlots: [...g.recentSlots].filter(([, t]) => now - t < SLOT_REST_MS).map(([s]) => s),
       bootMs: g.bootedAt,
+      ...(g.agentMs !== undefined ? { agentMs: g.agentMs } : {}),
     };
   }
 
