@@ -19,8 +19,8 @@ const FATES: (Fate | undefined)[] = [undefined, 'dropped', 'held', 'delayed', 'd
 const HAS_RULE = 1;
 /** a message's size at most (a frame's record is at most 64 KiB and a few bytes) */
 const BATCH_BYTES = 256 * 1024;
-/** buffers kept for when the socket is done with them: 4 MiB */
-const SPARE_BUFFERS = 16;
+/** buffers kept for when the socket is done with them (it takes all at once mostly: its send buffer is large) */
+const SPARE_BUFFERS = 4;
 const HAS_TRIGGER = 2;
 
 export function jsonMessage(msg: unknown): Buffer {
