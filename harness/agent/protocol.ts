@@ -2,14 +2,15 @@
  * The agent's line protocol: one JSON object per line, both ways. Requests carry an
  * id and get exactly one reply with that id; events (states seen, Node socket events,
  * program output) come unasked. Bytes travel as base64. Requests are validated by the
- * agent (they come from outside its process).
+ * agent (they come from outside its process), with zod's small build: the agent starts
+ * inside a guest, where loading the full zod took seconds.
  */
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 const Base64 = z.string();
 
 /** An argument of a system call: a number, bytes, or a name (the label of a setsockopt in errors). */
-export const SysArg = z.union([z.number(), z.string(), z.object({ b64: Base64 }).strict(), z.null()]);
+export const SysArg = z.union([z.number(), z.string(), z.strictObject({ b64: Base64 }), z.null()]);
 export type SysArg = z.infer<typeof SysArg>;
 
 /** The case's network inside the guest. */
@@ -19,8 +20,8 @@ export const CaseNet = z.object({
   /** the name the case sees it under (eth0; packetdrill scripts want tun0) */
   ifname: z.string(),
   /** UML: a fresh network namespace for the case, named so; gVisor cannot, null */
-  namespace: z.string().nullable(),
-  addresses: z.array(z.object({ address: z.string(), prefix: z.number().int() })),
+  namespace: z.nullable(z.string()),
+  addresses: z.array(z.object({ address: z.string(), prefix: z.int() })),
   neighbours: z.array(z.object({ address: z.string(), mac: z.string() })),
   sysctls: z.record(z.string(), z.string()),
   /** textual prefixes of the case's subnets: the sockets whose states are reported */
@@ -45,7 +46,7 @@ export const Request = z.discriminatedUnion('op', [
     command: z.string(),
     args: z.array(z.string()),
     env: z.record(z.string(), z.string()),
-    cwd: z.string().optional(),
+    cwd: z.optional(z.string()),
   }),
   z.object({ id: z.number(), op: z.literal('signal'), pid: z.number(), signal: z.string() }),
   z.object({
@@ -54,13 +55,13 @@ export const Request = z.discriminatedUnion('op', [
     /** the Node socket or server this acts on (from net-connect / net-listen), or a new one */
     handle: z.number(),
     action: z.enum(['connect', 'listen', 'write', 'end', 'destroy', 'resetAndDestroy', 'pause', 'resume', 'setNoDelay', 'close']),
-    address: z.string().optional(),
-    port: z.number().optional(),
-    family: z.union([z.literal(4), z.literal(6)]).optional(),
-    allowHalfOpen: z.boolean().optional(),
-    backlog: z.number().optional(),
-    data: Base64.optional(),
-    flag: z.boolean().optional(),
+    address: z.optional(z.string()),
+    port: z.optional(z.number()),
+    family: z.optional(z.union([z.literal(4), z.literal(6)])),
+    allowHalfOpen: z.optional(z.boolean()),
+    backlog: z.optional(z.number()),
+    data: z.optional(Base64),
+    flag: z.optional(z.boolean()),
   }),
 ]);
 export type Request = z.infer<typeof Request>;
