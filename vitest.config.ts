@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { packetdrillPlugin } from './harness/packetdrill/vite-plugin.js';
+import { SlowFirstSequencer } from './harness/runner/sequencer.js';
 
 // Socket waits run poll() on libuv worker threads; give them room. Worker processes
 // inherit this from the main process.
@@ -13,6 +14,7 @@ export default defineConfig({
     include: process.env.TCPLADDER_INCLUDE ? (JSON.parse(process.env.TCPLADDER_INCLUDE) as string[]) : ['test/**/*.test.ts', 'cases/**/*.case.ts', 'cases/**/*.pkt'],
     globalSetup: ['./harness/runner/global-setup.ts'],
     pool: 'forks',
+    sequence: { sequencer: SlowFirstSequencer },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],

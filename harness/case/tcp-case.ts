@@ -16,8 +16,7 @@ import { onExit } from './cleanup.js';
 import { dieWithParent } from '../sockets/libc.js';
 import { stopSidecar } from '../wire/index.js';
 import { closeTraceSession } from '../observe/index.js';
-import { beginExpectations, endExpectations, firstFailed } from '../expect/expectations.js';
-import { setTimeScale } from '../expect/index.js';
+import { firstFailed, inCaseScope, newCaseScope } from '../expect/expectations.js';
 import { checkNeeds, findKnown, isNotApplicable, type KnownFailure, type StackName } from '../stacks/index.js';
 import { isInputError, placeIn } from '../input-error.js';
 
@@ -36,7 +35,10 @@ export interface CaseOptions {
   families?: Family[];
   /** ms before the case is stopped (default 20 000), counted from when its hosts are ready, scaled per stack */
   timeout?: number;
-  /** waits on minute-long kernel timers: skipped by `tcpladder run --fast` (TCPLADDER_SKIP_SLOW=1) */
+  /**
+   * waits on minute-long kernel timers: skipped by `tcpladder run --fast` (TCPLADDER_SKIP_SLOW=1);
+   * its IP versions run at once, and its file is started before the others
+   */
   slow?: boolean;
   /**
    * what the case needs of its hosts' stacks: `states:exact` (every transition, from the
@@ -80,11 +82,13 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
   checkNeeds(needs);
   for (const family of families) {
     const vitestTimeout = timeout * TIME_SCALE.uml + CLEANUP_MARGIN_MS + GUEST_START_ALLOWANCE_MS;
-    test(`${name} [IPv${family}]`, { timeout: vitestTimeout, skip }, async (t) => {
+    // a slow case's IP versions wait on their kernel timers side by side, not one after the other
+    test(`${name} [IPv${family}]`, { timeout: vitestTimeout, skip, concurrent: options.slow === true }, async (t) => {
       hookExit();
       const file = t.task.file?.filepath ?? '';
       const run = new CaseRun(name, file, family, needs);
-      const records = beginExpectations(file);
+      const scope = newCaseScope(file);
+      const records = scope.records;
       let error: unknown = null;
       let timer: NodeJS.Timeout | undefined;
       let timedOut = false;
@@ -94,19 +98,23 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
           hosts: async (...args: unknown[]) => {
             const last = args[args.length - 1];
             const opts = typeof last === 'object' && last !== null ? (args.pop() as HostsOptions) : {};
-            const made = await run.hosts(args as string[], opts);
+            // the caller's frames, for an error thrown where the case's own line is not on the stack
+            const site = new Error();
+            const made = await run.hosts(args as string[], opts).catch((e: unknown) => {
+              throw withCallSite(e, site, file);
+            });
             // the case's own time starts once its hosts are ready, stretched on slower stacks
             const scale = Math.max(...run.stacks().map((s) => TIME_SCALE[s]));
             timer = setTimeout(() => expire?.(), timeout * scale);
             // an expectation's default wait too: a guest answers more slowly
-            setTimeScale(scale);
+            scope.timeScale = scale;
             return made as never;
           },
           wire: run.wire,
           family,
           signal: run.signal,
         };
-        await Promise.race([
+        await inCaseScope(scope, () => Promise.race([
           body(ctx),
           new Promise<never>((_, reject) => {
             expire = () => {
@@ -114,13 +122,11 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
               reject(new Error(`case timed out after ${(timeout * Math.max(...run.stacks().map((s) => TIME_SCALE[s]))) / 1000} s`));
             };
           }),
-        ]);
+        ]));
       } catch (e) {
         error = e;
       } finally {
         clearTimeout(timer);
-        endExpectations();
-        setTimeScale(1);
       }
       if (isNotApplicable(error)) {
         await run.finish(null, false, { verdict: 'not-applicable', why: error.message });
@@ -180,4 +186,12 @@ function sourceLine(file: string, error: unknown): string | null {
   } catch {
     return null;
   }
+}
+
+/** `e` with the frames of `site` below its own when none of its frames is in the case file (an error from deep in an async chain). */
+function withCallSite(e: unknown, site: Error, file: string): unknown {
+  if (!(e instanceof Error) || !file || e.stack?.includes(file)) return e;
+  const frames = (site.stack ?? '').split('\n').slice(1).join('\n');
+  e.stack = `${e.stack ?? `${e.name}: ${e.message}`}\n${frames}`;
+  return e;
 }

@@ -1,7 +1,6 @@
 /** tcpladder clean: remove what tcpladder runs whose process is gone left behind. */
-import { cleanLeftovers, privilegeProblem } from '../topology/index.js';
-import { cleanInstances } from '../observe/index.js';
-import { cleanGuests } from '../stacks/index.js';
+import { privilegeProblem } from '../topology/index.js';
+import { removeLeftovers } from '../runner/index.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
 
 export const CLEAN_HELP = `tcpladder clean
@@ -21,8 +20,7 @@ export async function cleanCommand(argv: string[], io: Io): Promise<number> {
   }
   const problem = privilegeProblem();
   if (problem) throw new UsageError(`${problem}; leftovers can only be seen and removed by root`);
-  // guests first: a guest's processes go before the namespace that holds its link
-  const removed = [...(await cleanGuests()), ...(await cleanLeftovers()), ...(await cleanInstances())];
+  const removed = await removeLeftovers();
   io.stdout(removed.length ? `removed:\n  ${removed.join('\n  ')}\n` : 'nothing to clean\n');
   return EXIT.ok;
 }

@@ -4,6 +4,7 @@
  * list is keyed on it, the report and CI annotations point at it) and which could not
  * be observed at all on the case's stack (neither passed nor failed).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 
 export interface ExpectationRecord {
   /** toHaveSegments, toHaveStates, toPassThrough, toReceive, toFailWith */
@@ -19,26 +20,42 @@ export interface ExpectationRecord {
   line?: number;
 }
 
-let current: ExpectationRecord[] | null = null;
-let currentFile: string | null = null;
-
-/** Matchers from now on record into a fresh list, for `file` (the case file whose lines are looked for). */
-export function beginExpectations(file: string): ExpectationRecord[] {
-  current = [];
-  currentFile = file;
-  return current;
+/**
+ * What a case's matchers write to and read from, carried with the case's async work: the
+ * two IP versions of a case may run at once in one worker (a slow case's do), each with
+ * its own records and time scale.
+ */
+export interface CaseScope {
+  /** the case file whose lines are looked for in a matcher's stack */
+  file: string;
+  records: ExpectationRecord[];
+  /** how much slower the case's stacks are than this machine's kernel (a guest: 2–3×) */
+  timeScale: number;
 }
 
-export function endExpectations(): void {
-  current = null;
-  currentFile = null;
+const scopes = new AsyncLocalStorage<CaseScope>();
+
+/** A fresh scope for a case of `file`. */
+export function newCaseScope(file: string): CaseScope {
+  return { file, records: [], timeScale: 1 };
+}
+
+/** Run `fn` (a case's body) with its matchers recording into `scope`. */
+export function inCaseScope<T>(scope: CaseScope, fn: () => T): T {
+  return scopes.run(scope, fn);
+}
+
+/** The scope of the case whose work is running, if any. */
+export function caseScope(): CaseScope | undefined {
+  return scopes.getStore();
 }
 
 /** A matcher's outcome; the line is the innermost frame of the caller's stack in the case file. */
 export function recordExpectation(r: Omit<ExpectationRecord, 'line'>, stack = new Error().stack ?? ''): void {
-  if (!current) return;
-  const line = currentFile ? lineIn(stack, currentFile) : null;
-  current.push({ ...r, ...(line ? { line } : {}) });
+  const scope = scopes.getStore();
+  if (!scope) return;
+  const line = lineIn(stack, scope.file);
+  scope.records.push({ ...r, ...(line ? { line } : {}) });
 }
 
 function lineIn(stack: string, file: string): number | null {

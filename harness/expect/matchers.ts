@@ -11,7 +11,7 @@ import { parsePatterns, type PatternInput, type Pattern } from '../pattern/index
 import { matchSegments, matchStates, matchSubsequence, matchSampled, mismatch, type MatchResult } from './match.js';
 import { isTcpState } from '../observe/states.js';
 import { InputError } from '../input-error.js';
-import { recordExpectation } from './expectations.js';
+import { caseScope, recordExpectation } from './expectations.js';
 
 export interface SegmentSubject {
   kind: 'segments';
@@ -119,20 +119,13 @@ function checkHosts(patterns: Pattern[], hosts: string[]): void {
   });
 }
 
-/** How much slower the case's stacks are than this machine's kernel (a guest: 2–3×); set per case. */
-let timeScale = 1;
-
-export function setTimeScale(scale: number): void {
-  timeScale = scale;
-}
-
 /** The case's time scale (1 on this machine's kernel): waits with a default stretch by it. */
 export function currentTimeScale(): number {
-  return timeScale;
+  return caseScope()?.timeScale ?? 1;
 }
 
 function within(options?: WaitOptions): number {
-  return options?.within ?? DEFAULT_WITHIN_MS * timeScale;
+  return options?.within ?? DEFAULT_WITHIN_MS * currentTimeScale();
 }
 
 async function waitForSegments(subject: SegmentSubject, patterns: Pattern[], ms: number) {

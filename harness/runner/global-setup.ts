@@ -6,13 +6,13 @@
 import { rmSync, existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { runId, cleanLeftovers, privilegeProblem, rootless } from '../topology/index.js';
-import { cleanInstances } from '../observe/index.js';
+import { runId, privilegeProblem, rootless } from '../topology/index.js';
+import { removeLeftovers } from './leftovers.js';
 import { runDir } from '../case/paths.js';
 import { finishRun } from './finish.js';
 import { writeBundle } from '../diff/index.js';
 import { shownPath } from './paths.js';
-import { startPool, probeStack, runStacks, cleanGuests, type GuestStack } from '../stacks/index.js';
+import { startPool, probeStack, runStacks, type GuestStack } from '../stacks/index.js';
 import { SETUP_ERROR_FILE } from './paths.js';
 
 export default async function setup(project: TestProject): Promise<() => void> {
@@ -22,7 +22,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   const dir = runDir();
   const startedAt = new Date();
   // a rootless run's /run and namespaces are its own: nothing of another run to clean
-  const removed = rootless() ? [] : [...(await cleanGuests()), ...(await cleanLeftovers()), ...(await cleanInstances())];
+  const removed = rootless() ? [] : await removeLeftovers();
   if (removed.length) process.stderr.write(`tcpladder: removed leftovers of earlier runs: ${removed.join(', ')}\n`);
   // guests belong to the run: one pool for all workers, warmed for the run's own stack
   const pool = rootless() ? null : await startPool(prewarm(project.config.maxWorkers));

@@ -19,7 +19,7 @@ describe.concurrent('tcpladder run: usage', () => {
     [['run', '--junit'], 'tcpladder run: --junit needs a value'],
     [['run', 'no/such/cases'], 'tcpladder run: no such case file or folder: no/such/cases'],
     [['run', '--junit', '/no/such/folder/j.xml', 'cases/handshake'], 'tcpladder run: --junit /no/such/folder/j.xml: no such folder /no/such/folder'],
-    [['run', 'package.json'], 'tcpladder run: package.json: case files end in .case.ts'],
+    [['run', 'package.json'], 'tcpladder run: package.json: case files end in .case.ts, packetdrill scripts in .pkt'],
     [['run', '--workers', '0'], 'tcpladder run: --workers 0: a whole number from 1 to 64'],
     [['run', '--workers', 'many'], 'tcpladder run: --workers many: a whole number from 1 to 64'],
     [['frobnicate'], 'tcpladder: unknown command "frobnicate" (try tcpladder --help)'],

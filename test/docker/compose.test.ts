@@ -89,11 +89,11 @@ describe('docker-compose.yml', () => {
 
   test('capture holds every capability the harness holds (the kernel asks for it before /proc/1/root), and neither is privileged', () => {
     for (const cap of harness.cap_add) expect(capture.cap_add).toContain(cap);
-    expect(harness.cap_add.sort()).toEqual(['NET_ADMIN', 'SYS_ADMIN']);
-    expect(capture.cap_add.sort()).toEqual(['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN']);
+    expect(harness.cap_add.sort()).toEqual(['NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE']);
+    expect(capture.cap_add.sort()).toEqual(['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN', 'SYS_PTRACE']);
     expect(harness.privileged).toBeUndefined();
     expect(capture.privileged).toBeUndefined();
-    expect(harness.security_opt).toEqual(['apparmor=unconfined']);
+    expect(harness.security_opt).toEqual(['apparmor=unconfined', 'seccomp=unconfined']);
     expect(capture.security_opt).toEqual(['apparmor=unconfined']);
   });
 

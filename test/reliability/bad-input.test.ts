@@ -181,7 +181,7 @@ describe('bad input on the command line: exit 2, one line naming the file or fla
     [['show', '@/random.pcap', '--bogus'], 'tcpladder show: unknown option --bogus'],
     [['run', '--bogus'], 'tcpladder run: unknown option --bogus'],
     [['run', 'no/such/path'], 'tcpladder run: no such case file or folder: no/such/path'],
-    [['run', 'README.md'], 'tcpladder run: README.md: case files end in .case.ts'],
+    [['run', 'README.md'], 'tcpladder run: README.md: case files end in .case.ts, packetdrill scripts in .pkt'],
     [['run', '--junit', '/no/such/dir/j.xml', 'cases/handshake'], 'tcpladder run: --junit /no/such/dir/j.xml: no such folder /no/such/dir'],
     [
       ['run', '--profile', 'nope', 'cases/handshake'],

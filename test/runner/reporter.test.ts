@@ -27,6 +27,7 @@ function fakeModule(tests: FakeTest[], errors: { message: string }[] = []) {
     name: t.name,
     module,
     diagnostic: () => ({ duration: t.ms }),
+    meta: () => ({}),
     result: () =>
       t.state === 'failed'
         ? { state: 'failed', errors: [{ message: t.message!, ...(t.code ? { code: t.code } : {}), stacks: [{ file: FILE, line: 19, column: 3, method: '' }] }] }
