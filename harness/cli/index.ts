@@ -13,6 +13,7 @@ Usage:
   tcpladder clean             remove leftovers of tcpladder runs whose process is gone
   tcpladder doctor            check this machine has what a run needs, with the fix for each gap
   tcpladder diff A B          compare two runs' bundles (bundle.json or run folders) case by case
+  tcpladder merge DIR…        join the run folders of a sharded run (run --shard I/N) into one
   tcpladder help [command]    help for a command
   tcpladder --version
 
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Command> = {
   clean: async (argv, io) => (await import('./clean.js')).cleanCommand(argv, io),
   doctor: async (argv, io) => (await import('./doctor.js')).doctorCommand(argv, io),
   diff: async (argv, io) => (await import('./diff.js')).diffCommand(argv, io),
+  merge: async (argv, io) => (await import('./merge.js')).mergeCommand(argv, io),
 };
 
 export async function main(argv: string[], io: Io = processIo): Promise<number> {

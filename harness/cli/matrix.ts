@@ -7,14 +7,13 @@
  * (stale). Exit 0 when every failure is listed, 1 on a new one, 2 on bad input.
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { release } from 'node:os';
 import type { Io } from './io.js';
-import { runVitest, type VitestRun } from './run.js';
+import { runFilesText, runVitest, type VitestRun } from './run.js';
 import { stackEnv } from './stack-args.js';
-import { REPORT_FILE, renderJunit, runExitCode, shownPath, type RunSummaryFile } from '../runner/index.js';
+import { readSummary, renderJunit, runExitCode, shownPath, matrixReportInput, writeReport, writeSummaryMd, type RunSummaryFile } from '../runner/index.js';
 import { buildMatrix, staleKnownFailures, MATRIX_FILE, type MatrixSummary } from '../runner/matrix.js';
-import { renderMatrixHtml } from '../report/index.js';
 import { bundlePath, diffBundles, readBundle, readBaseline, renderDiffHtml, type BundleDiff } from '../diff/index.js';
 import { knownFailuresDir, type StackName } from '../stacks/index.js';
 import { formatTap } from '../packetdrill/index.js';
@@ -28,6 +27,8 @@ export interface MatrixRun {
   vitest: VitestRun;
   json: boolean;
   junit: string | undefined;
+  /** --summary-md FILE */
+  summaryMd?: string;
   /** print every stack's results as TAP or KTAP on stdout */
   tap: 'tap' | 'ktap' | null;
   io: Io;
@@ -46,11 +47,6 @@ function stackVersion(stack: StackName, dir: string, summary: RunSummaryFile | n
     }
   }
   return '(no host of it ran)';
-}
-
-function readSummary(dir: string): RunSummaryFile | null {
-  const file = join(dir, 'summary.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunSummaryFile) : null;
 }
 
 export async function runMatrix(m: MatrixRun): Promise<number> {
@@ -75,14 +71,13 @@ export async function runMatrix(m: MatrixRun): Promise<number> {
   const diffs = differencesFromLinux(m.dir, m.stacks);
   const matrix = buildMatrix({ run: m.run, startedAt, stacks: runs, hosts: m.hosts, stale, diffs });
   writeFileSync(join(m.dir, MATRIX_FILE), JSON.stringify(matrix, null, 1) + '\n');
-  writeFileSync(join(m.dir, REPORT_FILE), renderMatrixHtml(matrix));
+  const pages = matrixReportInput(m.dir, matrix);
+  writeReport(m.dir, pages);
+  writeSummaryMd(m.dir, pages);
   say(matrixTable(matrix));
   const exit = Math.max(...runs.map((r) => r.exitCode));
-  say(`report: ${shownPath(join(m.dir, REPORT_FILE))}\ncaptures: ${shownPath(m.dir)}/<stack>/ (summary.json, one folder per case)\n`);
-  if (m.junit !== undefined) {
-    writeFileSync(m.junit, renderJunit(mergedSummary(m.run, startedAt, runs), m.dir));
-    say(`junit: ${shownPath(resolve(m.junit))}\n`);
-  }
+  if (m.junit !== undefined) writeFileSync(m.junit, renderJunit(mergedSummary(m.run, startedAt, runs), m.dir));
+  say(runFilesText(m.dir, { junit: m.junit, summaryMd: m.summaryMd, layout: 'summary.json, <stack>/ with one folder per case' }, m.io));
   if (m.json) m.io.stdout(JSON.stringify({ ...matrix, exitCode: exit }, null, 1) + '\n');
   if (m.tap) m.io.stdout(formatTap(mergedSummary(m.run, startedAt, runs), m.tap));
   return exit;

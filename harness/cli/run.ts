@@ -4,14 +4,33 @@
  * report.html, and on request JSON on stdout or a JUnit file.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, statSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runId, privilegeProblem, realRoot, rootless } from '../topology/index.js';
 import { runDir } from '../case/paths.js';
-import { REPORT_FILE, renderJunit, runExitCode, runJson, shownPath, wantColour, type RunSummaryFile } from '../runner/index.js';
+import {
+  REPORT_FILE,
+  SUMMARY_MD_FILE,
+  buildSummary,
+  readSummary,
+  renderJunit,
+  runExitCode,
+  runJson,
+  runReportInput,
+  shownPath,
+  wantColour,
+  writeReport,
+  writeSummary,
+  writeSummaryMd,
+  removeLeftovers,
+} from '../runner/index.js';
 import { SETUP_ERROR_FILE } from '../runner/paths.js';
+import { shardFiles, SHARD_FILE, type Shard, type ShardRecord } from '../runner/shard.js';
+import { folderBytes, formatBytes } from '../runner/folder-size.js';
+import { publishSummaryMd } from '../runner/step-summary.js';
 import { EXIT, parseArgs, UsageError, type Io } from './io.js';
 import { loadProfile } from '../profiles/index.js';
 import { InputError } from '../input-error.js';
@@ -27,19 +46,25 @@ Runs the conformance cases (.case.ts) and packetdrill scripts (.pkt) in the give
 files or folders (default: cases/) on network-namespace hosts. Prints a line per
 case as it ends (n/N, name, time), the expected/observed table and text ladder of
 every failure, and a summary.
-Writes captures/<run>/: per case wire.pcap, trace.json, ladder.txt, ladder.svg;
-for the run summary.json and report.html (open it in a browser).
+Writes captures/<run>/: per case wire.pcap, trace.json, ladder.txt, ladder.svg,
+ladder.mmd; for the run summary.json, report.html (open it in a browser) and
+summary.md (Markdown for a CI job summary, appended to $GITHUB_STEP_SUMMARY when set).
 
 Options:
   --fast          skip cases marked slow (they wait on minute-long kernel timers)
   --quiet         print only failures and the summary
   --json          print the run's summary as JSON on stdout (progress goes to stderr)
   --junit FILE    also write JUnit XML to FILE (one testcase per case and family)
+  --summary-md FILE   also write the run's summary.md to FILE
+  --shard I/N     run the I-th of N shares of the case files: whole files, balanced
+                  by case count, the same on every machine; tcpladder merge joins
+                  the shards' run folders into one
   --profile NAME  apply sysctl profile cases/profiles/NAME.json to every host that
                   does not pin its own; repeat it (--profile A --profile B) to run
                   the cases once per profile and print the diff of the bundles
-  --workers N     run up to N case files at once (default: vitest's, one less than
-                  the CPUs); cases mostly wait, so N above the CPU count pays off
+  --workers N     run up to N case files at once, per stack in a matrix (default on
+                  linux: twice the CPUs, at least 4, as cases mostly wait on the
+                  network and on kernel timers; with guests: one less than the CPUs)
   --stack NAME    run every host that pins none on stack NAME: linux (this machine's
                   kernel, the default), uml (Linux 6.1 as User-Mode Linux) or gvisor
                   (gVisor's netstack); --stack HOST=NAME for one host (repeatable)
@@ -49,6 +74,8 @@ Options:
   --rootless      run in a user namespace as a user would (what runs without root
                   do by themselves): states sampled through sock_diag, not traced
   --tap, --ktap   print the results as TAP 13 (or KTAP, as kselftest does) on stdout
+                  (under GitHub Actions, GITHUB_ACTIONS set, every failure is also an
+                  ::error annotation on the line of its case file that failed)
   --tolerance-factor N   multiply packetdrill scripts' timing tolerances by N (slow CI)
   -h, --help      this text
 
@@ -76,6 +103,17 @@ export interface VitestRun {
   env: Record<string, string>;
 }
 
+/**
+ * Case files run at once by default. A case mostly waits (on the wire, on kernel timers),
+ * so more workers than CPUs pay off; measured in docs/PERFORMANCE.md (Catalogue).
+ */
+export function defaultWorkers(stacks: readonly string[]): string | undefined {
+  // guests keep the CPUs busy themselves (and a matrix runs its stacks at once): vitest's
+  // default there, one less than the CPUs per stack
+  if (stacks.some((s) => s !== 'linux')) return undefined;
+  return String(Math.max(4, 2 * availableParallelism()));
+}
+
 /** One run of the cases in vitest's worker processes, into `dir`; resolves with vitest's exit code. */
 export function runVitest(run: string, dir: string, o: VitestRun): Promise<number> {
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
@@ -90,13 +128,23 @@ export function runVitest(run: string, dir: string, o: VitestRun): Promise<numbe
   };
   return new Promise<number>((done) => {
     const child = spawn(process.execPath, vitestArgs, { stdio: ['inherit', o.json ? 2 : 'inherit', 'inherit'], env });
-    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    let interrupted = false;
+    const forward = (sig: NodeJS.Signals) => {
+      interrupted = true;
+      child.kill(sig);
+    };
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
     child.on('exit', (c, sig) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
-      done(c ?? (sig ? 130 : 1));
+      const code = c ?? (sig ? 130 : 1);
+      // an interrupted run's processes may have been killed before they cleaned up (a
+      // worker still releasing its guests when vitest gave up on it): what they held goes now
+      if (!interrupted || rootless()) return done(code);
+      removeLeftovers()
+        .catch((e: unknown) => void process.stderr.write(`tcpladder: cleaning up: ${(e as Error).message}\n`))
+        .finally(() => done(code));
     });
   });
 }
@@ -104,7 +152,7 @@ export function runVitest(run: string, dir: string, o: VitestRun): Promise<numbe
 export async function runCommand(argv: string[], io: Io): Promise<number> {
   const args = parseArgs(argv, {
     flags: ['--fast', '--quiet', '--json', '--tap', '--ktap', '--rootless', '-h', '--help'],
-    values: ['--junit', '--workers', '--stacks', '--tolerance-factor'],
+    values: ['--junit', '--summary-md', '--workers', '--stacks', '--tolerance-factor', '--shard'],
     repeatable: ['--profile', '--stack'],
   });
   if (args.flags.has('-h') || args.flags.has('--help')) {
@@ -115,8 +163,12 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const quiet = args.flags.has('--quiet');
   const junit = args.value('--junit');
   if (junit !== undefined && !existsSync(dirname(resolve(junit)))) throw new UsageError(`--junit ${junit}: no such folder ${dirname(junit)}`);
-  const workers = args.value('--workers');
-  if (workers !== undefined && !(/^[1-9]\d*$/.test(workers) && Number(workers) <= 64)) throw new UsageError(`--workers ${workers}: a whole number from 1 to 64`);
+  const summaryMd = args.value('--summary-md');
+  if (summaryMd !== undefined && !existsSync(dirname(resolve(summaryMd)))) throw new UsageError(`--summary-md ${summaryMd}: no such folder ${dirname(summaryMd)}`);
+  const shardText = args.value('--shard');
+  const shard = shardText === undefined ? null : parseShard(shardText);
+  const givenWorkers = args.value('--workers');
+  if (givenWorkers !== undefined && !(/^[1-9]\d*$/.test(givenWorkers) && Number(givenWorkers) <= 64)) throw new UsageError(`--workers ${givenWorkers}: a whole number from 1 to 64`);
   const paths = args.positionals.length ? args.positionals : ['cases'];
   // the files to run, as vitest include globs: any path, also outside cases/
   const include: string[] = [];
@@ -130,6 +182,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       include.push(`${abs}/**/*.case.ts`, `${abs}/**/*.pkt`);
     }
   }
+  if (shard && args.value('--stacks') !== undefined) throw new UsageError('--shard and --stacks: give one (tcpladder merge joins runs on one stack)');
   const factor = args.value('--tolerance-factor');
   if (factor !== undefined && !(/^\d+(\.\d+)?$/.test(factor) && Number(factor) > 0 && Number(factor) <= 1000)) {
     throw new UsageError(`--tolerance-factor ${factor}: a number above 0 (1 = packetdrill's own tolerances)`);
@@ -139,6 +192,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   if (tap && json) throw new UsageError(`--${tap} and --json both print on stdout: give one`);
   const profiles = args.values['--profile'] ?? [];
   const stacks = parseStacks(args.values['--stack'] ?? [], args.value('--stacks'));
+  const workers = givenWorkers ?? defaultWorkers(stacks.matrix ? stacks.matrix : stacksUsed(stacks));
   checkInstalled(stacksUsed(stacks));
   for (const p of profiles) {
     let profile;
@@ -167,6 +221,14 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   const quietStdout = json || tap !== null;
   const progress = quietStdout ? process.stderr : process.stdout;
   const say = quietStdout ? io.stderr : io.stdout;
+  let planned: ShardRecord | null = null;
+  if (shard) {
+    const { files, total } = shardFiles(paths, shard);
+    planned = { ...shard, files: files.map((f) => relative(process.cwd(), f)) };
+    say(`shard ${shard.index}/${shard.count}: ${files.length} of ${total} case files\n`);
+    if (files.length === 0) return emptyShard(run, dir, planned, { json, summaryMd, say, io });
+    include.splice(0, include.length, ...files);
+  }
   const options: VitestRun = {
     include,
     workers,
@@ -179,11 +241,10 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
       ...(factor !== undefined ? { [TOLERANCE_FACTOR_ENV]: factor } : {}),
     },
   };
-  if (stacks.matrix) return runMatrix({ run, dir, stacks: stacks.matrix, hosts: stacks.hosts, vitest: options, json, junit, tap, io });
+  if (stacks.matrix) return runMatrix({ run, dir, stacks: stacks.matrix, hosts: stacks.hosts, vitest: options, json, junit, summaryMd, tap, io });
   const code = await runVitest(run, dir, { ...options, env: { ...options.env, ...stackEnv(stacks.all, stacks.hosts) } });
 
-  const summaryFile = resolve(dir, 'summary.json');
-  const summary = existsSync(summaryFile) ? (JSON.parse(readFileSync(summaryFile, 'utf8')) as RunSummaryFile) : null;
+  const summary = readSummary(dir);
   const exit = runExitCode(summary, code);
   if (junit !== undefined && summary) writeFileSync(junit, renderJunit(summary, dir));
   const setupError = join(dir, SETUP_ERROR_FILE);
@@ -200,9 +261,47 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     if (json) io.stdout(JSON.stringify(runJson(run, dir, null, exit, error), null, 1) + '\n');
     return exit;
   }
-  say(`report: ${shownPath(join(dir, REPORT_FILE))}\ncaptures: ${shownPath(dir)}/ (summary.json, one folder per case)\n`);
-  if (junit !== undefined) say(`junit: ${shownPath(resolve(junit))}\n`);
+  if (planned) writeFileSync(join(dir, SHARD_FILE), JSON.stringify(planned, null, 1) + '\n');
+  say(runFilesText(dir, { junit, summaryMd }, io));
   if (json) io.stdout(JSON.stringify(runJson(run, dir, summary, exit), null, 1) + '\n');
   if (tap) io.stdout(formatTap(summary, tap));
   return exit;
+}
+
+function parseShard(text: string): Shard {
+  const m = /^(\d+)\/(\d+)$/.exec(text);
+  const index = Number(m?.[1]);
+  const count = Number(m?.[2]);
+  if (!m || count < 1 || count > 1000 || index < 1 || index > count) throw new UsageError(`--shard ${text}: I/N with 1 ≤ I ≤ N ≤ 1000, e.g. 2/3`);
+  return { index, count };
+}
+
+/**
+ * The end of a run's output: where its report, summary and files are, and how much the
+ * folder holds; summary.md also copied to --summary-md and appended to the job summary.
+ */
+export function runFilesText(dir: string, o: { junit?: string; summaryMd?: string; layout?: string }, io: Io): string {
+  const md = join(dir, SUMMARY_MD_FILE);
+  for (const problem of publishSummaryMd(md, o.summaryMd)) io.stderr(`tcpladder: ${problem}\n`);
+  return [
+    `report: ${shownPath(join(dir, REPORT_FILE))}`,
+    `summary: ${shownPath(md)}${o.summaryMd !== undefined ? ` (and ${shownPath(resolve(o.summaryMd))})` : ''}`,
+    `captures: ${shownPath(dir)}/ (${o.layout ?? 'summary.json, one folder per case'}; ${formatBytes(folderBytes(dir))} in all)`,
+    ...(o.junit !== undefined ? [`junit: ${shownPath(resolve(o.junit))}`] : []),
+    '',
+  ].join('\n');
+}
+
+/** A shard no case file falls to: an empty run folder that tcpladder merge still takes. */
+function emptyShard(run: string, dir: string, planned: ShardRecord, o: { json: boolean; summaryMd?: string; say: (s: string) => void; io: Io }): number {
+  mkdirSync(dir, { recursive: true });
+  const summary = buildSummary({ run, startedAt: new Date(), traces: [] });
+  writeSummary(dir, summary);
+  const input = runReportInput(summary, []);
+  writeSummaryMd(dir, input);
+  writeReport(dir, input);
+  writeFileSync(join(dir, SHARD_FILE), JSON.stringify(planned, null, 1) + '\n');
+  o.say(runFilesText(dir, { summaryMd: o.summaryMd }, o.io));
+  if (o.json) o.io.stdout(JSON.stringify(runJson(run, dir, summary, EXIT.ok), null, 1) + '\n');
+  return EXIT.ok;
 }

@@ -9,7 +9,7 @@ export { normaliseSegments } from './normalise-segments.js';
 export { measureTimers, TIMER_MIN_MS } from './timers.js';
 export { buildBundle, hostSysctls, type BundleMeta } from './build-bundle.js';
 export { writeBundle, readRunTraces, bundleText, BUNDLE_FILE } from './write-bundle.js';
-export { readBundle, parseBundle, bundlePath } from './read-bundle.js';
+export { readBundle, parseBundle, bundlePath, readJsonFile } from './read-bundle.js';
 export { systemInfo, toolInfo, parseOsRelease } from './system-info.js';
 export { diffBundles, compareCases, DEFAULT_TOLERANCE, type BundleDiff, type CaseDiff, type CaseDifference, type DiffOptions, type Tolerance } from './compare.js';
 export { DIFFERENCE_KINDS, type Difference, type DifferenceKind, type FieldChange, type SegmentField } from './differences.js';

@@ -1,31 +1,41 @@
 /**
- * One case's section of the HTML report: heading, links to its files, the failure
- * (expected beside observed), the SVG ladder, and collapsible tables of segments,
- * state transitions, socket calls, kernel events and the wire's completeness check.
+ * One run of a case (a family, on a stack) inside its row of the HTML report: heading,
+ * links to its files, the failure (expected beside observed), its ladder (ladder.svg
+ * beside it, fetched when the row is opened), and collapsible tables of segments (the
+ * first MAX_SEGMENT_ROWS), state transitions, socket calls, kernel events and the wire's
+ * completeness check.
  */
 import { formatOptions, type TcpOption } from '../packet/index.js';
 import type { CaseTrace, TraceOption, TraceSegment, TraceSocket } from '../trace/types.js';
-import { ladderFromTrace } from './from-trace.js';
-import { renderLadderSvg } from './ladder-svg.js';
+import type { ReportCase } from './case-rows.js';
+import { familyLabel } from './case-rows.js';
 import { failureHtml } from './html-failure.js';
 import { escapeHtml, formatDuration, formatSeconds, relHref, statusMark, table, tag } from './html-util.js';
 
-export interface ReportCase {
-  /** the case's folder inside the run folder */
-  dir: string;
-  trace: CaseTrace;
-  /** the whole failure message (trace.json keeps only its first line) */
-  message?: string;
-}
+/** A bridge-mode bulk case has thousands of segments: its ladder and trace.json show them all. */
+export const MAX_SEGMENT_ROWS = 200;
 
-/** Element id of a case's section. */
-export function caseAnchor(c: ReportCase): string {
-  return `case-${c.dir.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+/** Element id of a run's block: run-<its folder>. */
+export function runAnchor(c: ReportCase): string {
+  return `run-${c.dir.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }
 
 export function caseTitle(trace: CaseTrace): string {
-  return `${trace.case} [${trace.family === 'ipv6' ? 'IPv6' : 'IPv4'}]`;
+  return `${trace.case} [${familyLabel(trace.family)}]`;
 }
+
+/** The stacks a run's hosts ran, e.g. "linux" or "linux gvisor". */
+export function runStacks(c: ReportCase): string[] {
+  const hosts = [...new Set(c.trace.hosts.map((h) => h.stack ?? 'linux'))].sort();
+  return hosts.length ? hosts : [c.stack ?? 'linux'];
+}
+
+export const VERDICT_WORDS: Record<CaseTrace['status'], string> = {
+  passed: 'passed',
+  failed: 'failed',
+  'known-failure': 'known failure',
+  'not-applicable': 'not applicable',
+};
 
 function toTcpOptions(o: TraceOption[]): TcpOption[] {
   return o.map(({ raw, ...rest }) => (raw ? { ...rest, raw: Buffer.from(raw, 'hex') } : rest));
@@ -46,11 +56,12 @@ function links(c: ReportCase): string {
     ['trace.json', 'everything the case saw'],
     [files.ladder, 'text ladder'],
     ...(files.svg ? [[files.svg, 'SVG ladder'] as [string, string]] : []),
+    ...(files.mermaid ? [[files.mermaid, 'Mermaid ladder'] as [string, string]] : []),
   ];
   return tag(
     'ul',
     { class: 'files' },
-    ...items.map(([file, what]) => tag('li', {}, tag('a', { href: relHref(c.dir, file), title: what }, escapeHtml(file)))),
+    ...items.map(([file, what]) => tag('li', {}, tag('a', { href: relHref(...c.dir.split('/'), file), title: what }, escapeHtml(file)))),
   );
 }
 
@@ -77,8 +88,11 @@ function flagClass(flags: string): string {
 
 function segmentsTable(trace: CaseTrace): string {
   const head = ['n', 't (s)', 'from → to', 'flags', 'seq', 'ack', 'len', 'win', 'options', 'marks'];
+  const shown = trace.segments.slice(0, MAX_SEGMENT_ROWS);
+  const rest = trace.segments.length - shown.length;
   const body = trace.segments.length
-    ? table('segments', head, trace.segments.map(segmentRow))
+    ? table('segments', head, shown.map(segmentRow)) +
+      (rest > 0 ? tag('p', { class: 'note' }, escapeHtml(`… and ${rest} more segments: the ladder, trace.json and wire.pcap have every one.`)) : '')
     : tag('p', { class: 'empty' }, 'no TCP segment was captured');
   const others = trace.otherFrames.length
     ? table(
@@ -165,15 +179,25 @@ function wireCheck(trace: CaseTrace): string {
   return details(`wire ${w.complete ? 'complete' : 'incomplete'}`, `Wire check: ${verdict}`, body, !w.complete);
 }
 
-export function caseSection(c: ReportCase, index: number): string {
+/** The ladder, drawn from ladder.svg when its row is opened (html-script.ts). */
+function ladderFigure(c: ReportCase): string {
+  const svg = c.trace.files.svg;
+  if (c.trace.hosts.length < 2 || !svg) return tag('p', { class: 'no-ladder' }, 'No ladder: the case ended before it made its hosts.');
+  const href = relHref(...c.dir.split('/'), svg);
+  return tag('figure', { class: 'ladder', 'data-src': href }, tag('a', { href }, escapeHtml(`${svg} (drawn here when the case is opened)`)));
+}
+
+/** `versions`: what runs each stack, for the heading (a matrix's column names it). */
+export function runSection(c: ReportCase, versions: Record<string, string> = {}): string {
   const t = c.trace;
-  const failed = t.status === 'failed';
+  const stacks = runStacks(c);
+  const on = stacks.map((s) => (versions[s] ? `${s} ${versions[s]}` : s)).join(' + ');
   const heading = tag(
-    'h2',
+    'h3',
     {},
     tag('span', { class: 'status' }, statusMark(t.status)),
     ' ',
-    escapeHtml(caseTitle(t)),
+    escapeHtml(`${familyLabel(t.family)} on ${on}: ${VERDICT_WORDS[t.status]}`),
     ' ',
     tag('span', { class: 'duration' }, escapeHtml(formatDuration(t.durationMs))),
   );
@@ -183,21 +207,17 @@ export function caseSection(c: ReportCase, index: number): string {
   const unseen = (t.expectations ?? [])
     .filter((e) => e.outcome === 'not observable')
     .map((e) => tag('p', { class: 'not-observable' }, escapeHtml(`Not observable (${e.matcher} ${e.expected} on ${e.subject}): ${e.reason ?? ''}`)));
-  const failure = failed || t.status === 'known-failure' ? failureHtml(c.message ?? t.error ?? 'failed (no message recorded)') : '';
-  const figure =
-    t.hosts.length >= 2
-      ? tag('figure', { class: 'ladder' }, tag('div', { class: 'scroll' }, renderLadderSvg(ladderFromTrace(t), { idPrefix: `l${index}` })))
-      : tag('p', { class: 'no-ladder' }, 'No ladder: the case ended before it made its hosts.');
+  const failure = t.status === 'failed' || t.status === 'known-failure' ? failureHtml(c.message ?? t.error ?? 'failed (no message recorded)') : '';
   return tag(
     'section',
-    { class: `case ${t.status}`, id: caseAnchor(c), 'data-dir': c.dir, 'data-case': t.case, 'data-family': t.family, 'data-segments': t.segments.length },
+    { class: `run ${t.status}`, id: runAnchor(c), 'data-dir': c.dir, 'data-status': t.status, 'data-stacks': stacks.join(' '), 'data-family': t.family, 'data-segments': t.segments.length },
     heading,
     meta,
     links(c),
     verdict,
     ...unseen,
     failure,
-    figure,
+    ladderFigure(c),
     segmentsTable(t),
     statesTable(t),
     callsTable(t),

@@ -1,15 +1,21 @@
 /**
- * report.html: one self-contained page for a run (inline CSS and SVG, no scripts,
- * fonts or network). The run's facts and counts on top, failing cases first, then
- * one section per case with its ladder and tables (see html-case.ts).
+ * report.html: one page for a run, or for a matrix run over several stacks. The run's
+ * facts on top, then its cases grouped by topic, failures first, one row per case with a
+ * verdict for each of its runs (IPv4, IPv6; per stack in a matrix). A row opens on its
+ * runs (html-case.ts); their ladders are the ladder.svg files beside each case, fetched
+ * when the row opens. Filters, search, permalinks and keys: html-script.ts. Inline CSS
+ * and script, no network.
  */
-import { caseAnchor, caseSection, caseTitle, type ReportCase } from './html-case.js';
+import { columnsOf, familyLabel, groupCases, type CaseRow, type Column, type ReportCase, type TopicGroup, type Verdict } from './case-rows.js';
+import { runAnchor, runSection, runStacks, VERDICT_WORDS } from './html-case.js';
 import { failureHtml } from './html-failure.js';
-import { statusMark } from './html-util.js';
 import { REPORT_CSS } from './html-style.js';
-import { escapeHtml, formatDuration, tag } from './html-util.js';
+import { REPORT_SCRIPT } from './html-script.js';
+import { escapeHtml, formatDuration, statusMark, tag } from './html-util.js';
+import { matrixFacts, matrixSections, rowDifferences } from './matrix-html.js';
+import type { MatrixSummary } from '../runner/matrix.js';
 
-export type { ReportCase } from './html-case.js';
+export type { ReportCase } from './case-rows.js';
 
 export interface ReportRun {
   run: string;
@@ -32,64 +38,154 @@ export interface ReportInput {
   run: ReportRun;
   cases: ReportCase[];
   problems?: ReportProblem[];
+  /** a matrix run: its stacks (the columns, in order), differences from linux, stale known failures */
+  matrix?: MatrixSummary;
 }
 
-/** Failing cases first; otherwise the order given. */
-export function orderCases(cases: ReportCase[]): ReportCase[] {
-  const failed = (c: ReportCase) => (c.trace.status === 'failed' ? 0 : 1);
-  return cases.map((c, i) => [c, i] as const).sort((a, b) => failed(a[0]) - failed(b[0]) || a[1] - b[1]).map(([c]) => c);
+const VERDICTS: Verdict[] = ['failed', 'known-failure', 'passed', 'not-applicable'];
+
+function count(cases: ReportCase[], v: Verdict): number {
+  return cases.filter((c) => c.trace.status === v).length;
 }
 
-function facts(run: ReportRun, cases: ReportCase[]): string {
-  const count = (s: string) => cases.filter((c) => c.trace.status === s).length;
-  const others = [
-    ...(count('known-failure') ? [`${count('known-failure')} known failures`] : []),
-    ...(count('not-applicable') ? [`${count('not-applicable')} not applicable`] : []),
-  ];
-  const rows: [string, string][] = [
-    ['cases', `${cases.length} (${[`${count('passed')} passed`, `${count('failed')} failed`, ...others].join(', ')})`],
-    ['kernel', run.kernel],
+function tally(cases: ReportCase[]): string {
+  return VERDICTS.filter((v) => v === 'passed' || v === 'failed' || count(cases, v) > 0)
+    .map((v) => `${count(cases, v)} ${VERDICT_WORDS[v]}`)
+    .join(', ');
+}
+
+function facts(input: ReportInput, rows: number): string {
+  const { run, cases } = input;
+  const list: [string, string][] = [
+    ['cases', `${rows} cases, ${cases.length} runs (${tally(cases)})`],
+    ...(input.matrix ? [] : ([['kernel', run.kernel]] as [string, string][])),
     ['profile', run.profile ?? '(none: the kernel defaults)'],
     ['node', run.node],
     ['started', run.startedAt],
     ['duration', formatDuration(run.durationMs)],
   ];
-  return tag('dl', { class: 'facts' }, ...rows.flatMap(([k, v]) => [tag('dt', {}, escapeHtml(k)), tag('dd', { 'data-fact': k }, escapeHtml(v))]));
+  return tag(
+    'dl',
+    { class: 'facts' },
+    ...list.flatMap(([k, v]) => [tag('dt', {}, escapeHtml(k)), tag('dd', { 'data-fact': k }, escapeHtml(v))]),
+    ...(input.matrix ? matrixFacts(input.matrix) : []),
+  );
 }
 
-function nav(cases: ReportCase[]): string {
-  if (cases.length < 2) return '';
-  const items = cases.map((c) =>
-    tag(
-      'li',
-      { class: c.trace.status },
-      tag('a', { href: `#${caseAnchor(c)}` }, escapeHtml(`${statusMark(c.trace.status)} ${caseTitle(c.trace)}`)),
-    ),
+function controls(cases: ReportCase[]): string {
+  const boxes = VERDICTS.filter((v) => count(cases, v) > 0 || v === 'failed' || v === 'passed').map((v) =>
+    tag('label', { class: `mark ${v}` }, `<input type="checkbox" name="verdict" value="${v}" checked=""/>`, escapeHtml(` ${statusMark(v)} ${VERDICT_WORDS[v]} (${count(cases, v)})`)),
   );
-  return tag('nav', { class: 'cases' }, tag('ol', {}, ...items));
+  const stacks = [...new Set(cases.flatMap(runStacks))].sort();
+  const stackFilter =
+    stacks.length > 1
+      ? tag(
+          'label',
+          {},
+          'stack ',
+          tag('select', { name: 'stack' }, tag('option', { value: '' }, 'every stack'), ...stacks.map((s) => tag('option', { value: s }, escapeHtml(s)))),
+        )
+      : '';
+  return tag(
+    'form',
+    { class: 'controls', role: 'search' },
+    tag('fieldset', {}, tag('legend', {}, 'show'), ...boxes),
+    stackFilter,
+    `<input type="search" name="q" placeholder="search case names (/)" aria-label="search case names"/>`,
+    tag('output', {}, ''),
+  );
+}
+
+function columnLabel(col: Column): string {
+  return col.stack === null ? familyLabel(col.family) : `${escapeHtml(col.stack)}<br/>${familyLabel(col.family)}`;
+}
+
+function cell(row: CaseRow, col: Column): string {
+  const run = row.runs.find((r) => (r.stack ?? null) === col.stack && r.trace.family === col.family);
+  if (!run) return tag('span', { class: 'cell none' }, '');
+  const t = run.trace;
+  const where = col.stack === null ? familyLabel(t.family) : `${familyLabel(t.family)} on ${col.stack}`;
+  return tag(
+    'a',
+    {
+      class: `cell ${t.status}`,
+      href: `#${runAnchor(run)}`,
+      'data-status': t.status,
+      'data-stacks': runStacks(run).join(' '),
+      title: `${where}: ${VERDICT_WORDS[t.status]}, ${formatDuration(t.durationMs)}${t.why ? ` — ${t.why}` : ''}`,
+    },
+    escapeHtml(statusMark(t.status)),
+  );
+}
+
+function rowHtml(row: CaseRow, columns: Column[], input: ReportInput, versions: Record<string, string>): string {
+  const firstError = row.runs.find((r) => r.trace.status === 'failed')?.trace.error;
+  const name = tag('span', { class: 'name' }, escapeHtml(row.name), firstError ? tag('small', {}, escapeHtml(firstError)) : '');
+  const summary = tag(
+    'summary',
+    { class: 'grid', title: row.file },
+    tag('span', { class: `mark ${row.status}` }, escapeHtml(statusMark(row.status))),
+    name,
+    ...columns.map((col) => cell(row, col)),
+    tag('a', { class: 'permalink', href: `#${row.id}`, title: 'link to this case' }, '#'),
+  );
+  const differences = input.matrix ? rowDifferences(input.matrix, row) : [];
+  return tag(
+    'details',
+    { class: `case ${row.status}`, id: row.id, 'data-search': `${row.name}\n${row.file}`.toLowerCase() },
+    summary,
+    tag('div', { class: 'runs' }, ...differences, ...row.runs.map((r) => runSection(r, versions))),
+  );
+}
+
+function topicHtml(g: TopicGroup, columns: Column[], input: ReportInput, versions: Record<string, string>): string {
+  const runs = g.rows.flatMap((r) => r.runs);
+  const failed = g.rows.filter((r) => r.status === 'failed').length;
+  const heading = tag('h2', {}, escapeHtml(g.topic.title), ' ', tag('small', {}, escapeHtml(`${g.rows.length} case${g.rows.length === 1 ? '' : 's'}${failed ? `, ${failed} failing` : ''} · ${tally(runs)}`)));
+  const head = tag('div', { class: 'columns grid', 'aria-hidden': 'true' }, '<span></span><span></span>', ...columns.map((c) => tag('span', {}, columnLabel(c))), '<span></span>');
+  return tag('section', { class: 'topic', id: `topic-${g.topic.key}` }, heading, head, ...g.rows.map((r) => rowHtml(r, columns, input, versions)));
 }
 
 function problemSection(p: ReportProblem): string {
   return tag('section', { class: 'problem' }, tag('h2', {}, escapeHtml(`✗ ${p.title}`)), failureHtml(p.message));
 }
 
+/** What runs each stack the cases ran on (kernel release, runsc version), from their hosts. */
+function stackVersions(cases: ReportCase[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of cases) for (const h of c.trace.hosts) if (h.stack && h.version) out[h.stack] ??= h.version;
+  return out;
+}
+
 export function renderReportHtml(input: ReportInput): string {
-  const cases = orderCases(input.cases);
+  const { cases } = input;
+  const columns = columnsOf(cases, input.matrix?.stacks.map((s) => s.name));
+  const groups = groupCases(cases, columns);
+  const rows = groups.reduce((n, g) => n + g.rows.length, 0);
   const problems = input.problems ?? [];
-  const failed = cases.filter((c) => c.trace.status === 'failed').length + problems.length;
-  const verdict = failed ? `${failed} failed` : cases.length ? 'all passed' : 'no case ran';
-  const title = `tcpladder run ${input.run.run}: ${verdict}`;
+  const failed = count(cases, 'failed') + problems.length;
+  const verdict = failed ? `${failed} failed` : cases.length ? (input.matrix ? 'no new failure' : 'all passed') : 'no case ran';
+  const kind = input.matrix ? 'matrix' : 'run';
+  const title = `tcpladder ${kind} ${input.run.run}: ${verdict}`;
   const header = tag(
     'header',
     { class: `run ${failed ? 'failed' : 'passed'}` },
-    tag('h1', {}, escapeHtml(`tcpladder run ${input.run.run}: `), tag('span', { class: 'verdict' }, escapeHtml(verdict))),
-    facts(input.run, cases),
+    tag('h1', {}, escapeHtml(`tcpladder ${kind} ${input.run.run}: `), tag('span', { class: 'verdict' }, escapeHtml(verdict))),
+    facts(input, rows),
   );
+  const versions = stackVersions(cases);
   const body = [
     header,
-    nav(cases),
-    tag('main', {}, ...problems.map(problemSection), ...cases.map((c, i) => caseSection(c, i + 1))),
-    tag('footer', {}, 'Hover an arrow for the full segment; a band along a lifeline is a running timer (TIME_WAIT: 2MSL). Files are relative to this report.'),
+    controls(cases),
+    tag('p', { class: 'legend' }, escapeHtml('✓ passed · ✗ failed · ≈ known failure (listed with why in cases/stacks/<stack>.json) · - not applicable. '), 'Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous case, <kbd>Enter</kbd> open, <kbd>/</kbd> search.'),
+    tag(
+      'main',
+      { style: `--cols: ${columns.length}` },
+      ...problems.map(problemSection),
+      ...groups.map((g) => topicHtml(g, columns, input, versions)),
+      ...(input.matrix ? matrixSections(input.matrix) : []),
+    ),
+    tag('footer', {}, 'Hover an arrow of a ladder for the full segment; a band along a lifeline is a running timer (TIME_WAIT: 2MSL). Files are relative to this report.'),
   ];
   return [
     '<!DOCTYPE html>',
@@ -100,7 +196,7 @@ export function renderReportHtml(input: ReportInput): string {
     `<title>${escapeHtml(title)}</title>`,
     `<style>${REPORT_CSS}</style>`,
     '</head>',
-    tag('body', {}, ...body),
+    tag('body', {}, ...body, `<script>${REPORT_SCRIPT}</script>`),
     '</html>',
     '',
   ].join('\n');

@@ -1,11 +1,11 @@
 /**
- * The end of a run, in vitest's main process: summary.json and report.html from
- * the traces the cases wrote and from what vitest knows about each test.
+ * The end of a run, in vitest's main process: summary.json, report.html and summary.md
+ * from the traces the cases wrote and from what vitest knows about each test.
  */
 import { mkdirSync } from 'node:fs';
 import type { TestModule } from 'vitest/node';
 import { buildSummary, readTraces, writeSummary, type RunSummaryFile } from './summary.js';
-import { writeReport } from './report.js';
+import { runReportInput, writeReport, writeSummaryMd } from './report.js';
 import { moduleErrors, outcomes } from './results.js';
 
 export interface FinishedRun {
@@ -20,5 +20,7 @@ export function finishRun(runDir: string, run: string, startedAt: Date, modules:
   if (traces.length === 0 && !summary.problems) return { summary, report: null };
   mkdirSync(runDir, { recursive: true });
   writeSummary(runDir, summary);
-  return { summary, report: writeReport(runDir, summary, traces) };
+  const input = runReportInput(summary, traces);
+  writeSummaryMd(runDir, input);
+  return { summary, report: writeReport(runDir, input) };
 }

@@ -5,8 +5,8 @@
  * vitest's globalSetup.
  */
 export { finishRun, type FinishedRun } from './finish.js';
-export { buildSummary, readTraces, writeSummary, type RunSummaryFile, type SummaryCase, type TracedCase } from './summary.js';
-export { writeReport, REPORT_FILE } from './report.js';
+export { buildSummary, readSummary, readTraces, writeSummary, type RunSummaryFile, type SummaryCase, type TracedCase } from './summary.js';
+export { writeReport, writeSummaryMd, runReportInput, matrixReportInput, REPORT_FILE, SUMMARY_MD_FILE } from './report.js';
 export { renderJunit } from './junit.js';
 export { runJson, type RunJson } from './run-json.js';
 export { runExitCode } from './exit.js';

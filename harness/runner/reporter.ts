@@ -8,13 +8,16 @@
  *
  * Settings come from the environment `tcpladder run` sets: TCPLADDER_QUIET=1
  * prints only failures and the summary; TCPLADDER_COLOR=1/0 (default: colour
- * when stdout is a TTY and NO_COLOR is unset).
+ * when stdout is a TTY and NO_COLOR is unset). Under GitHub Actions (GITHUB_ACTIONS
+ * set) the run ends with an `::error` annotation per failure (annotations.ts).
  */
 import { shownPath } from './paths.js';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, TestSpecification } from 'vitest/node';
 import { paint, wantColour, type Paint } from './colour.js';
-import { failureText, outcomeOf, type TestOutcome } from './results.js';
+import { failureText, outcomeOf, pairTraces, type TestOutcome } from './results.js';
 import { formatDuration } from '../report/index.js';
+import { githubAnnotations, wantAnnotations } from './annotations.js';
+import { readTraces } from './summary.js';
 
 type UserConsoleLog = Parameters<NonNullable<Reporter['onUserConsoleLog']>>[0];
 
@@ -22,6 +25,10 @@ export interface ReporterOptions {
   quiet?: boolean;
   colour?: boolean;
   write?: (s: string) => void;
+  /** print GitHub annotations for the failures at the end (default: when GITHUB_ACTIONS is set) */
+  annotations?: boolean;
+  /** the run folder, whose traces say where each failure is (default: TCPLADDER_RUN_DIR) */
+  runDir?: string;
 }
 
 function indent(text: string, by = '    '): string {
@@ -47,6 +54,8 @@ export default class TcpladderReporter implements Reporter {
   private inputs = 0;
   private startedAt = performance.now();
   private readonly prefix = process.env.TCPLADDER_LINE_PREFIX ?? '';
+  private readonly annotations: boolean;
+  private readonly runDir: string | undefined;
 
   constructor(options: ReporterOptions = {}) {
     const env = process.env;
@@ -54,6 +63,8 @@ export default class TcpladderReporter implements Reporter {
     const colour = options.colour ?? (env.TCPLADDER_COLOR ? env.TCPLADDER_COLOR === '1' : wantColour(process.stdout));
     this.c = paint(colour);
     this.out = options.write ?? ((s) => void process.stdout.write(s));
+    this.annotations = options.annotations ?? wantAnnotations();
+    this.runDir = options.runDir ?? env.TCPLADDER_RUN_DIR;
   }
 
   private write(s: string): void {
@@ -104,8 +115,9 @@ export default class TcpladderReporter implements Reporter {
     if (errors.length === 0) return;
     this.counts.failed++;
     const name = shownPath(module.moduleId);
-    this.failures.push({ name: `${name} did not load`, file: module.moduleId, state: 'failed', durationMs: 0 });
-    this.write(`${this.c.red('✗')} ${this.c.red(`${name} did not load`)}\n${this.failureBlock(failureText(errors, module.moduleId))}\n`);
+    const message = failureText(errors, module.moduleId);
+    this.failures.push({ name: `${name} did not load`, file: module.moduleId, state: 'failed', durationMs: 0, message });
+    this.write(`${this.c.red('✗')} ${this.c.red(`${name} did not load`)}\n${this.failureBlock(message)}\n`);
   }
 
   onUserConsoleLog(log: UserConsoleLog): void {
@@ -131,6 +143,17 @@ export default class TcpladderReporter implements Reporter {
       out += `failed:\n${this.failures.map((f) => `  ${this.c.red('✗')} ${f.name}${f.message ? this.c.dim(` — ${f.message.split('\n')[0]}`) : ''}`).join('\n')}\n`;
     }
     this.write(out);
+    // workflow commands must begin their line: never prefixed
+    if (this.annotations) this.out(this.githubAnnotations());
+  }
+
+  /** An annotation per failure: placed by its trace where the run folder has one. */
+  private githubAnnotations(): string {
+    const traces = this.runDir ? readTraces(this.runDir).map((t) => t.trace) : [];
+    const { paired, unpaired } = pairTraces(traces, this.failures);
+    const runs = traces.flatMap((trace, i) => (trace.status === 'failed' ? [{ trace, message: paired[i]?.message }] : []));
+    const rest = unpaired.map((o) => ({ title: o.name, file: o.file, message: o.message ?? 'failed' }));
+    return githubAnnotations(runs, rest);
   }
 
   /** The failure message indented below its line, mismatch lines in red. */

@@ -90,3 +90,9 @@ export function buildSummary(input: SummaryInput): RunSummaryFile {
 export function writeSummary(runDir: string, summary: RunSummaryFile): void {
   writeFileSync(join(runDir, 'summary.json'), JSON.stringify(summary, null, 1) + '\n');
 }
+
+/** `dir`/summary.json of a run on one stack, or null when the run wrote none. */
+export function readSummary(dir: string): RunSummaryFile | null {
+  const file = join(dir, 'summary.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunSummaryFile) : null;
+}

@@ -81,6 +81,6 @@ describe('tcpladder run: a real run of cases/handshake', () => {
     const r = await tcpladder(['run', 'cases/handshake/three-way.case.ts', '--quiet', '--workers', '2'], cliEnv(dir, { NO_COLOR: '1' }));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/✓|running \d+ case file/);
-    expect(r.stdout).toMatch(/^2 passed, 0 failed in [\d.]+ (ms|s)\nreport: .+\/report\.html\ncaptures: .+\n$/);
+    expect(r.stdout).toMatch(/^2 passed, 0 failed in [\d.]+ (ms|s)\nreport: .+\/report\.html\nsummary: .+\/summary\.md\ncaptures: .+\n$/);
   });
 });
