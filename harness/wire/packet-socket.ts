@@ -246,7 +246,14 @@ export class PacketSocket {
 
   /** Call `fn` from the event loop whenever frames are waiting. */
   watch(fn: () => void): void {
-    this.watcher = koffi.node.poll(this.fd, { readable: true }, () => fn());
+    const onPoll = (status: number) => {
+      fn();
+      // a pending socket error (ENETDOWN: bound while its interface was down, as a guest's
+      // port is until the guest brings its link up) makes libuv stop the poll and report
+      // UV_EBADF; fn() read the error away, so watch again
+      if (status < 0 && !this.closed) this.watcher?.start({ readable: true }, onPoll as never);
+    };
+    this.watcher = koffi.node.poll(this.fd, { readable: true }, onPoll as never);
   }
 
   private resetReceive(n: number): void {
