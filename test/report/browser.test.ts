@@ -45,6 +45,7 @@ interface El {
   querySelectorAll(sel: string): ArrayLike<El>;
 }
 declare const document: { activeElement: El | null; querySelector(sel: string): El | null; querySelectorAll(sel: string): ArrayLike<El> };
+declare const location: { hash: string };
 
 interface RowFacts {
   id: string;

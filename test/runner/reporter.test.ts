@@ -36,9 +36,9 @@ function fakeModule(tests: FakeTest[], errors: { message: string }[] = []) {
   return { module: module as unknown as TestModule, cases: cases as unknown as TestCase[] };
 }
 
-function run(opts: { quiet?: boolean; colour?: boolean }, tests: FakeTest[], errors: { message: string }[] = []): string {
+function run(opts: { quiet?: boolean; colour?: boolean; annotations?: boolean }, tests: FakeTest[], errors: { message: string }[] = []): string {
   let out = '';
-  const r = new TcpladderReporter({ ...opts, write: (s) => (out += s) });
+  const r = new TcpladderReporter({ runDir: '', ...opts, write: (s) => (out += s) });
   const { module, cases } = fakeModule(tests, errors);
   r.onTestRunStart([{ moduleId: FILE }, { moduleId: `${FILE}.2` }] as unknown as TestSpecification[]);
   r.onTestModuleCollected(module);
@@ -102,6 +102,17 @@ describe('TcpladderReporter', () => {
     const out = run({ colour: false }, [], [{ message: 'SyntaxError: Unexpected token (3:7)' }]);
     expect(out).toContain('✗ cases/tutorial/wrong-ack.case.ts did not load\n    SyntaxError: Unexpected token (3:7)\n');
     expect(out).toContain('0 passed, 1 failed in');
+  });
+});
+
+describe('TcpladderReporter under GitHub Actions', () => {
+  it('ends with an ::error line per failure when asked, none otherwise', () => {
+    const on = run({ colour: false, annotations: true }, TESTS);
+    const errors = on.split('\n').filter((l) => l.startsWith('::'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/^::error file=cases\/tutorial\/wrong-ack\.case\.ts,line=19,title=tcpladder%3A server closes first%2C with a wrong ack \[IPv4\]::the wire does not match: pattern 5: ack: expected 5, got 6%0A/);
+    expect(on.endsWith('\n')).toBe(true);
+    expect(run({ colour: false, annotations: false }, TESTS)).not.toContain('::error');
   });
 });
 
