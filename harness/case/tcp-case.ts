@@ -156,7 +156,8 @@ export function tcpCase(name: string, body: (ctx: CaseContext) => Promise<void>,
  * The known-failure entry, of a stack the case's hosts run, that explains this failure:
  * keyed on the failing tcpladder expectation (matcher and what it expected), else on the
  * line of the case file that failed (`matcher: "line"`, its source text: a plain vitest
- * expect — its message may hold numbers that change from run to run), else on the error's
+ * expect — its message may hold numbers that change from run to run — or the line of a
+ * packetdrill script its error names), else on the error's
  * first line (`matcher: "error"`: a socket call that failed, whose stack does not reach
  * the case file).
  */
@@ -179,13 +180,19 @@ function knownFailure(run: CaseRun, family: Family, error: unknown, records: Par
 
 /** The text of the case file's line where `error` was raised, trimmed. */
 function sourceLine(file: string, error: unknown): string | null {
-  const at = error instanceof Error ? placeIn(error, file) : null;
+  const at = error instanceof Error ? (file.endsWith('.pkt') ? scriptPlace(error) : placeIn(error, file)) : null;
   if (!at) return null;
   try {
     return readFileSync(file, 'utf8').split('\n')[at.line - 1]?.trim() ?? null;
   } catch {
     return null;
   }
+}
+
+/** The script line a packetdrill error names first, as packetdrill writes it: `FILE.pkt:LINE: …`. */
+function scriptPlace(error: Error): { line: number } | null {
+  const m = /^[^\n]*?\.pkt:(\d+): /.exec(error.message);
+  return m ? { line: Number(m[1]) } : null;
 }
 
 /** `e` with the frames of `site` below its own when none of its frames is in the case file (an error from deep in an async chain). */

@@ -4,6 +4,7 @@
  * agent (agent/remote-process.ts).
  */
 import { spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import type { Readable } from 'node:stream';
 import { pastSetpriv } from '../setpriv.js';
 
@@ -21,6 +22,30 @@ export interface StartedProcess {
   once(event: 'exit' | 'close', fn: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
   /** signal the program's whole process group */
   signal(signal: NodeJS.Signals): void;
+}
+
+type ExitEvent = 'exit' | 'close';
+
+/**
+ * A program's 'exit' and 'close', for listeners added before or after they happened: a
+ * short program (`ip link set …`) may end while its starter is still busy with it, and a
+ * listener that came later would wait for ever.
+ */
+export class ExitEvents {
+  private readonly seen: Partial<Record<ExitEvent, [number | null, NodeJS.Signals | null]>> = {};
+  private readonly emitter = new EventEmitter();
+
+  emit(event: ExitEvent, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.seen[event]) return;
+    this.seen[event] = [code, signal];
+    this.emitter.emit(event, code, signal);
+  }
+
+  readonly once = (event: ExitEvent, fn: (code: number | null, signal: NodeJS.Signals | null) => void): void => {
+    const seen = this.seen[event];
+    if (seen) fn(...seen);
+    else this.emitter.once(event, fn);
+  };
 }
 
 export interface ProcessStarter {
@@ -41,15 +66,19 @@ export function localProcesses(ns: string): ProcessStarter {
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
       });
+      const events = new ExitEvents();
+      child.once('exit', (code, signal) => events.emit('exit', code, signal));
+      child.once('close', (code, signal) => events.emit('close', code, signal));
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
         child.once('error', (e) => reject(new Error(`cannot start setpriv: ${e.message}`)));
       });
       await pastSetpriv(child.pid!);
-      return Object.assign(child, {
+      return {
         pid: child.pid!,
         stdout: child.stdout!,
         stderr: child.stderr!,
+        once: events.once,
         signal: (sig: NodeJS.Signals) => {
           try {
             process.kill(-child.pid!, sig);
@@ -61,7 +90,7 @@ export function localProcesses(ns: string): ProcessStarter {
             }
           }
         },
-      });
+      };
     },
   };
 }
