@@ -57,8 +57,8 @@ Options:
   --junit FILE    also write JUnit XML to FILE (one testcase per case and family)
   --summary-md FILE   also write the run's summary.md to FILE
   --shard I/N     run the I-th of N shares of the case files: whole files, balanced
-                  by case count, the same on every machine; tcpladder merge joins
-                  the shards' run folders into one
+                  by their case count (tcpCase calls; a .pkt is one), the same plan on
+                  every machine; tcpladder merge joins the shards' run folders into one
   --profile NAME  apply sysctl profile cases/profiles/NAME.json to every host that
                   does not pin its own; repeat it (--profile A --profile B) to run
                   the cases once per profile and print the diff of the bundles
@@ -74,11 +74,11 @@ Options:
   --rootless      run in a user namespace as a user would (what runs without root
                   do by themselves): states sampled through sock_diag, not traced
   --tap, --ktap   print the results as TAP 13 (or KTAP, as kselftest does) on stdout
-                  (under GitHub Actions, GITHUB_ACTIONS set, every failure is also an
-                  ::error annotation on the line of its case file that failed)
   --tolerance-factor N   multiply packetdrill scripts' timing tolerances by N (slow CI)
   -h, --help      this text
 
+Under GitHub Actions (GITHUB_ACTIONS set) every failure is also an ::error
+annotation at the line of its case file (or .pkt script) that failed.
 Colour only on a terminal, never when NO_COLOR is set. Without root, runs rootless
 where the kernel allows user namespaces: a state shorter than the ~1 ms between two
 samples is not seen and kernel events are not recorded (docs/ROOTLESS.md).

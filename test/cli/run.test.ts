@@ -22,6 +22,9 @@ describe.concurrent('tcpladder run: usage', () => {
     [['run', 'package.json'], 'tcpladder run: package.json: case files end in .case.ts, packetdrill scripts in .pkt'],
     [['run', '--workers', '0'], 'tcpladder run: --workers 0: a whole number from 1 to 64'],
     [['run', '--workers', 'many'], 'tcpladder run: --workers many: a whole number from 1 to 64'],
+    [['run', '--shard', '4/3'], 'tcpladder run: --shard 4/3: I/N with 1 ≤ I ≤ N ≤ 1000, e.g. 2/3'],
+    [['run', '--shard', '1/2', '--stacks', 'linux,uml'], 'tcpladder run: --shard and --stacks: give one (tcpladder merge joins runs on one stack)'],
+    [['merge'], 'tcpladder merge: give the run folders to merge (tcpladder merge --help)'],
     [['frobnicate'], 'tcpladder: unknown command "frobnicate" (try tcpladder --help)'],
   ])('%j exits 2 with one line on stderr', async (args, line) => {
     const r = await tcpladder(args);
@@ -31,13 +34,15 @@ describe.concurrent('tcpladder run: usage', () => {
   });
 
   it('documents the exit codes in each command\'s --help', async () => {
-    for (const cmd of ['run', 'doctor']) {
+    for (const cmd of ['run', 'doctor', 'merge']) {
       const r = await tcpladder([cmd, '--help']);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/Exit codes:\n {2}0 {2}.+\n {2}1 {2}.+\n {2}2 {2}bad usage/);
     }
     expect((await tcpladder(['help', 'run'])).stdout).toContain('--junit FILE');
     expect((await tcpladder(['--help'])).stdout).toContain('tcpladder doctor');
+    expect((await tcpladder(['--help'])).stdout).toContain('tcpladder merge DIR…');
+    expect((await tcpladder(['run', '--help'])).stdout).toMatch(/--summary-md FILE[\s\S]*--shard I\/N/);
   });
 });
 

@@ -119,4 +119,22 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^CMD \["bash", "scripts\/docker-harness"\]$/m);
     for (const f of ['scripts/docker-harness', 'scripts/docker-capture', 'scripts/docker-e2e']) expect(existsSync(new URL(f, root))).toBe(true);
   });
+  test('the compose run writes captures/<run>/summary.md, and the documented GitHub step appends that file to the job summary', () => {
+    // tcpladder run writes summary.md into its run folder, captures/$TCPLADDER_RUN, which the entry script sets and the bind mount keeps
+    expect(harness.environment.TCPLADDER_RUN).toBe('${TCPLADDER_RUN:-}');
+    const entry = read('scripts/docker-harness');
+    expect(entry).toMatch(/^export TCPLADDER_RUN="\$run"$/m);
+    expect(entry).toMatch(/^dir="captures\/\$run"$/m);
+    expect(entry).toMatch(/^node bin\/tcpladder\.js run /m);
+    expect(read('harness/runner/finish.ts')).toMatch(/writeSummaryMd\(runDir, input\)/);
+    expect(read('scripts/docker-e2e')).toMatch(/\[ -f "\$dir\/summary\.md" \] \|\| fail 15/);
+    // the container does not see $GITHUB_STEP_SUMMARY: the workflow names the run and appends its summary.md
+    const docs = read('docs/DOCKER.md');
+    const workflow = /```yaml\n# \.github\/workflows\/tcpladder\.yml\n([\s\S]*?)```/.exec(docs)![1]!;
+    expect(workflow).toMatch(/^ {6}TCPLADDER_RUN: gh\$\{\{ github\.run_id \}\}\$\{\{ github\.run_attempt \}\}$/m);
+    const step = /- name: Results in the job summary\n([\s\S]*?)(?=\n {6}- |$)/.exec(workflow)![1]!;
+    expect(step).toMatch(/^ {8}if: always\(\)$/m);
+    expect(step).toMatch(/^ {8}run: cat "captures\/\$TCPLADDER_RUN\/summary\.md" >> "\$GITHUB_STEP_SUMMARY"$/m);
+    expect(workflow.indexOf('Results in the job summary')).toBeGreaterThan(workflow.indexOf('docker compose up'));
+  });
 });
