@@ -43,6 +43,32 @@ export interface TopicGroup {
 
 const SEVERITY: Record<Verdict, number> = { failed: 0, 'known-failure': 1, passed: 2, 'not-applicable': 3 };
 
+export const VERDICT_WORDS: Record<Verdict, string> = {
+  passed: 'passed',
+  failed: 'failed',
+  'known-failure': 'known failure',
+  'not-applicable': 'not applicable',
+};
+
+export function countVerdict(cases: ReportCase[], v: Verdict): number {
+  return cases.filter((c) => c.trace.status === v).length;
+}
+
+/** "2 passed, 1 failed" (known failures and not applicable only when there are some). */
+export function tally(cases: ReportCase[]): string {
+  return (['passed', 'failed', 'known-failure', 'not-applicable'] as Verdict[])
+    .filter((v) => v === 'passed' || v === 'failed' || countVerdict(cases, v) > 0)
+    .map((v) => `${countVerdict(cases, v)} ${VERDICT_WORDS[v]}`)
+    .join(', ');
+}
+
+/** What runs each stack the cases ran on (kernel release, runsc version), from their hosts. */
+export function stackVersions(cases: ReportCase[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const c of cases) for (const h of c.trace.hosts) if (h.stack && h.version) out[h.stack] ??= h.version;
+  return out;
+}
+
 export function worst(verdicts: Verdict[]): Verdict {
   return verdicts.reduce<Verdict>((w, v) => (SEVERITY[v] < SEVERITY[w] ? v : w), 'not-applicable');
 }

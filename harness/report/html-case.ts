@@ -8,7 +8,7 @@
 import { formatOptions, type TcpOption } from '../packet/index.js';
 import type { CaseTrace, TraceOption, TraceSegment, TraceSocket } from '../trace/types.js';
 import type { ReportCase } from './case-rows.js';
-import { familyLabel } from './case-rows.js';
+import { familyLabel, VERDICT_WORDS } from './case-rows.js';
 import { failureHtml } from './html-failure.js';
 import { escapeHtml, formatDuration, formatSeconds, relHref, statusMark, table, tag } from './html-util.js';
 
@@ -29,13 +29,6 @@ export function runStacks(c: ReportCase): string[] {
   const hosts = [...new Set(c.trace.hosts.map((h) => h.stack ?? 'linux'))].sort();
   return hosts.length ? hosts : [c.stack ?? 'linux'];
 }
-
-export const VERDICT_WORDS: Record<CaseTrace['status'], string> = {
-  passed: 'passed',
-  failed: 'failed',
-  'known-failure': 'known failure',
-  'not-applicable': 'not applicable',
-};
 
 function toTcpOptions(o: TraceOption[]): TcpOption[] {
   return o.map(({ raw, ...rest }) => (raw ? { ...rest, raw: Buffer.from(raw, 'hex') } : rest));

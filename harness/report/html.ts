@@ -6,8 +6,8 @@
  * when the row opens. Filters, search, permalinks and keys: html-script.ts. Inline CSS
  * and script, no network.
  */
-import { columnsOf, familyLabel, groupCases, type CaseRow, type Column, type ReportCase, type TopicGroup, type Verdict } from './case-rows.js';
-import { runAnchor, runSection, runStacks, VERDICT_WORDS } from './html-case.js';
+import { columnsOf, countVerdict as count, familyLabel, groupCases, stackVersions, tally, VERDICT_WORDS, type CaseRow, type Column, type ReportCase, type TopicGroup, type Verdict } from './case-rows.js';
+import { runAnchor, runSection, runStacks } from './html-case.js';
 import { failureHtml } from './html-failure.js';
 import { REPORT_CSS } from './html-style.js';
 import { REPORT_SCRIPT } from './html-script.js';
@@ -43,16 +43,6 @@ export interface ReportInput {
 }
 
 const VERDICTS: Verdict[] = ['failed', 'known-failure', 'passed', 'not-applicable'];
-
-function count(cases: ReportCase[], v: Verdict): number {
-  return cases.filter((c) => c.trace.status === v).length;
-}
-
-function tally(cases: ReportCase[]): string {
-  return VERDICTS.filter((v) => v === 'passed' || v === 'failed' || count(cases, v) > 0)
-    .map((v) => `${count(cases, v)} ${VERDICT_WORDS[v]}`)
-    .join(', ');
-}
 
 function facts(input: ReportInput, rows: number): string {
   const { run, cases } = input;
@@ -148,13 +138,6 @@ function topicHtml(g: TopicGroup, columns: Column[], input: ReportInput, version
 
 function problemSection(p: ReportProblem): string {
   return tag('section', { class: 'problem' }, tag('h2', {}, escapeHtml(`✗ ${p.title}`)), failureHtml(p.message));
-}
-
-/** What runs each stack the cases ran on (kernel release, runsc version), from their hosts. */
-function stackVersions(cases: ReportCase[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const c of cases) for (const h of c.trace.hosts) if (h.stack && h.version) out[h.stack] ??= h.version;
-  return out;
 }
 
 export function renderReportHtml(input: ReportInput): string {

@@ -9,11 +9,11 @@
  * failures (last ones first), and the page ends by saying what was left out.
  */
 import type { MatrixSummary } from '../runner/matrix.js';
-import { columnsOf, familyLabel, groupCases, type CaseRow, type Column, type ReportCase, type TopicGroup, type Verdict } from './case-rows.js';
+import { columnsOf, countVerdict, familyLabel, groupCases, stackVersions, tally, type CaseRow, type Column, type ReportCase, type TopicGroup } from './case-rows.js';
 import { ladderFromTrace } from './from-trace.js';
 import { failureLocation, formatLocation } from './failure-location.js';
 import { failureBody } from './html-failure.js';
-import { runStacks, VERDICT_WORDS } from './html-case.js';
+import { runStacks } from './html-case.js';
 import { formatDuration, statusMark } from './html-util.js';
 import { renderLadderMermaid } from './ladder-mermaid.js';
 import type { ReportInput } from './html.js';
@@ -52,14 +52,6 @@ export function fenced(info: string, text: string): string {
   const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
   const fence = '`'.repeat(Math.max(3, longest + 1));
   return `${fence}${info}\n${text.replace(/\n+$/, '')}\n${fence}\n`;
-}
-
-function tally(cases: ReportCase[]): string {
-  const n = (v: Verdict) => cases.filter((c) => c.trace.status === v).length;
-  return (['passed', 'failed', 'known-failure', 'not-applicable'] as Verdict[])
-    .filter((v) => v === 'passed' || v === 'failed' || n(v) > 0)
-    .map((v) => `${n(v)} ${VERDICT_WORDS[v]}`)
-    .join(', ');
 }
 
 function columnHead(col: Column): string {
@@ -108,19 +100,13 @@ function matrixLines(m: MatrixSummary): string {
   return `${head}${rows}\n\n${[...diffs, ...stale].join('\n')}${diffs.length + stale.length ? '\n\n' : ''}`;
 }
 
-function stackVersions(cases: ReportCase[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const c of cases) for (const h of c.trace.hosts) if (h.stack && h.version) out[h.stack] ??= h.version;
-  return out;
-}
-
 export function renderSummaryMarkdown(input: ReportInput, options: SummaryMdOptions = {}): string {
   const { cases, matrix } = input;
   const problems = input.problems ?? [];
   const columns = columnsOf(cases, matrix?.stacks.map((s) => s.name));
   const groups = groupCases(cases, columns);
   const rows = groups.flatMap((g) => g.rows);
-  const failed = cases.filter((c) => c.trace.status === 'failed').length + problems.length;
+  const failed = countVerdict(cases, 'failed') + problems.length;
   const verdict = failed ? `${failed} failed` : cases.length ? (matrix ? 'no new failure' : 'all passed') : 'no case ran';
   const kind = matrix ? 'matrix' : 'run';
   const facts = [

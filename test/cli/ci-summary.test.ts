@@ -18,8 +18,8 @@ import { ladderFromTrace } from '../../harness/report/index.js';
 import type { CaseTrace } from '../../harness/trace/types.js';
 import { CHROMIUM } from '../report/chromium.js';
 import { expectLadderDrawn, openMermaidPage, type MermaidPage } from '../report/mermaid-page.js';
-import { writeCase } from '../reliability/helpers.js';
 import { cliEnv, ROOT, tcpladder, type CliResult } from './spawn-cli.js';
+import { WRONG_ACK_CASE, writeWrongAckCase } from './wrong-ack-case.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tcpl-ci-summary-'));
 const runDir = join(tmp, 'run');
@@ -48,19 +48,7 @@ function lineOf(text: string, needle: string): number {
 beforeAll(async () => {
   const cases = join(tmp, 'files');
   mkdirSync(cases);
-  caseFile = writeCase(
-    cases,
-    'wrong-ack',
-    `tcpCase('server answers with a wrong ack', async ({ hosts, wire }) => {
-  const { client, server } = await hosts('client', 'server');
-  const listener = await server.listen(7000);
-  await client.connect(server, 7000);
-  await listener.accept();
-  expect(1).toBe(1);
-  await expect(wire).toHaveSegments(['client > server SYN', 'server > client SYN ACK ack=7', '...']);
-});`,
-  );
-  expectLine = lineOf(readFileSync(caseFile, 'utf8'), 'toHaveSegments');
+  ({ file: caseFile, expectLine } = writeWrongAckCase(cases));
   // a catalogue script whose SYN expects an MSS Linux does not send; its defaults beside it as in cases/packetdrill
   mkdirSync(join(cases, 'pkt', 'handshake'), { recursive: true });
   mkdirSync(join(cases, 'pkt', 'common'));
@@ -96,7 +84,7 @@ describe('summary.md of a run with failures', () => {
     expect(md).toContain('### Other cases: 2 cases, 2 failing (0 passed, 4 failed)');
     expect(md).toContain('<details><summary>Handshake: 1 case, none failing (2 passed, 0 failed)</summary>');
     expect(md).toContain('| ✓ | three-way handshake | ✓ | ✓ |');
-    expect(md).toContain('| ✗ | **server answers with a wrong ack** | ✗ | ✗ |');
+    expect(md).toContain(`| ✗ | **${WRONG_ACK_CASE}** | ✗ | ✗ |`);
     expect(md.match(new RegExp(`^\`${caseFile}:${expectLine}\` · linux`, 'gm'))).toHaveLength(2);
     expect(md.match(new RegExp(`^\`${script}:${packetLine}\` · linux`, 'gm'))).toHaveLength(2);
     expect(md).toContain('← ack: expected 7, got 1');
@@ -130,8 +118,8 @@ describe('GitHub annotations', () => {
     const decode = (s: string) => s.replace(/%0A/g, '\n').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
     expect(props.map(([file, line, title]) => [file, Number(line), decode(title!)]).sort()).toEqual(
       [
-        [caseFile, expectLine, 'tcpladder: server answers with a wrong ack [IPv4]'],
-        [caseFile, expectLine, 'tcpladder: server answers with a wrong ack [IPv6]'],
+        [caseFile, expectLine, `tcpladder: ${WRONG_ACK_CASE} [IPv4]`],
+        [caseFile, expectLine, `tcpladder: ${WRONG_ACK_CASE} [IPv6]`],
         [script, packetLine, expect.stringMatching(/^tcpladder: .*active-open-wrong-mss\.pkt \[IPv4\]$/)],
         [script, packetLine, expect.stringMatching(/^tcpladder: .*active-open-wrong-mss\.pkt \[IPv6\]$/)],
       ].sort(),

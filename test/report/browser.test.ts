@@ -18,7 +18,7 @@ import { renderReportHtml, type ReportInput } from '../../harness/report/index.j
 import { runReportInput, readSummary, readTraces } from '../../harness/runner/index.js';
 import type { CaseTrace } from '../../harness/trace/types.js';
 import { cliEnv, tcpladder } from '../cli/spawn-cli.js';
-import { writeCase } from '../reliability/helpers.js';
+import { writeWrongAckCase } from '../cli/wrong-ack-case.js';
 import { CHROMIUM, launchChromium } from './chromium.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tcpl-browser-test-'));
@@ -68,17 +68,7 @@ const focusedRow = (p: Page) => p.evaluate(() => document.activeElement?.closest
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium (scripts/setup installs it)`);
-  const failing = writeCase(
-    tmp,
-    'wrong-ack',
-    `tcpCase('server answers with a wrong ack', async ({ hosts, wire }) => {
-  const { client, server } = await hosts('client', 'server');
-  const listener = await server.listen(7000);
-  await client.connect(server, 7000);
-  await listener.accept();
-  await expect(wire).toHaveSegments(['client > server SYN', 'server > client SYN ACK ack=7', '...']);
-});`,
-  );
+  const failing = writeWrongAckCase(tmp).file;
   const run = await tcpladder(['run', 'cases/handshake', 'cases/close/active-close.case.ts', failing, '--quiet'], cliEnv(runDir, { NO_COLOR: '1' }));
   expect(run.code, run.stdout + run.stderr).toBe(1);
   context = await launchChromium(join(tmp, 'profile'));

@@ -4,28 +4,12 @@
  * the filters' and search's markup, links, escaping, and nothing external. What the
  * page's script does with them is tested in chromium (browser.test.ts).
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderReportHtml, type ReportCase, type ReportInput } from '../../harness/report/index.js';
 import { failureBody } from '../../harness/report/html-failure.js';
 import type { CaseTrace } from '../../harness/trace/types.js';
+import { activeClose, handshake, RUN, wrongAck, wrongAckMessage } from './run-fixtures.js';
 import { bySelector, child, findAll, parseXml, textOf, type XmlElement } from './xml.js';
-
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
-const trace = (name: string): CaseTrace => JSON.parse(readFileSync(fixture(`${name}.trace.json`), 'utf8')) as CaseTrace;
-const wrongAckMessage = readFileSync(fixture('wrong-ack-ipv4.message.txt'), 'utf8');
-
-const handshake: ReportCase = { dir: 'three-way-handshake-ipv4', trace: trace('three-way-handshake-ipv4') };
-const activeClose: ReportCase = { dir: 'active-close-ipv6', trace: trace('active-close-ipv6') };
-const wrongAck: ReportCase = { dir: 'wrong-ack-ipv4', trace: trace('wrong-ack-ipv4'), message: wrongAckMessage };
-
-const RUN: ReportInput['run'] = {
-  run: 'abc12',
-  startedAt: '2026-11-24T22:30:00.000Z',
-  durationMs: 4600,
-  kernel: '6.1.0-28-amd64 #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1',
-  node: 'v20.20.2',
-};
 
 function render(cases: ReportCase[], more: Partial<ReportInput> = {}): { html: string; root: XmlElement } {
   const html = renderReportHtml({ run: RUN, cases, ...more });
@@ -129,7 +113,7 @@ describe('renderReportHtml', () => {
   it('states the run: kernel, profile, counts, duration', () => {
     const facts = Object.fromEntries(findAll(root, (e) => e.name === 'dd').map((dd) => [dd.attrs['data-fact'], textOf(dd)]));
     expect(facts).toMatchObject({
-      cases: '3 cases, 3 runs (1 failed, 2 passed)',
+      cases: '3 cases, 3 runs (2 passed, 1 failed)',
       kernel: RUN.kernel,
       profile: '(none: the kernel defaults)',
       duration: '4.6 s',

@@ -4,21 +4,11 @@
  * where it failed, its expected/observed table and its ladder as Mermaid; a matrix's
  * stacks as columns; and the size limit: blocks left out whole, what was left out named.
  */
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { renderSummaryMarkdown, type ReportCase, type ReportInput } from '../../harness/report/index.js';
 import { fenced } from '../../harness/report/summary-md.js';
 import type { CaseTrace } from '../../harness/trace/types.js';
-
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
-const trace = (name: string): CaseTrace => JSON.parse(readFileSync(fixture(`${name}.trace.json`), 'utf8')) as CaseTrace;
-const wrongAckMessage = readFileSync(fixture('wrong-ack-ipv4.message.txt'), 'utf8');
-
-const handshake: ReportCase = { dir: 'three-way-handshake-ipv4', trace: trace('three-way-handshake-ipv4') };
-const activeClose: ReportCase = { dir: 'active-close-ipv6', trace: trace('active-close-ipv6') };
-const wrongAck: ReportCase = { dir: 'wrong-ack-ipv4', trace: trace('wrong-ack-ipv4'), message: wrongAckMessage };
-
-const RUN: ReportInput['run'] = { run: 'abc12', startedAt: '2026-11-24T22:30:00.000Z', durationMs: 4600, kernel: '6.1.0-28-amd64 #1 SMP', node: 'v20.20.2' };
+import { activeClose, handshake, RUN, wrongAck } from './run-fixtures.js';
 
 const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 

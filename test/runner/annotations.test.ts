@@ -3,14 +3,13 @@
  * a trace recorded, a script's `file:line:` error, the `at file:line` of a stack), how text
  * is encoded so that a message cannot end the command early, and when they are printed.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { githubAnnotations, wantAnnotations } from '../../harness/runner/annotations.js';
-import type { CaseTrace } from '../../harness/trace/types.js';
+import { wrongAck as wrongAckRun, wrongAckMessage } from '../report/run-fixtures.js';
 
-const wrongAck = JSON.parse(readFileSync(new URL('../report/fixtures/wrong-ack-ipv4.trace.json', import.meta.url), 'utf8')) as CaseTrace;
-const message = readFileSync(new URL('../report/fixtures/wrong-ack-ipv4.message.txt', import.meta.url), 'utf8');
+const wrongAck = wrongAckRun.trace;
+const message = wrongAckMessage;
 const props = (line: string) => /^::error ([^:]*)::/.exec(line)![1]!.split(',');
 
 describe('githubAnnotations', () => {
