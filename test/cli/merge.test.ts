@@ -3,7 +3,8 @@
  * and a file of our own with three cases (one failing) run once whole and once as three
  * shards. The shards are disjoint and together all the files; merged, they give the same
  * verdicts and the same normalised bundle as the whole run, with report.html and
- * summary.md. merge refuses bad input with exit 2 and one line naming the file and field.
+ * summary.md (also at --summary-md and in the job summary). merge refuses bad input
+ * with exit 2 and one line naming the file and field.
  */
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -82,7 +83,8 @@ describe('run --shard I/N', () => {
 
 describe('tcpladder merge', () => {
   it('joins the shards into one run folder with the verdicts and the normalised bundle of the whole run', async () => {
-    const r = await tcpladder(['merge', shardDir(3), shardDir(1), shardDir(2), '--out', merged], cliEnv());
+    const step = join(tmp, 'step-summary.md');
+    const r = await tcpladder(['merge', shardDir(3), shardDir(1), shardDir(2), '--out', merged, '--summary-md', join(tmp, 'merged.md')], cliEnv(undefined, { GITHUB_STEP_SUMMARY: step }));
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toMatch(/^merged 3 shards into .*merged\/: 18 case runs, 16 passed, 2 failed$/m);
     const a = readJson<RunSummaryFile>(join(whole, 'summary.json'));
@@ -95,6 +97,8 @@ describe('tcpladder merge', () => {
     expect(diffBundles(ba, bb, { a: 'whole', b: 'merged' }).counts).toMatchObject({ cases: 18, same: 18, different: 0 });
     for (const f of ['report.html', 'summary.md']) expect(existsSync(join(merged, f)), f).toBe(true);
     const md = readFileSync(join(merged, 'summary.md'), 'utf8');
+    expect(readFileSync(join(tmp, 'merged.md'), 'utf8')).toBe(md);
+    expect(readFileSync(step, 'utf8')).toBe(`${md}\n`);
     expect(md).toContain('9 cases, 18 runs: 16 passed, 2 failed');
     expect(md.match(/^### ✗ connection 2 \\\[IPv[46]\\\]$/gm)).toHaveLength(2);
   });
