@@ -71,6 +71,26 @@ describe('renderReportHtml', () => {
     expect(findAll(render([handshake]).root, (e) => e.name === 'select')).toHaveLength(0);
   });
 
+  it('a matrix: each stack\'s counts and report among the facts, a guest\'s first difference from linux in the row, the differences below', () => {
+    const on = (c: ReportCase, stack: string): ReportCase => ({ ...c, dir: `${stack}/${c.dir}`, stack, trace: { ...c.trace, hosts: c.trace.hosts.map((h) => ({ ...h, stack })) } as CaseTrace });
+    const stack = (name: string) => ({ name, version: `${name} 1`, dir: name, exitCode: 0, passed: 1, failed: 0, knownFailures: 0, notApplicable: 0 });
+    const matrix = {
+      version: 1, kind: 'matrix', run: 'abc12', startedAt: RUN.startedAt, durationMs: 1, stacks: [stack('linux'), stack('gvisor')], hosts: {}, pinned: [], cases: [], stale: [], problems: [],
+      differences: [{ stack: 'gvisor', file: 'diff-gvisor.html', cases: { 'three-way handshake [ipv4]': { first: 'segment 2: win 65160 → 1048576', differences: 3, accepted: 1 } } }],
+    } as unknown as NonNullable<ReportInput['matrix']>;
+    const { root: r } = render([on(handshake, 'linux'), on(handshake, 'gvisor')], { matrix });
+    const facts = findAll(r, (e) => e.name === 'dd' && (e.attrs['data-fact'] ?? '').startsWith('stack '));
+    expect(facts.map((dd) => [dd.attrs['data-fact'], hrefs(dd)])).toEqual([['stack linux', ['linux/report.html']], ['stack gvisor', ['gvisor/report.html']]]);
+    expect(findAll(r, (e) => e.attrs['data-fact'] === 'kernel')).toHaveLength(0);
+    const row = rows(r)[0]!;
+    expect(cells(row).map(([cls]) => cls)).toEqual(['cell passed', 'cell passed']);
+    expect(findAll(row, bySelector('p', 'difference')).map(textOf)).toEqual(['gvisor vs linux [ipv4]: first difference: segment 2: win 65160 → 1048576 (3 in all, 1 accepted)']);
+    const notes = findAll(r, bySelector('section', 'matrix-notes'));
+    expect(notes.map((n) => textOf(child(n, 'h2')!))).toEqual(['Differences from linux (shown, not judged)']);
+    expect(hrefs(notes[0]!)).toEqual(['diff-gvisor.html']);
+    expect(textOf(child(child(r, 'head')!, 'title')!)).toBe('tcpladder matrix abc12: no new failure');
+  });
+
   it('has a verdict filter, a search box and keys', () => {
     const boxes = findAll(root, (e) => e.name === 'input' && e.attrs['name'] === 'verdict').map((e) => e.attrs['value']);
     expect(boxes).toEqual(['failed', 'passed']);
