@@ -15,12 +15,13 @@ Joins run folders into one: the shards of a run (tcpladder run --shard I/N on
 several machines), or any runs on one stack whose cases do not overlap. Every case
 folder is copied in; summary.json, bundle.json, report.html and summary.md are made
 from all of them, as one run of every case would have written them. Shards are
-checked: all of one plan, each once, none missing.
+checked: all of one plan, each once, none missing. As tcpladder run does, it
+appends the merged summary.md to $GITHUB_STEP_SUMMARY when that is set.
 
 Options:
-  --out DIR          the merged run folder, new or empty (default: captures/<run>/)
-  --summary-md FILE  also write its summary.md to FILE (and, as tcpladder run does,
-                     append it to $GITHUB_STEP_SUMMARY when that is set)
+  --out DIR          the merged run folder, new or empty (default: captures/<run>/);
+                     its name is the merged run's id when it is one ([a-z0-9]+)
+  --summary-md FILE  also write the merged summary.md to FILE
   --json             print the merged run's summary as JSON on stdout
   -h, --help         this text
 
