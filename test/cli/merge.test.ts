@@ -130,3 +130,21 @@ describe('tcpladder merge', () => {
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/whole: exists and is not empty/)]);
   });
 });
+
+describe('a shard no case file falls to', () => {
+  it('writes an empty run folder that merge takes with the others', async () => {
+    const file = 'cases/handshake/three-way.case.ts';
+    const [one, two] = [join(tmp, 'one-of-two'), join(tmp, 'two-of-two')];
+    const empty = await tcpladder(['run', file, '--shard', '2/2'], cliEnv(two, { NO_COLOR: '1' }));
+    expect(empty.code, empty.stderr).toBe(0);
+    expect(empty.stdout).toMatch(/^shard 2\/2: 0 of 1 case files$/m);
+    expect(readJson<RunSummaryFile>(join(two, 'summary.json')).cases).toEqual([]);
+    expect(readJson<ShardRecord>(join(two, 'shard.json'))).toEqual({ index: 2, count: 2, files: [] });
+    for (const f of ['report.html', 'summary.md']) expect(existsSync(join(two, f)), f).toBe(true);
+    const ran = await tcpladder(['run', file, '--shard', '1/2', '--quiet'], cliEnv(one, { NO_COLOR: '1' }));
+    expect(ran.code, ran.stdout + ran.stderr).toBe(0);
+    const r = await tcpladder(['merge', one, two, '--out', join(tmp, 'merged-two')], cliEnv());
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^merged 2 shards into .*: 2 case runs, 2 passed, 0 failed$/m);
+  }, 120_000);
+});
