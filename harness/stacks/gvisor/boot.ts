@@ -13,6 +13,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { folderToShow } from '../guest-mounts.js';
 
 export const RUNSC_BINARY = '/usr/bin/runsc';
 
@@ -26,6 +27,12 @@ export interface GvisorBoot {
   agent: string;
   /** sysctls of the whole sandbox, written by the agent before it says it is ready */
   sysctls: Record<string, string>;
+}
+
+/** The project folder over the sandbox's own /tmp or /run, when it lies there. */
+function shown(agent: string): { destination: string; type: string; source: string; options: string[] }[] {
+  const folder = folderToShow(agent);
+  return folder ? [{ destination: folder, type: 'bind', source: folder, options: ['rbind', 'ro'] }] : [];
 }
 
 function bundle(b: GvisorBoot): string {
@@ -49,6 +56,7 @@ function bundle(b: GvisorBoot): string {
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs' },
       { destination: '/run', type: 'tmpfs', source: 'tmpfs' },
       { destination: '/tmp', type: 'tmpfs', source: 'tmpfs' },
+      ...shown(b.agent),
     ],
     linux: {
       namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'ipc' }, { type: 'uts' }, { type: 'network', path: `/run/netns/${b.holderNs}` }],

@@ -14,6 +14,7 @@
  *
  * mem is pinned: the window scale a guest announces depends on its memory.
  */
+import { folderToShow } from '../guest-mounts.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -63,6 +64,7 @@ export function bootUml(b: UmlBoot): ChildProcess {
     `TCPL_NODE=${process.execPath}`,
     `TCPL_AGENT=${b.agent}`,
     `TCPL_CONTROL=vec1,${CONTROL.guest}/30,${CONTROL.port}`,
+    ...(folderToShow(b.agent) ? [`TCPL_SHOW=${folderToShow(b.agent)}`] : []),
   ];
   // `ip netns exec` without a process of its own: nsenter into the holder's namespace; the
   // guest dies with the pool even when the pool is killed (its helpers: a later run's clean)

@@ -2,11 +2,15 @@
 # init of a User-Mode Linux guest of tcpladder: the host's / is the root file system,
 # read-only; the guest gets its own /proc, /sys, /run and /tmp, loads IPv6 (a module in
 # Debian's UML build) and runs the agent, reached on its control link, until it is stopped.
-# TCPL_NODE, TCPL_AGENT and TCPL_CONTROL come from the kernel command line.
+# TCPL_NODE, TCPL_AGENT, TCPL_CONTROL and TCPL_SHOW come from the kernel command line.
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t tmpfs -o size=16m tmpfs /run
 mount -t tmpfs -o size=64m tmpfs /tmp
+# the project, when it lies under /tmp or /run (a clone in /tmp): shown again over them
+if [ -n "$TCPL_SHOW" ]; then
+  mkdir -p "$TCPL_SHOW" && mount -t hostfs -o ro,"$TCPL_SHOW" hostfs "$TCPL_SHOW" || echo "tcpladder-init: $TCPL_SHOW not shown"
+fi
 mkdir -p /run/m/lib /run/netns
 ln -s /usr/lib/uml/modules /run/m/lib/modules
 modprobe -d /run/m ipv6 || echo "tcpladder-init: ipv6 module not loaded"
