@@ -25,7 +25,7 @@ import {
   writeReport,
   writeSummary,
   writeSummaryMd,
-  removeLeftovers,
+  endInterruptedRun,
 } from '../runner/index.js';
 import { SETUP_ERROR_FILE } from '../runner/paths.js';
 import { shardFiles, SHARD_FILE, type Shard, type ShardRecord } from '../runner/shard.js';
@@ -128,9 +128,9 @@ export function runVitest(run: string, dir: string, o: VitestRun): Promise<numbe
   };
   return new Promise<number>((done) => {
     const child = spawn(process.execPath, vitestArgs, { stdio: ['inherit', o.json ? 2 : 'inherit', 'inherit'], env });
-    let interrupted = false;
+    let interrupted: NodeJS.Signals | null = null;
     const forward = (sig: NodeJS.Signals) => {
-      interrupted = true;
+      interrupted ??= sig;
       child.kill(sig);
     };
     process.on('SIGINT', forward);
@@ -138,11 +138,14 @@ export function runVitest(run: string, dir: string, o: VitestRun): Promise<numbe
     child.on('exit', (c, sig) => {
       process.off('SIGINT', forward);
       process.off('SIGTERM', forward);
-      const code = c ?? (sig ? 130 : 1);
-      // an interrupted run's processes may have been killed before they cleaned up (a
-      // worker still releasing its guests when vitest gave up on it): what they held goes now
+      // interrupted, the signal's code whatever vitest's ending was (a worker killed by the
+      // same Ctrl-C before vitest's main process saw it makes vitest fail with 1)
+      const stopped = interrupted ?? sig;
+      const code = stopped === 'SIGTERM' ? 143 : stopped ? 130 : (c ?? 1);
+      // an interrupted run's processes may outlive vitest (a worker in the middle of a case)
+      // or be killed before they cleaned up: they get a moment, then what they held goes
       if (!interrupted || rootless()) return done(code);
-      removeLeftovers()
+      endInterruptedRun(run)
         .catch((e: unknown) => void process.stderr.write(`tcpladder: cleaning up: ${(e as Error).message}\n`))
         .finally(() => done(code));
     });
@@ -256,7 +259,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
     return EXIT.usage;
   }
   if (summary === null) {
-    const error = `no case ran (vitest exited ${code})`;
+    const error = code > 128 ? `interrupted (exit ${code}) before any case ended` : `no case ran (vitest exited ${code})`;
     io.stderr(`tcpladder: ${error}\n`);
     if (json) io.stdout(JSON.stringify(runJson(run, dir, null, exit, error), null, 1) + '\n');
     return exit;

@@ -16,6 +16,8 @@ export const EXIT_INPUT = 2;
  * same verdict as bad input on the command line.
  */
 export function runExitCode(summary: RunSummaryFile | null, vitestCode: number): number {
+  // stopped by a signal (130 SIGINT, 143 SIGTERM): said so whatever the cases that ended first did
+  if (vitestCode > 128) return vitestCode;
   if (summary === null) return vitestCode > 1 ? vitestCode : EXIT_FAILED;
   if (summary.cases.some((c) => c.errorKind === 'input')) return EXIT_INPUT;
   const failed = summary.failed > 0 || (summary.problems?.length ?? 0) > 0 || vitestCode !== 0;

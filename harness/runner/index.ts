@@ -12,4 +12,4 @@ export { runJson, type RunJson } from './run-json.js';
 export { runExitCode } from './exit.js';
 export { wantColour, paint, type Paint } from './colour.js';
 export { shownPath } from './paths.js';
-export { removeLeftovers } from './leftovers.js';
+export { removeLeftovers, endInterruptedRun } from './leftovers.js';

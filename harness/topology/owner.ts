@@ -4,7 +4,7 @@
  * time, so a reused pid is not mistaken for the owner, and its pid namespace, outside
  * which the pid means nothing (a run in a container seen from the host).
  */
-import { mkdirSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync, rmSync, statSync } from 'node:fs';
 
 export const STATE_DIR = process.env.TCPLADDER_STATE_DIR ?? '/run/tcpladder';
 export const PREFIX = 'tcpl-';
@@ -84,6 +84,20 @@ export function ownerAlive(pid: number): boolean {
   if (proc === null || zombie(pid, proc.state)) return false;
   // no owner file, or not readable: cannot tell, so never touch what might be alive
   return owner ? owner.start === proc.start : true;
+}
+
+/** The processes of run `run` (this pid namespace's) that are still alive. */
+export function liveOwners(run: string): number[] {
+  let pids: number[];
+  try {
+    pids = readdirSync(`${STATE_DIR}/owners`).map(Number).filter((p) => Number.isInteger(p) && p > 0);
+  } catch {
+    return [];
+  }
+  return pids.filter((pid) => {
+    const owner = ownerFile(pid) as { run?: string; pidns?: number | null } | null;
+    return owner?.run === run && owner.pidns === PID_NAMESPACE && ownerAlive(pid);
+  });
 }
 
 /** The owner file of `pid`, or null when there is none or it cannot be read. */

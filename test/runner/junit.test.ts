@@ -126,6 +126,9 @@ describe('runExitCode', () => {
     expect(runExitCode({ ...passed, problems: [{ title: 't', file: 'f', message: 'm' }] }, 1)).toBe(1);
     expect(runExitCode(null, 0)).toBe(1);
     expect(runExitCode(null, 130)).toBe(130);
+    // interrupted after some cases ended: the signal's code, not theirs
+    expect(runExitCode(passed, 130)).toBe(130);
+    expect(runExitCode(summary, 143)).toBe(143);
   });
 
   // a case whose case file asked for something impossible, as its trace.json records it
