@@ -91,6 +91,7 @@ export class CaseRun {
         this.wire.check();
         return this.wire.segments();
       },
+      caughtUp: () => this.wire.settle(),
       changed: (ms) => this.wire.nextFrame(ms, this.abort.signal),
       pcap: this.wire.pcapPath,
       ladder: () => this.ladderText(),

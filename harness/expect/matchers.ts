@@ -18,6 +18,8 @@ export interface SegmentSubject {
   /** the case's host names: a pattern naming another is bad input, not a mismatch */
   hosts(): string[];
   segments(): TraceSegment[];
+  /** resolves once every frame captured so far is among segments() */
+  caughtUp?(): Promise<void>;
   /** resolves at the next observation or after `ms` */
   changed(ms: number): Promise<void>;
   pcap: string;
@@ -129,6 +131,10 @@ function within(options?: WaitOptions): number {
 }
 
 async function waitForSegments(subject: SegmentSubject, patterns: Pattern[], ms: number) {
+  // The capture streams behind the wire, far behind after a bulk transfer on a busy
+  // machine (seen: seconds under CPU load): what has been on the wire by now is judged
+  // first, and only then does `within` wait for what is still to come.
+  await subject.caughtUp?.();
   const deadline = Date.now() + ms;
   for (;;) {
     const segments = subject.segments();

@@ -8,7 +8,7 @@ const PCAP = '/tmp/tcpladder-test/run/case-ipv4/wire.pcap';
 const LADDER = '   client                server\n   ───SYN──────────────▶';
 
 /** A stand-in for a case's wire: the segments seen so far, and a way to add more later. */
-function fakeWire(initial: TraceSegment[]) {
+function fakeWire(initial: TraceSegment[], captured: TraceSegment[] = []) {
   const segments = [...initial];
   const waiters: (() => void)[] = [];
   const wire = {};
@@ -16,6 +16,11 @@ function fakeWire(initial: TraceSegment[]) {
     kind: 'segments',
     hosts: () => ['client', 'server'],
     segments: () => segments,
+    // frames the capture holds but has not streamed yet: they arrive only once asked for
+    caughtUp: async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      segments.push(...captured.splice(0));
+    },
     changed: (ms) =>
       new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, ms);
@@ -134,6 +139,13 @@ describe('toHaveSegments', () => {
     const t = Date.now();
     await expect(w.wire).toHaveSegments(FULL, { within: 2000 });
     expect(Date.now() - t).toBeLessThan(1500);
+  });
+
+  it('judges what the capture holds by now before it waits: a lagging stream does not eat into `within`', async () => {
+    const all = activeClose();
+    // with `within: 0` only the frames streamed so far would be judged, and the match would fail
+    await expect(fakeWire(all.slice(0, 3), all.slice(3)).wire).toHaveSegments(FULL, { within: 0 });
+    await expect(fakeWire(all.slice(0, 3), all.slice(3, 5)).wire).not.toHaveSegments(FULL);
   });
 
   it('gives up after `within` ms', async () => {
