@@ -14,6 +14,11 @@ export default defineConfig({
     include: process.env.TCPLADDER_INCLUDE ? (JSON.parse(process.env.TCPLADDER_INCLUDE) as string[]) : ['test/**/*.test.ts', 'cases/**/*.case.ts', 'cases/**/*.pkt'],
     globalSetup: ['./harness/runner/global-setup.ts'],
     pool: 'forks',
+    // `tcpladder run` reuses a worker process for many case files: each new one cost about
+    // 1.5 CPU-s (vitest's worker, the harness's modules, a capture sidecar, a tracefs
+    // instance), most of a catalogue's CPU on 2 CPUs (docs/PERFORMANCE.md, Catalogue).
+    // The unit tests keep vitest's isolation; TCPLADDER_ISOLATE=1 asks it for cases too.
+    isolate: process.env.TCPLADDER_CLI !== '1' || process.env.TCPLADDER_ISOLATE === '1',
     sequence: { sequencer: SlowFirstSequencer },
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -126,7 +126,7 @@ export default class TcpladderReporter implements Reporter {
 
   onTestRunEnd(_modules: ReadonlyArray<TestModule>, unhandled: ReadonlyArray<SerializedError>, _reason?: TestRunEndReason): void {
     for (const e of unhandled) {
-      this.write(`${this.c.red('✗ unhandled error')}\n${this.failureBlock(failureText([e]))}\n`);
+      this.write(`${this.c.red('✗ unhandled error')}\n${this.failureBlock(unhandledText(e))}\n`);
     }
     const { failed, known, notApplicable } = this.counts;
     // vitest counts a known failure passed and a case not applicable skipped: tell them apart
@@ -161,4 +161,12 @@ export default class TcpladderReporter implements Reporter {
     const lines = indent(message.replace(/\s+$/, '')).split('\n');
     return lines.map((l) => (l.includes('✗') ? this.c.red(l) : /^\s*observed ladder:$/.test(l) ? this.c.bold(l) : l)).join('\n') + '\n';
   }
+}
+
+/** An error no case caught: its message, where vitest saw it arise (file and test) and its top frames. */
+function unhandledText(e: SerializedError): string {
+  const from = e as SerializedError & { VITEST_TEST_PATH?: string; VITEST_TEST_NAME?: string };
+  const origin = from.VITEST_TEST_PATH ? `arose in ${shownPath(from.VITEST_TEST_PATH)}${from.VITEST_TEST_NAME ? ` (${from.VITEST_TEST_NAME})` : ''}` : '';
+  const frames = (e.stacks ?? []).slice(0, 4).map((f) => `at ${shownPath(f.file)}:${f.line}:${f.column}${f.method ? ` (${f.method})` : ''}`);
+  return [failureText([e]), ...(origin ? ['', origin] : []), ...frames].join('\n');
 }

@@ -166,7 +166,19 @@ export class TcpSocket implements TrackedSocket {
     return this.family === 6 ? libc.AF_INET6 : libc.AF_INET;
   }
 
-  private async track<T>(name: string, args: string | undefined, fn: () => Promise<T> | T, describe?: (r: T) => string): Promise<T> {
+  /**
+   * Run a socket call and record it. Its promise counts as handled from the start: a case
+   * may start a call, do something else and only then look at its outcome (a connect the
+   * peer's RST will fail), which Node would otherwise report as an unhandled rejection
+   * when the failure comes first. A failure nobody awaits still shows in the trace.
+   */
+  private track<T>(name: string, args: string | undefined, fn: () => Promise<T> | T, describe?: (r: T) => string): Promise<T> {
+    const p = this.tracked(name, args, fn, describe);
+    p.catch(() => {});
+    return p;
+  }
+
+  private async tracked<T>(name: string, args: string | undefined, fn: () => Promise<T> | T, describe?: (r: T) => string): Promise<T> {
     const call: SocketCall = { t: process.hrtime.bigint(), ms: 0, host: this.host.name, socket: this.label, call: name, args, result: '(pending)' };
     const ended = this.ctx.started(call);
     const done = (result: string) => {
