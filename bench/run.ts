@@ -100,7 +100,7 @@ const BENCHES: Bench[] = [
   { name: 'stacks', script: 'stacks.ts', args: ['--runs', '20'], quick: ['--runs', '3'] },
   { name: 'throughput', script: 'throughput.ts', args: ['--runs', '5', '--mib', '64'], quick: ['--runs', '1', '--mib', '8'] },
   { name: 'decode', script: 'decode.ts', args: ['--runs', '5'], quick: ['--runs', '1', '--frames', '100000'], convert: decodeFigures },
-  { name: 'catalogue', script: 'catalogue.ts', args: ['--runs', '3'], quick: ['--runs', '1'] },
+  { name: 'catalogue', script: 'catalogue.ts', args: ['--runs', '2'], quick: ['--runs', '1', '--fast'] },
 ];
 
 /** Leftovers of this run: namespaces and tracefs instances named tcpl-<run>-… */
