@@ -19,6 +19,7 @@ import { closeTraceSession } from '../observe/index.js';
 import { firstFailed, inCaseScope, newCaseScope } from '../expect/expectations.js';
 import { checkNeeds, findKnown, isNotApplicable, type KnownFailure, type StackName } from '../stacks/index.js';
 import { isInputError, placeIn } from '../input-error.js';
+import { leadingPlace } from '../report/index.js';
 
 export interface CaseContext {
   /** Make this case's hosts: `const { client, server } = await hosts('client', 'server')`. */
@@ -180,19 +181,13 @@ function knownFailure(run: CaseRun, family: Family, error: unknown, records: Par
 
 /** The text of the case file's line where `error` was raised, trimmed. */
 function sourceLine(file: string, error: unknown): string | null {
-  const at = error instanceof Error ? (file.endsWith('.pkt') ? scriptPlace(error) : placeIn(error, file)) : null;
+  const at = error instanceof Error ? (file.endsWith('.pkt') ? leadingPlace(error.message) : placeIn(error, file)) : null;
   if (!at) return null;
   try {
     return readFileSync(file, 'utf8').split('\n')[at.line - 1]?.trim() ?? null;
   } catch {
     return null;
   }
-}
-
-/** The script line a packetdrill error names first, as packetdrill writes it: `FILE.pkt:LINE: …`. */
-function scriptPlace(error: Error): { line: number } | null {
-  const m = /^[^\n]*?\.pkt:(\d+): /.exec(error.message);
-  return m ? { line: Number(m[1]) } : null;
 }
 
 /** `e` with the frames of `site` below its own when none of its frames is in the case file (an error from deep in an async chain). */

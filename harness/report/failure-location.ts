@@ -15,12 +15,18 @@ export interface FailureLocation {
 const LEADING_PLACE = /^(\S+?\.(?:pkt|case\.ts|json)):(\d+)(?::\d+)?: /;
 const STACK_PLACE = /^at (\S+):(\d+):\d+$/m;
 
+/** The `FILE:LINE:` an error's message begins with (a packetdrill script's error, bad input in a file), or null. */
+export function leadingPlace(message: string): FailureLocation & { line: number } | null {
+  const m = LEADING_PLACE.exec(stripAnsi(message));
+  return m ? { file: m[1]!, line: Number(m[2]) } : null;
+}
+
 export function failureLocation(trace: Pick<CaseTrace, 'file' | 'error' | 'expectations'>, message?: string): FailureLocation {
   const expectation = trace.expectations?.find((e) => e.outcome === 'failed' && e.line !== undefined);
   if (expectation) return { file: trace.file, line: expectation.line };
-  const leading = LEADING_PLACE.exec(stripAnsi(trace.error ?? message ?? ''));
+  const leading = leadingPlace(trace.error ?? message ?? '');
   // a script's error names it as the user gave it (relative): the trace's path is the one to keep
-  if (leading) return { file: resolve(leading[1]!) === resolve(trace.file) ? trace.file : leading[1]!, line: Number(leading[2]) };
+  if (leading) return { file: resolve(leading.file) === resolve(trace.file) ? trace.file : leading.file, line: leading.line };
   const at = message ? STACK_PLACE.exec(stripAnsi(message)) : null;
   if (at) return { file: at[1]!, line: Number(at[2]) };
   return { file: trace.file };

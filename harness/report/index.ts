@@ -20,5 +20,5 @@ export { escapeXml } from './ladder-svg.js';
 export { escapeHtml, stripAnsi, formatDuration } from './html-util.js';
 export { writeCaseFiles } from './case-files.js';
 export { renderSummaryMarkdown, STEP_SUMMARY_LIMIT, SUMMARY_MD_BYTES, type SummaryMdOptions } from './summary-md.js';
-export { failureLocation, formatLocation, type FailureLocation } from './failure-location.js';
+export { failureLocation, formatLocation, leadingPlace, type FailureLocation } from './failure-location.js';
 export { failureBody } from './html-failure.js';
