@@ -31,6 +31,8 @@ export class ExecState {
     readonly net: LiveAddresses,
     readonly ctx: SocketContext,
     readonly signal: AbortSignal,
+    /** the live descriptors are this process's (a namespace host): calls Syscalls cannot make are made on them directly (raw-io.ts) */
+    readonly ownsFds = false,
   ) {}
 
   newSocket(phase: SocketPhase): ScriptSocket {

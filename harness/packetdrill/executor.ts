@@ -52,6 +52,10 @@ const DEFAULT_IPS = { ipv4: ['192.168.0.1', '192.0.2.1'], ipv6: ['fd3d:a0b:17d6:
 const ANY_TIME_WAIT_US = 10_000_000;
 /** how long past its window a late packet is still waited for, to report when it came */
 const LATE_GRACE_US = 1_000_000;
+/** the MTU of packetdrill's tun0 without --mtu, as of the hosts' links */
+const DEFAULT_MTU = 1500;
+/** the largest MTU a veth takes */
+const MAX_LINK_MTU = 65535;
 /** how long the local host may take to take in an injected segment */
 const INJECT_WAIT_MS = 1000;
 
@@ -101,6 +105,8 @@ class ScriptRun {
   private fail: (e: Error) => void = () => {};
   private readonly code = new CodeScope();
   private readonly file: string;
+  /** stops the script's calls still waiting when it ends */
+  private readonly stop = new AbortController();
 
   constructor(
     private readonly script: Script,
@@ -124,7 +130,7 @@ class ScriptRun {
       bindPort: o.bindPort,
       connectPort: o.connectPort,
     };
-    this.st = new ExecState(env.local.sys, env.local.name, net, env.sockets, env.signal);
+    this.st = new ExecState(env.local.sys, env.local.name, net, env.sockets, AbortSignal.any([env.signal, this.stop.signal]), env.local.stack === 'linux');
   }
 
   private nowUs(): number {
@@ -143,6 +149,7 @@ class ScriptRun {
   async run(): Promise<void> {
     const { script, env } = this;
     if (script.options.mtu !== undefined) await this.setMtu(script.options.mtu);
+    this.fitInbound(script.options.mtu ?? DEFAULT_MTU);
     this.inSegs = this.readInSegs();
     try {
       for (const s of script.options.initScripts) await this.command(s, script.events[0].line, 'init script');
@@ -156,11 +163,27 @@ class ScriptRun {
         await Promise.race([this.runEvent(ev), this.failed]);
         this.last = ev;
       }
-      if (this.pending) await Promise.race([this.pending.done, this.failed]);
     } finally {
       if (script.cleanup) await this.command(script.cleanup.command, script.cleanup.line, 'cleanup command').catch((e: Error) => (this.failure ??= e));
     }
+    await this.endPending();
     if (this.failure) throw this.failure;
+  }
+
+  /**
+   * The script is over (its cleanup command too): as packetdrill's syscalls_free, a
+   * blocking call still in progress gets a moment (1 s, times the run's factor) to
+   * return, and is checked when it does; one still blocked then ends the script with
+   * packetdrill's error on its line, and is stopped (packetdrill stops its thread).
+   */
+  private async endPending(): Promise<void> {
+    const p = this.pending;
+    if (!p || p.finished || this.failure) return;
+    const idle = await Promise.race([p.done.then(() => true), this.failed.catch(() => true), sleep(this.env.waitLimitMs).then(() => false)]);
+    if (idle || p.finished) return;
+    this.failure ??= this.error(p.line, `runtime error: exiting while a blocking system call is in progress (${p.name}() still blocked when the script ended)`);
+    this.stop.abort();
+    await Promise.race([p.done, sleep(500)]);
   }
 
   /** packetdrill's adjust_relative_event_times: script µs since the start for this event. */
@@ -256,7 +279,11 @@ class ScriptRun {
     } catch (e) {
       throw this.error(ev.line, `error handling packet: ${(e as Error).message}`);
     }
-    await this.env.raw.send({ to: this.env.local.name, ...seg });
+    try {
+      await this.env.raw.send({ to: this.env.local.name, ...seg });
+    } catch (e) {
+      throw this.error(ev.line, `error handling packet: the scripted peer could not send it: ${(e as Error).message}`);
+    }
     const sent = await this.injectedSegment(ev.line);
     this.env.tagSegment(sent.n, ev.line);
     const sentUs = (sent.t - this.startSeconds()) * 1e6;
@@ -389,11 +416,15 @@ class ScriptRun {
       return;
     }
     let started: () => void = () => {};
+    let startedUs: number | null = null;
     const dequeued = new Promise<void>((r) => (started = r));
     const pending: Pending = { line: ev.line, name: spec.name, finished: false, done: Promise.resolve() };
     pending.done = (async () => {
       try {
         await this.waitFor(ev, 'system call start');
+        // packetdrill's next relative time counts from when the call really started,
+        // not from when the previous event ended (a call at +.1 starts .1 later)
+        startedUs = this.nowUs();
         const settled = await this.call(ev, spec, true, started);
         const tol = toleranceAt(this.env.tolerance, ev.blockingEndUs!, ev.timeUs);
         // the events it waited for (the peer's packets, the host's answers) may have come
@@ -412,9 +443,9 @@ class ScriptRun {
       }
     })();
     this.pending = pending;
-    const lo = this.nowUs();
+    const before = this.nowUs();
     await dequeued;
-    ev.done = { lo, hi: this.nowUs() };
+    ev.done = { lo: startedUs ?? before, hi: this.nowUs() };
   }
 
   /** Run one call; resolves with when it surely completed: after `lo` (its start, or its last wait's), by `hi`. */
@@ -464,7 +495,17 @@ class ScriptRun {
   // ---- commands and code
 
   private async command(command: string, line: number, what: string): Promise<void> {
-    const proc = await this.env.local.spawn('/bin/sh', ['-c', command], { cwd: this.env.dir, label: `${what} (line ${line})` });
+    // PACKETDRILL_PID: the pid of the process that makes the script's system calls, as
+    // packetdrill exports it; its commands' shell is that process's child, so $PPID in a
+    // script names the same process (the kernel's set_sysctls.py writes
+    // /tmp/sysctl_restore_$PACKETDRILL_PID.sh, the cleanup line runs ..._${PPID}.sh). On a
+    // namespace host that is this process; in a guest, the agent that runs both.
+    const pid = this.env.local.stack === 'linux' ? { PACKETDRILL_PID: String(process.pid) } : { PACKETDRILL_PID: undefined };
+    const proc = await this.env.local.spawn('/bin/sh', ['-c', `: "\${PACKETDRILL_PID:=$PPID}"; export PACKETDRILL_PID; ${command}`], {
+      cwd: this.env.dir,
+      env: pid,
+      label: `${what} (line ${line})`,
+    });
     const exit = await proc.exited;
     if (exit.code === 0) return;
     const tail = (proc.stderr.trim() || proc.stdout.trim()).split('\n').slice(-5).join('\n  ');
@@ -496,6 +537,43 @@ class ScriptRun {
   }
 
   // ---- flags
+
+  /**
+   * packetdrill writes inbound packets into a TUN device, which takes a packet of any
+   * size whatever its MTU; a veth drops a frame longer than the receiving end's MTU (and
+   * a packet socket refuses to send one longer than its port's). So when the script
+   * injects a packet longer than the MTU, the local host's link and its wire port get an
+   * MTU that holds it, and the local host's routes over the link keep the script's MTU:
+   * what the host sends and the MSS it announces stay those of the script's --mtu (or
+   * 1500), as on packetdrill's tun0. A guest's NIC takes no more than its MTU: left as is.
+   */
+  private fitInbound(mtu: number): void {
+    const { local } = this.env;
+    if (local.stack !== 'linux') return;
+    const ipHeader = this.env.version === 'ipv6' ? 40 : 20;
+    // the TCP header with its options is at most 60 bytes
+    const longest = Math.max(0, ...this.script.events.map((e) => (e.kind === 'packet' && e.packet.direction === 'inbound' && e.packet.protocol === 'tcp' ? ipHeader + 60 + e.packet.seq.len : 0)));
+    if (longest <= mtu) return;
+    const linkMtu = Math.min(MAX_LINK_MTU, longest);
+    const ip = (ns: string, args: string[]) => {
+      try {
+        return execFileSync('ip', ['-n', ns, ...args], { stdio: 'pipe', encoding: 'utf8' });
+      } catch (e) {
+        throw new Error(`packets of up to ${longest} bytes to ${local.name}: ip -n ${ns} ${args.join(' ')}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
+      }
+    };
+    if (local.spec.wireNs) ip(local.spec.wireNs, ['link', 'set', 'dev', local.spec.port, 'mtu', String(linkMtu)]);
+    ip(local.ns, ['link', 'set', 'dev', local.spec.ifname, 'mtu', String(linkMtu)]);
+    for (const family of ['-4', '-6']) {
+      for (const route of ip(local.ns, [family, 'route', 'show', 'dev', local.spec.ifname]).split('\n')) {
+        const words = route.trim().split(/\s+/).filter(Boolean);
+        if (!words.length || words[0] === 'multicast' || words[0].startsWith('fe80:')) continue;
+        const mtuAt = words.indexOf('mtu');
+        if (mtuAt >= 0) words.splice(mtuAt, 2);
+        ip(local.ns, [family, 'route', 'change', ...words, 'dev', local.spec.ifname, 'mtu', String(mtu)]);
+      }
+    }
+  }
 
   /** --mtu: the local host's interface, the wire's ports and the remote's interface. */
   private async setMtu(mtu: number): Promise<void> {

@@ -12,7 +12,8 @@ export interface InboundSegment {
   dport: number;
   seq: number;
   ack: number;
-  flags: string[];
+  /** flag names, or 0 for a packet written with no flags (`-`) */
+  flags: string[] | 0;
   win: number;
   options: TcpOptionSpec[];
   payload: Uint8Array;
@@ -46,7 +47,8 @@ export function inboundSegment(p: TcpPacket, sock: ScriptSocket, tsEcrScaled: bo
     dport: p.ports?.dst ?? sock.localPort,
     seq: sock.inboundSeq(p.seq.start, syn),
     ack: p.flags.ack ? sock.inboundAck(p.ack ?? 0, syn) : (p.ack ?? 0) >>> 0,
-    flags,
+    // `-` (no flag at all, as packetdrill writes it) is the flag byte 0
+    flags: flags.length ? flags : 0,
     win: p.win ?? 0,
     options: (p.options === 'any' ? [] : p.options).map((o) => optionSpec(o, sock, p.flags.ack, tsEcrScaled)),
     payload: new Uint8Array(p.seq.len),
