@@ -10,6 +10,7 @@ import type { Expr, SyscallSpec } from './ast.js';
 import type { ExecState } from './exec-state.js';
 import type { ScriptSocket } from './script-socket.js';
 import { describeErrno, errnoName, errnoNumber, sameErrno, SYMBOLS } from './symbols.js';
+import { recvNull, sendmsgNow, sendNull } from './raw-io.js';
 import { ArgError, bracketedInt, bufferArg, describeExpr, expectArgs, intValue, isEllipsis, structFields } from './values.js';
 
 /** A call that did not do what the script says: packetdrill's text, without `file:line:`. */
@@ -265,6 +266,7 @@ const HANDLERS: Record<string, Handler> = {
   write: (c) => transmit(c, 3),
   send: (c) => transmit(c, 4),
   sendto: (c) => transmit(c, 6),
+  sendmsg,
 
   async shutdown(c) {
     c.args(2);
@@ -397,10 +399,15 @@ const HANDLERS: Record<string, Handler> = {
 async function receive(c: Call, n: number): Promise<Handled> {
   c.args(n);
   const s = c.socket();
-  if (bufferArg(c.arg(1), 'the buffer') === 'null') throw new CallUnsupported('a NULL buffer');
+  const nullBuffer = bufferArg(c.arg(1), 'the buffer') === 'null';
   const count = c.int(2, 'count');
   const flags = n > 3 ? c.int(3, 'flags') : 0;
   if (n === 6 && !(isEllipsis(c.arg(4)) && isEllipsis(c.arg(5)))) throw new CallUnsupported('recvfrom() with an address other than ...');
+  if (nullBuffer) {
+    // packetdrill hands the kernel the NULL pointer: the kernel answers (EFAULT once there is data to copy)
+    ownFds(c, 'a NULL buffer');
+    return { outcome: await c.blockingLoop(s, S.POLLIN | S.POLLRDHUP, (flags & S.MSG_DONTWAIT) !== 0, async () => recvNull(s.liveFd, count, flags & ~S.MSG_DONTWAIT)), check: 'exact' };
+  }
   const outcome = await c.blockingLoop(s, S.POLLIN | S.POLLRDHUP, (flags & S.MSG_DONTWAIT) !== 0, async () => {
     const got = await c.sys.recv(s.liveFd, count, flags & ~S.MSG_DONTWAIT);
     return got === null ? null : got.length;
@@ -412,10 +419,16 @@ async function transmit(c: Call, n: number): Promise<Handled> {
   c.args(n);
   const s = c.socket();
   const buf = c.arg(1);
-  if (bufferArg(buf, 'the buffer') === 'null') throw new CallUnsupported('a NULL buffer');
+  const nullBuffer = bufferArg(buf, 'the buffer') === 'null';
   const count = c.int(2, 'count');
   const flags = n > 3 ? c.int(3, 'flags') : 0;
   if (n === 6 && !(isEllipsis(c.arg(4)) && isEllipsis(c.arg(5)))) throw new CallUnsupported('sendto() with an address other than ...');
+  if (nullBuffer) {
+    // packetdrill hands the kernel the NULL pointer: the kernel answers (EFAULT, or 0 for a count of 0)
+    ownFds(c, 'a NULL buffer');
+    const dontWait = (flags & S.MSG_DONTWAIT) !== 0;
+    return { outcome: await c.blockingLoop(s, S.POLLOUT, dontWait, async () => sendNull(s.liveFd, count, flags & ~S.MSG_DONTWAIT)), check: 'exact' };
+  }
   const data = Buffer.alloc(count);
   if (buf.kind === 'string') Buffer.from(buf.value, 'latin1').copy(data, 0, 0, count);
   const dontWait = !s.blocking || (flags & S.MSG_DONTWAIT) !== 0;
@@ -441,6 +454,81 @@ async function transmit(c: Call, n: number): Promise<Handled> {
       }
     }
     return sent;
+  });
+  return { outcome, check: 'exact' };
+}
+
+/** A call tcpladder makes on the live descriptor itself (raw-io.ts): only where this process holds it. */
+function ownFds(c: Call, what: string): void {
+  if (!c.st.ownsFds) throw new CallUnsupported(`${what} on a guest's stack (tcpladder passes it to the kernel of a namespace host only)`);
+}
+
+/**
+ * sendmsg(fd, {msg_name(...)=..., msg_iov(N)=[{..., len}, …], msg_flags=0}, flags) as
+ * packetdrill makes it: one iovec of zeroed bytes per element (zero-length ones
+ * included), msg_name the remote's address when written, msg_flags 0 (packetdrill
+ * refuses any other: sendmsg ignores it). A socket the script left blocking sends
+ * all of it, waiting for room as write() does.
+ */
+async function sendmsg(c: Call): Promise<Handled> {
+  c.args(3);
+  const s = c.socket();
+  const msg = c.arg(1);
+  if (msg.kind !== 'struct') throw new ArgError(`the message: expected {msg_name(...)=..., msg_iov(N)=[...], msg_flags=0}, got ${describeExpr(msg)}`);
+  let iovLens: number[] = [];
+  let named = false;
+  for (const item of msg.items) {
+    if (item.kind !== 'assign' || (item.target.kind !== 'word' && item.target.kind !== 'call')) throw new ArgError(`the message: expected name=value, got ${describeExpr(item)}`);
+    const field = item.target.name;
+    if (field === 'msg_name') {
+      if (!isEllipsis(item.value)) throw new CallUnsupported(`msg_name other than ... (${describeExpr(item.value)})`);
+      named = true;
+    } else if (field === 'msg_iov') {
+      if (item.value.kind !== 'array') throw new ArgError(`msg_iov: expected [{..., len}, ...], got ${describeExpr(item.value)}`);
+      iovLens = item.value.items.map((v) => {
+        if (v.kind !== 'struct' || v.items.length !== 2 || !isEllipsis(v.items[0])) throw new ArgError(`msg_iov: expected {..., len}, got ${describeExpr(v)}`);
+        return intValue(v.items[1], 'iov_len');
+      });
+      if (item.target.kind === 'call') {
+        const declared = item.target.args.length === 1 ? intValue(item.target.args[0], 'msg_iovlen') : Number.NaN;
+        if (declared !== iovLens.length) throw new ArgError(`msg_iovlen ${describeExpr(item.target.args[0] ?? item.target)} does not match ${iovLens.length}-element iovec array`);
+      }
+    } else if (field === 'msg_flags') {
+      if (intValue(item.value, 'msg_flags') !== 0) throw new ArgError('sendmsg ignores msg_flags field in msghdr');
+    } else if (field === 'msg_control') {
+      throw new CallUnsupported('sendmsg() with msg_control (ancillary data)');
+    } else {
+      throw new ArgError(`the message: unknown field ${field}`);
+    }
+  }
+  const flags = c.int(2, 'flags');
+  const total = iovLens.reduce((a, b) => a + b, 0);
+  const dontWait = !s.blocking || (flags & S.MSG_DONTWAIT) !== 0;
+  const name = named ? c.address({ kind: 'ellipsis', line: 0, column: 0 } as Expr, { address: c.st.net.remote, port: c.st.net.connectPort }) : null;
+  let sent = 0;
+  const outcome = await c.attempt(async () => {
+    for (;;) {
+      // what is left of the iovecs after `sent` bytes went
+      let skip = sent;
+      const left = iovLens.map((len) => {
+        const cut = Math.min(len, skip);
+        skip -= cut;
+        return len - cut;
+      });
+      let n: number | null;
+      try {
+        // on a guest the bytes go as one send(): TCP takes the iovecs as one byte stream
+        n = c.st.ownsFds ? sendmsgNow(s.liveFd, sent ? left.filter((l) => l > 0) : left, flags & ~S.MSG_DONTWAIT, name) : await c.sys.send(s.liveFd, Buffer.alloc(total - sent), flags & ~S.MSG_DONTWAIT);
+      } catch (e) {
+        if (sent > 0) return sent;
+        throw e;
+      }
+      if (n === 0 && !c.st.ownsFds && total > sent) n = null;
+      if (n !== null) sent += n;
+      if (sent >= total || (n !== null && dontWait)) return sent;
+      if (dontWait) throw new SocketError('EAGAIN', 'sendmsg');
+      await c.ready(s.liveFd, S.POLLOUT);
+    }
   });
   return { outcome, check: 'exact' };
 }
