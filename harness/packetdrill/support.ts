@@ -12,7 +12,9 @@ export function checkSupported(script: Script): void {
   const o = script.options;
   const file = script.file;
   const flagLine = (name: string) => script.flags.find((f) => f.name === name)?.where.line ?? script.events[0].line;
-  if (o.mss !== undefined) throw unsupported(file, flagLine('mss'), '--mss (packetdrill uses it to segment what it injects; the scripted peer sends each packet as written)');
+  // --mss runs: packetdrill marks each packet it injects as a GRO packet of that
+  // segment size (the TUN's virtio header); the scripted peer sends it as written, in one
+  // frame of any size (the executor's fitInbound), without that mark (docs/PACKETDRILL.md)
   if (o.speed !== undefined) throw unsupported(file, flagLine('speed'), "--speed (the link's speed is the wire's)");
   if (o.isAnyip) throw unsupported(file, flagLine('is_anyip'), '--is_anyip');
   if (o.codeFormat !== 'python') throw unsupported(file, flagLine('code_format'), `--code_format=${o.codeFormat} (tcpladder evaluates %{ }% itself, as Python)`);
