@@ -5,7 +5,7 @@ export { DEFAULT_OPTIONS, IP_VERSIONS, PacketdrillOptions, parseFlagArgs, resolv
 export { CONFIG_FILE, FolderConfigFile, findFolderConfig, folderRuns, parseFolderConfig, type ScriptRun } from './folder-config.js';
 export { parseCodeBlock } from './code-block.js';
 export { scriptFeatures } from './features.js';
-export { registerPacketdrillScript, planScript, scriptBody, scriptSeconds, type ScriptPlan } from './script-case.js';
+export { registerPacketdrillScript, planScript, planScriptRuns, scriptBody, scriptSeconds, type ScriptPlan } from './script-case.js';
 export { runScript, type ScriptEnv } from './executor.js';
 export { packetdrillPlugin } from './vite-plugin.js';
 export { TOLERANCE_FACTOR_ENV, toleranceFactor, scriptTolerance, toleranceAt, timingError } from './timing.js';

@@ -31,14 +31,47 @@ export interface ScriptPlan {
 const WAIT_LIMIT_MS = 1000;
 const CASE_MARGIN_MS = 20_000;
 
-/** The tests of a script: one per folder variant and IP version. */
+/** A variant that cannot run: its test fails with the error. */
+export interface FailedPlan {
+  name: string;
+  family: Family;
+  error: unknown;
+}
+
+/** The tests of a script: one per folder variant and IP version. Throws the first variant's error. */
 export function planScript(path: string): ScriptPlan[] {
+  return planScriptRuns(path).map((p) => {
+    if ('error' in p) throw p.error;
+    return p;
+  });
+}
+
+/**
+ * The tests of a script, each variant on its own: a variant that cannot be parsed or
+ * run is one failed test of its own, and the other variants still get theirs (a
+ * script unsupported in its IPv4 variant is reported under IPv6 too).
+ */
+export function planScriptRuns(path: string): (ScriptPlan | FailedPlan)[] {
   const shown = relative(process.cwd(), path) || path;
-  const text = readFileSync(path, 'utf8');
-  const plans: ScriptPlan[] = [];
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return [{ name: shown, family: 4, error: e }];
+  }
+  const plans: (ScriptPlan | FailedPlan)[] = [];
   for (const run of folderRuns(path)) {
-    const script = parsePacketdrill(text, shown, { flags: run.flags });
-    checkSupported(script);
+    let script: Script;
+    try {
+      script = parsePacketdrill(text, shown, { flags: run.flags });
+      checkSupported(script);
+    } catch (e) {
+      // the variant's IP version as its flags write it (its script may not parse)
+      const version = run.flags.filter((f) => f.name === 'ip_version').at(-1)?.value;
+      const variant = run.name && run.name !== version ? ` (${run.name})` : '';
+      plans.push({ name: `${shown}${variant}`, family: version === 'ipv6' ? 6 : 4, error: e });
+      continue;
+    }
     const versions: IpVersion[] = script.options.ipVersion ? [script.options.ipVersion] : ['ipv4', 'ipv6'];
     for (const version of versions) {
       const variant = run.name && run.name !== version ? ` (${run.name})` : '';
@@ -51,18 +84,17 @@ export function planScript(path: string): ScriptPlan[] {
 
 /** Register a script's tests (the module the vitest plugin makes of a .pkt calls this). */
 export function registerPacketdrillScript(path: string): void {
-  const shown = relative(process.cwd(), path) || path;
-  let plans: ScriptPlan[];
-  try {
-    plans = planScript(path);
-  } catch (e) {
-    // made afresh in the test: the original's stack runs through the .pkt module, whose
-    // place the case would put before the script's own `file:line:`
-    const message = (e as Error).message;
-    tcpCase(shown, async () => Promise.reject(isInputError(e) ? new InputError(message) : new Error(message)), { families: [4] });
-    return;
+  for (const plan of planScriptRuns(path)) {
+    if ('error' in plan) {
+      // made afresh in the test: the original's stack runs through the .pkt module, whose
+      // place the case would put before the script's own `file:line:`
+      const e = plan.error;
+      const message = (e as Error).message;
+      tcpCase(plan.name, async () => Promise.reject(isInputError(e) ? new InputError(message) : new Error(message)), { families: [plan.family] });
+      continue;
+    }
+    tcpCase(plan.name, scriptBody(plan, path), caseOptions(plan));
   }
-  for (const plan of plans) tcpCase(plan.name, scriptBody(plan, path), caseOptions(plan));
 }
 
 /** The body of a script's case: hosts `local` and `remote`, the scripted peer, the executor. */

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { parsePacketdrill, planScript, scriptSeconds, scriptTolerance, timingError, toleranceAt, toleranceFactor } from '../../harness/packetdrill/index.js';
+import { parsePacketdrill, planScript, planScriptRuns, scriptSeconds, scriptTolerance, timingError, toleranceAt, toleranceFactor } from '../../harness/packetdrill/index.js';
 import type { CodeBlock, Event, TcpPacket } from '../../harness/packetdrill/index.js';
 import { CodeScope } from '../../harness/packetdrill/code-exec.js';
 import { inboundSegment } from '../../harness/packetdrill/inbound.js';
@@ -131,9 +131,22 @@ describe('scripts as cases', () => {
     expect(planScript(variants).map((p) => p.name.replace(/.*s\.pkt/, 's.pkt'))).toEqual(['s.pkt (fast)', 's.pkt (v6)']);
   });
 
+  test('a variant that cannot run is a failed test of its own: the other variants are still reported', () => {
+    write('c/tcpladder.json', JSON.stringify({ packetdrill: { variants: { ipv4: ['--ip_version=ipv4'], ipv6: ['--ip_version=ipv6 --mtu=1520'] } } }));
+    const bad = write('c/bad.pkt', '0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 recvmsg(3, {msg_name(...)=...}, 0) = 0\n');
+    const plans = planScriptRuns(bad);
+    expect(plans.map((p) => [p.name.replace(/.*bad\.pkt/, 'bad.pkt'), p.family, 'error' in p ? (p.error as Error).message.replace(/.*bad\.pkt/, 'bad.pkt') : 'runs'])).toEqual([
+      ['bad.pkt', 4, expect.stringMatching(/^bad\.pkt:2: unsupported: system call recvmsg\(\)/)],
+      ['bad.pkt', 6, expect.stringMatching(/^bad\.pkt:2: unsupported: system call recvmsg\(\)/)],
+    ]);
+    expect(() => planScript(bad)).toThrow(/bad\.pkt:2: unsupported/);
+    const good = write('c/good.pkt', '--mss=1000\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendmsg(3, {msg_name(...)=..., msg_iov(1)=[{..., 1}], msg_flags=0}, 0) = 1\n');
+    expect(planScriptRuns(good).map((p) => ('error' in p ? (p.error as Error).message : p.version))).toEqual(['ipv4', 'ipv6']);
+  });
+
   test('what tcpladder does not run is refused before anything runs, by line', () => {
-    const s = parsePacketdrill('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 sendmsg(3, {msg_name(...)=...}, 0) = 0\n', 'x.pkt');
-    expect(() => checkSupported(s)).toThrow(/^x\.pkt:2: unsupported: system call sendmsg\(\)/);
+    const s = parsePacketdrill('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 recvmsg(3, {msg_name(...)=...}, 0) = 0\n', 'x.pkt');
+    expect(() => checkSupported(s)).toThrow(/^x\.pkt:2: unsupported: system call recvmsg\(\)/);
     const icmp = parsePacketdrill('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < icmp unreachable port_unreachable [1:1(0)]\n', 'x.pkt');
     expect(() => checkSupported(icmp)).toThrow('x.pkt:2: unsupported: ICMP packets (tcpladder runs TCP scripts)');
     const ecn = parsePacketdrill('0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < [ect0] . 1:1(0) ack 1 win 100\n', 'x.pkt');
