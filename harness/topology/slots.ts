@@ -46,14 +46,27 @@ export function reclaimSlots(): number {
   return freed;
 }
 
+/**
+ * Where this process looks for its next slot: just past the last one it took. A worker
+ * process serves case after case, and a subnet given back is not clean at once: a late
+ * event of the last case's sockets may still name it, and a gVisor sandbox keeps the
+ * last case's orphaned connections on it for minutes (a FIN_WAIT or a persist timer its
+ * peer will never answer). Walking on, a process comes back to a subnet only after
+ * every other one.
+ */
+let cursor: number | null = null;
+
 /** A free slot, none of `avoid` (subnets a guest used lately and may still hold state for). */
 export function takeSlot(avoid: ReadonlySet<number> = new Set()): number {
   mkdirSync(dir, { recursive: true });
-  const start = (process.pid * 7) % SLOT_COUNT;
+  const start = cursor ?? (process.pid * 7) % SLOT_COUNT;
   for (let attempt = 0; attempt < 2; attempt++) {
     for (let i = 0; i < SLOT_COUNT; i++) {
       const slot = (start + i) % SLOT_COUNT;
-      if (!avoid.has(slot) && tryTake(slot)) return slot;
+      if (!avoid.has(slot) && tryTake(slot)) {
+        cursor = (slot + 1) % SLOT_COUNT;
+        return slot;
+      }
     }
     if (reclaimSlots() === 0) break;
   }

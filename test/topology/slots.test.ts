@@ -81,6 +81,17 @@ describe('takeSlot / releaseSlot', () => {
     slots.releaseSlot(b); // twice is fine
   });
 
+  it('walks on: a slot given back comes to the same process again only after all the others', () => {
+    const seen: number[] = [];
+    for (let i = 0; i < slots.SLOT_COUNT; i++) {
+      const s = slots.takeSlot();
+      seen.push(s);
+      slots.releaseSlot(s); // a case's end: the next case of this worker must not get it back
+    }
+    expect(new Set(seen).size).toBe(slots.SLOT_COUNT);
+    expect(slots.takeSlot()).toBe(seen[0]);
+  });
+
   it('skips slots held by live processes', () => {
     fill(sleeper.pid, [17]);
     expect(slots.takeSlot()).toBe(17);
