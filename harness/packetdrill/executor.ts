@@ -500,10 +500,11 @@ class ScriptRun {
     // script names the same process (the kernel's set_sysctls.py writes
     // /tmp/sysctl_restore_$PACKETDRILL_PID.sh, the cleanup line runs ..._${PPID}.sh). On a
     // namespace host that is this process; in a guest, the agent that runs both.
-    const pid = this.env.local.stack === 'linux' ? { PACKETDRILL_PID: String(process.pid) } : { PACKETDRILL_PID: undefined };
-    const proc = await this.env.local.spawn('/bin/sh', ['-c', `: "\${PACKETDRILL_PID:=$PPID}"; export PACKETDRILL_PID; ${command}`], {
+    const here = this.env.local.stack === 'linux';
+    const script = here ? command : `export PACKETDRILL_PID=$PPID; ${command}`;
+    const proc = await this.env.local.spawn('/bin/sh', ['-c', script], {
       cwd: this.env.dir,
-      env: pid,
+      env: { PACKETDRILL_PID: here ? String(process.pid) : undefined },
       label: `${what} (line ${line})`,
     });
     const exit = await proc.exited;
