@@ -10,7 +10,7 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import type { Io } from './io.js';
-import { defaultWorkers, runFilesText, runVitest, type VitestRun } from './run.js';
+import { runFilesText, runVitest, type VitestRun } from './run.js';
 import { stackEnv } from './stack-args.js';
 import { readSummary, renderJunit, runExitCode, shownPath, matrixReportInput, writeReport, writeSummaryMd, type RunSummaryFile } from '../runner/index.js';
 import { buildMatrix, staleKnownFailures, MATRIX_FILE, type MatrixSummary } from '../runner/matrix.js';
@@ -58,7 +58,6 @@ export async function runMatrix(m: MatrixRun): Promise<number> {
     m.stacks.map((stack) =>
       runVitest(`${m.run}${stack[0]}`, join(m.dir, stack), {
         ...m.vitest,
-        workers: m.vitest.workers ?? defaultWorkers([stack]),
         env: { ...m.vitest.env, ...stackEnv(stack, m.hosts), TCPLADDER_LINE_PREFIX: `[${stack}] ` },
       }),
     ),

@@ -64,8 +64,7 @@ Options:
                   the cases once per profile and print the diff of the bundles
   --workers N     run up to N case files at once, per stack in a matrix (default on
                   linux: twice the CPUs, at least 4, as cases mostly wait on the
-                  network and on kernel timers; with guests: one less than the CPUs,
-                  at least 2); a worker process runs file after file
+                  network and on kernel timers; with guests: one less than the CPUs)
   --stack NAME    run every host that pins none on stack NAME: linux (this machine's
                   kernel, the default), uml (Linux 6.1 as User-Mode Linux) or gvisor
                   (gVisor's netstack); --stack HOST=NAME for one host (repeatable)
@@ -108,10 +107,10 @@ export interface VitestRun {
  * Case files run at once by default. A case mostly waits (on the wire, on kernel timers),
  * so more workers than CPUs pay off; measured in docs/PERFORMANCE.md (Catalogue).
  */
-export function defaultWorkers(stacks: readonly string[]): string {
-  // guests keep the CPUs busy themselves: two case files at once (a guest case mostly
-  // waits too), more only on a machine with the CPUs for it
-  if (stacks.some((s) => s !== 'linux')) return String(Math.max(2, availableParallelism() - 1));
+export function defaultWorkers(stacks: readonly string[]): string | undefined {
+  // guests keep the CPUs busy themselves (and a matrix runs its stacks at once): vitest's
+  // default there, one less than the CPUs per stack
+  if (stacks.some((s) => s !== 'linux')) return undefined;
   return String(Math.max(4, 2 * availableParallelism()));
 }
 
@@ -196,8 +195,7 @@ export async function runCommand(argv: string[], io: Io): Promise<number> {
   if (tap && json) throw new UsageError(`--${tap} and --json both print on stdout: give one`);
   const profiles = args.values['--profile'] ?? [];
   const stacks = parseStacks(args.values['--stack'] ?? [], args.value('--stacks'));
-  // a matrix gives each stack its own default (its column runs in a vitest of its own)
-  const workers = givenWorkers ?? (stacks.matrix ? undefined : defaultWorkers(stacksUsed(stacks)));
+  const workers = givenWorkers ?? defaultWorkers(stacks.matrix ? stacks.matrix : stacksUsed(stacks));
   checkInstalled(stacksUsed(stacks));
   for (const p of profiles) {
     let profile;
