@@ -38,7 +38,7 @@ describe('tolerance', () => {
     expect(toleranceAt(linux, 10_000, 0)).toBe(4000);
     expect(scriptTolerance({ toleranceUsecs: 4000, tolerancePercent: 12.5 }, 'linux', 3)).toEqual({ usecs: 12_000, percent: 37.5 });
     expect(scriptTolerance({ toleranceUsecs: 4000, tolerancePercent: 12.5 }, 'uml', 1).usecs).toBe(10_000);
-    expect(scriptTolerance({ toleranceUsecs: 4000, tolerancePercent: 12.5 }, 'gvisor', 1).usecs).toBe(25_000);
+    expect(scriptTolerance({ toleranceUsecs: 4000, tolerancePercent: 12.5 }, 'gvisor', 1).usecs).toBe(10_000);
     expect(scriptTolerance({ toleranceUsecs: 10_000, tolerancePercent: 12.5 }, 'gvisor', 3).usecs).toBe(30_000);
   });
 
