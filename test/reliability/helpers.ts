@@ -83,7 +83,8 @@ export function start(
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
   const pids = new Map<number, string>([[child.pid!, args.join(' ')]]);
   const watch = setInterval(() => {
-    for (const p of runProcesses(run)) if (!pids.has(p.pid)) pids.set(p.pid, p.cmd);
+    // the latest command line: caught between fork and exec, a sidecar still shows its parent's
+    for (const p of runProcesses(run)) if (p.cmd) pids.set(p.pid, p.cmd);
   }, 50);
   const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('close', (code, signal) => {

@@ -142,6 +142,8 @@ describe('report.html in chromium', () => {
     expect(await visibleRows(page)).toHaveLength(3);
     // opening a row puts its permalink in the address bar
     await fresh.click('#case-server-answers-with-a-wrong-ack > summary');
+    // (a details element's toggle event comes after the click, in a task of its own)
+    await fresh.waitForFunction(() => location.hash === '#case-server-answers-with-a-wrong-ack', undefined, { timeout: 5000 });
     expect(new URL(fresh.url()).hash).toBe('#case-server-answers-with-a-wrong-ack');
     await fresh.screenshot({ path: join(runDir, 'report.png'), fullPage: true });
     await fresh.close();
