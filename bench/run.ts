@@ -1,7 +1,7 @@
 /**
  * Every benchmark, one after the other, each in its own process:
  *
- *   npm run bench [-- --only topology,case,stacks,throughput,decode,catalogue] [--quick] [--wait-load L]
+ *   npm run bench [-- --only topology,case,stacks,throughput,decode,catalogue,report] [--quick] [--wait-load L]
  *   node --import tsx bench/run.ts …
  *
  * Prints a table and writes bench/results.json ({ "<figure>": { value, unit, reference } })
@@ -101,6 +101,7 @@ const BENCHES: Bench[] = [
   { name: 'throughput', script: 'throughput.ts', args: ['--runs', '5', '--mib', '64'], quick: ['--runs', '1', '--mib', '8'] },
   { name: 'decode', script: 'decode.ts', args: ['--runs', '5'], quick: ['--runs', '1', '--frames', '100000'], convert: decodeFigures },
   { name: 'catalogue', script: 'catalogue.ts', args: ['--runs', '2'], quick: ['--runs', '1', '--fast'] },
+  { name: 'report', script: 'report-paint.ts', args: ['--runs', '5'], quick: ['--runs', '2', '--cases', 'cases/handshake'] },
 ];
 
 /** Leftovers of this run: namespaces and tracefs instances named tcpl-<run>-… */
