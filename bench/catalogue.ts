@@ -20,7 +20,7 @@ import { emit, hookCleanup, load, log, median, numArg, onCleanup, removePath, ro
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-type Role = 'cli' | 'runner' | 'worker' | 'sidecar' | 'other';
+type Role = 'cli' | 'runner' | 'worker' | 'sidecar' | 'steps' | 'other';
 
 interface RunResult {
   seconds: number;
@@ -66,6 +66,8 @@ function roleOf(pid: number, root: number): Role {
   try {
     const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
     if (/sidecar/.test(cmd)) return 'sidecar';
+    // the run's start and end in processes of their own (harness/runner/steps.ts)
+    if (/steps-main\.ts|\/steps-[0-9a-f]+\.mjs/.test(cmd)) return 'steps';
     if (/vitest\.mjs/.test(cmd)) return 'runner';
     if (/vitest/.test(cmd) && /node/.test(cmd)) return 'worker';
   } catch {
@@ -102,8 +104,8 @@ function waitGone(pid: number, ms: number): void {
   }
 }
 
-const ROLES: Role[] = ['cli', 'runner', 'worker', 'sidecar', 'other'];
-const zero = (): Record<Role, number> => ({ cli: 0, runner: 0, worker: 0, sidecar: 0, other: 0 });
+const ROLES: Role[] = ['cli', 'runner', 'worker', 'sidecar', 'steps', 'other'];
+const zero = (): Record<Role, number> => ({ cli: 0, runner: 0, worker: 0, sidecar: 0, steps: 0, other: 0 });
 
 type Kind = 'shared' | 'isolated';
 
@@ -207,6 +209,7 @@ async function main(): Promise<void> {
     'peak memory, runner (vitest main process)': memory('runner', 'the vitest main process', '<= 150'),
     'peak memory, case worker process': memory('worker', 'the vitest worker processes that run the cases', '<= 150'),
     'peak memory, capture sidecar': memory('sidecar', 'the sidecar processes (while the catalogue runs; bench/throughput.ts measures it relaying at full speed)', '<= 100'),
+    'peak memory, run steps (clean, report)': memory('steps', "the processes that remove earlier runs' leftovers at the start and write summary.json, report.html and bundle.json at the end", ''),
     'peak memory, tcpladder command': memory('cli', 'the tcpladder command itself (it builds the report after vitest ends)', ''),
   };
   emit(figures, { loadBefore, loadAfter, runs, results });

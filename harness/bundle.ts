@@ -11,9 +11,11 @@ import { mkdirSync, readFileSync, readdirSync, writeFileSync, renameSync, rmSync
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { Plugin } from 'esbuild';
 
 /** Raise when the way the bundle is built changes: older bundles are then made again. */
-const BUNDLE_FORMAT = 2;
+const BUNDLE_FORMAT = 4;
 
 function projectRoot(from: string): string {
   for (let dir = from; ; dir = dirname(dir)) {
@@ -22,8 +24,31 @@ function projectRoot(from: string): string {
   }
 }
 
+/**
+ * `import.meta.url` in a project source stays that source's URL, not the bundle's: the
+ * harness finds files next to its sources (package.json, the agent, cases/profiles/).
+ */
+// spelled out so that sourceUrls() leaves this file's own text alone when it is bundled
+const META_URL = ['import', 'meta', 'url'].join('.');
+
+function sourceUrls(root: string): Plugin {
+  return {
+    name: 'tcpladder-source-urls',
+    setup(build) {
+      build.onLoad({ filter: /\.ts$/ }, (args) => {
+        if (!args.path.startsWith(root) || args.path.includes('/node_modules/')) return undefined;
+        const code = readFileSync(args.path, 'utf8').replaceAll(META_URL, JSON.stringify(pathToFileURL(args.path).href));
+        return { contents: code, loader: 'ts' };
+      });
+    },
+  };
+}
+
+let building = 0;
+
+
 /** The bundle of `script` (an entry point under harness/), named `<name>-<hash>.mjs`. */
-export function bundleOf(script: string, name: string): string | null {
+export async function bundleOf(script: string, name: string): Promise<string | null> {
   try {
     const root = projectRoot(dirname(script));
     const cache = join(root, 'node_modules', '.cache', 'tcpladder');
@@ -43,21 +68,32 @@ export function bundleOf(script: string, name: string): string | null {
     const esbuild = createRequire(import.meta.url)('esbuild') as typeof import('esbuild');
     mkdirSync(cache, { recursive: true });
     const tmp = join(cache, `${name}-${process.pid}-${Date.now()}.tmp.mjs`);
-    const result = esbuild.buildSync({
-      entryPoints: [script],
-      absWorkingDir: root,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      // the native modules load from node_modules as before; zod and the rest go in the bundle
-      // (loading zod's ~90 files one by one cost ~30 ms at every start)
-      external: ['cap', 'koffi'],
-      sourcemap: 'linked',
-      outfile: tmp,
-      metafile: true,
-      logLevel: 'silent',
-    });
+    building++;
+    let result: import('esbuild').BuildResult<{ metafile: true }>;
+    try {
+      result = await esbuild.build({
+        entryPoints: [script],
+        absWorkingDir: root,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        target: 'node20',
+        // the native modules load from node_modules as before; zod and the rest go in the bundle
+        // (loading zod's ~90 files one by one cost ~30 ms at every start)
+        // vitest too: a case bundle's tests must register with the worker's own vitest
+        external: ['cap', 'koffi', 'vitest'],
+        // CommonJS packages in the bundle require Node's own modules
+        banner: { js: `import { createRequire as __tcpladderRequire } from 'node:module'; const require = __tcpladderRequire(${META_URL});` },
+        sourcemap: 'linked',
+        outfile: tmp,
+        plugins: [sourceUrls(root)],
+        metafile: true,
+        logLevel: 'silent',
+      });
+    } finally {
+      // the asynchronous API keeps an esbuild process running: none is left beside the run's own
+      if (--building === 0) void esbuild.stop();
+    }
     const inputs = Object.keys(result.metafile!.inputs);
     const sig = signature(inputs);
     const hash = createHash('sha256').update(`${BUNDLE_FORMAT}\n${sig.join('\n')}`).digest('hex').slice(0, 16);
@@ -80,4 +116,20 @@ export function bundleOf(script: string, name: string): string | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * `script`'s exports, loaded from its bundle by Node itself, else from the source. In
+ * vitest's main process this keeps the harness out of vite's module runner, which holds
+ * every module it transformed for the rest of the run (docs/PERFORMANCE.md, Peak memory).
+ */
+export async function importBundled<T>(script: string, name: string): Promise<T> {
+  const bundle = await bundleOf(script, name);
+  return (await import(/* @vite-ignore */ bundle ?? script)) as T;
+}
+
+/** `node` arguments that run the program `script`: its bundle, else its source through tsx. */
+export async function programArgs(script: string, name: string, bundled = true): Promise<string[]> {
+  const bundle = bundled ? await bundleOf(script, name) : null;
+  return bundle ? ['--enable-source-maps', bundle] : ['--import', createRequire(import.meta.url).resolve('tsx'), script];
 }

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { mkdirSync, existsSync } from 'node:fs';
-import { runId } from '../topology/index.js';
+import { runId } from '../topology/owner.js';
 
 /** captures/<run>/ — set once per run by the runner, inherited by worker processes. */
 export function runDir(): string {

@@ -10,7 +10,7 @@ import type { ExpectationRecord } from '../expect/expectations.js';
 import { sidecar, Wire, PortDrops, completeness, type SidecarClient } from '../wire/index.js';
 import { CaseObserver, tupleKey } from '../observe/index.js';
 import { registerSubject, checkTransition } from '../expect/index.js';
-import { ladderFromTrace, renderLadderText, writeCaseFiles } from '../report/index.js';
+import { ladderFromTrace, renderLadderText, shortenBulkRuns, writeCaseFiles } from '../report/index.js';
 import type { TrackedSocket, SocketCall, SocketContext, Family } from '../sockets/index.js';
 import { PendingCalls } from '../sockets/index.js';
 import type { CaseTrace, TraceSocket, TraceWireCheck } from '../trace/types.js';
@@ -341,7 +341,7 @@ export class CaseRun {
     const trace = this.snapshot();
     // a case that failed before hosts() made its hosts (no sidecar, no root …) has no ladder
     if (trace.hosts.length < 2) return '(no ladder: the case ended before its hosts were made)\n';
-    return renderLadderText(ladderFromTrace(trace));
+    return renderLadderText(shortenBulkRuns(ladderFromTrace(trace)));
   }
 
   /** Transitions that are neither in the RFC 793 diagram nor a documented Linux deviation. */

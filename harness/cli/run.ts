@@ -92,7 +92,7 @@ Exit codes:
      results are incomplete
 `;
 
-const REPORTER = fileURLToPath(new URL('../runner/reporter.ts', import.meta.url));
+const REPORTER = fileURLToPath(new URL('../runner/reporter-entry.ts', import.meta.url));
 
 export interface VitestRun {
   /** vitest include globs */
@@ -117,8 +117,12 @@ export function defaultWorkers(stacks: readonly string[]): string | undefined {
 /** One run of the cases in vitest's worker processes, into `dir`; resolves with vitest's exit code. */
 export function runVitest(run: string, dir: string, o: VitestRun): Promise<number> {
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
-  const vitestArgs = [vitest, 'run', `--reporter=${REPORTER}`, ...(o.workers ? [`--maxWorkers=${o.workers}`] : [])];
+  // vitest's main process mostly waits for its workers: V8 set for size, the young
+  // generation as the workers' (vitest.config.ts execArgv; docs/PERFORMANCE.md, Peak memory)
+  const vitestArgs = ['--max-semi-space-size=2', '--optimize-for-size', vitest, 'run', `--reporter=${REPORTER}`, ...(o.workers ? [`--maxWorkers=${o.workers}`] : [])];
   const env = {
+    // for vitest's main process too (vitest.config.ts says why)
+    MALLOC_MMAP_THRESHOLD_: String(128 * 1024),
     ...process.env,
     TCPLADDER_RUN: run,
     TCPLADDER_RUN_DIR: dir,

@@ -5,7 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 
-const ENTRY = fileURLToPath(new URL('./index.ts', import.meta.url));
+// the .pkt executor's entry, with the case API: one bundle serves both (harness/case-entry.ts)
+const ENTRY = fileURLToPath(new URL('../case-entry.ts', import.meta.url));
 
 export interface PacketdrillPlugin {
   name: string;

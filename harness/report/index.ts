@@ -12,6 +12,7 @@ export { renderLadderText, writeLadderText, type LadderTextOptions } from './lad
 export { renderLadderSvg, type LadderSvgOptions } from './ladder-svg.js';
 export { renderLadderMermaid, MERMAID_BULK_RUN, MERMAID_MAX_CHARS } from './ladder-mermaid.js';
 export { ladderFromTrace } from './from-trace.js';
+export { shortenBulkRuns, BULK_RUN } from './ladder-bulk.js';
 export { segmentLabel, stateLabel, formatTime } from './ladder-label.js';
 export { renderReportHtml, type ReportInput, type ReportRun, type ReportProblem } from './html.js';
 export { groupCases, columnsOf, worst, familyLabel, type ReportCase, type CaseRow, type Column, type TopicGroup, type Verdict } from './case-rows.js';

@@ -15,12 +15,13 @@
  * stops, at a line's end, before MERMAID_MAX_CHARS, with a note saying what was left out.
  */
 import { formatTime, hasMark, sanitize, segmentLabel, showsConnections, stateLabel, validateLadder } from './ladder-label.js';
-import type { Ladder, LadderRow, LadderSegment } from './model.js';
+import type { Ladder, LadderSegment } from './model.js';
+import { BULK_RUN, bulkRunAt, byteCount } from './ladder-bulk.js';
 
 /** The longest diagram this renderer writes; Mermaid's own limit (maxTextSize) is 50 000. */
 export const MERMAID_MAX_CHARS = 40_000;
 /** A longer run of data segments from one sender is drawn as one message. */
-export const MERMAID_BULK_RUN = 20;
+export const MERMAID_BULK_RUN = BULK_RUN;
 /** Longer message and note texts end in "…" (a line that long is unreadable anyway). */
 const MAX_TEXT = 500;
 
@@ -44,41 +45,6 @@ function alias(raw: string): string {
   let t = sanitize(raw).trim();
   if (t.length > MAX_TEXT) t = `${t.slice(0, MAX_TEXT - 1)}…`;
   return t.replace(ALIAS_SYNTAX, entity);
-}
-
-function bytes(n: number): string {
-  if (n < 1000) return `${n} bytes`;
-  return `${n} bytes (${n < 1e6 ? `${(n / 1e3).toFixed(1)} kB` : `${(n / 1e6).toFixed(1)} MB`})`;
-}
-
-/** A segment that may sit inside a bulk run: plain data, or a bare ACK, with nothing marked. */
-function plain(row: LadderRow): row is LadderSegment {
-  return row.kind === 'segment' && row.marks === undefined && (row.note === undefined || row.note === '');
-}
-
-function isData(row: LadderSegment): boolean {
-  return row.len > 0 && (row.flags === 'ACK' || row.flags === 'PSH ACK');
-}
-
-function isBareAck(row: LadderSegment): boolean {
-  return row.len === 0 && row.flags === 'ACK';
-}
-
-/**
- * The rows of a run starting at rows[start] (a data segment): data from its sender and
- * bare ACKs back, up to the first row that is neither. Returns the index after it.
- */
-function runEnd(rows: LadderRow[], start: number): number {
-  const first = rows[start] as LadderSegment;
-  let i = start + 1;
-  for (; i < rows.length; i++) {
-    const row = rows[i]!;
-    if (!plain(row) || row.conn !== first.conn) break;
-    const forward = row.from === first.from && row.to === first.to;
-    const back = row.from === first.to && row.to === first.from;
-    if (!((forward && isData(row)) || (back && isBareAck(row)))) break;
-  }
-  return i;
 }
 
 /**
@@ -140,13 +106,9 @@ export function renderLadderMermaid(ladder: Ladder): string {
   for (let i = 0; i < rows.length; ) {
     const row = rows[i]!;
     if (row.kind === 'segment') {
-      const end = plain(row) && isData(row) ? runEnd(rows, i) : i + 1;
-      const run = rows.slice(i, end) as LadderSegment[];
-      const data = run.filter((s) => s.from === row.from);
-      const lines =
-        data.length > MERMAID_BULK_RUN
-          ? bulkMessages(row, run, data, conn(row), message)
-          : run.map((s) => message(s, `t=${formatTime(s.t)} ${segmentLabel(s, showConn)}`));
+      const run = bulkRunAt(rows, i);
+      const end = run ? run.end : i + 1;
+      const lines = run ? bulkMessages(run.data, run.acks, conn(row), message) : [message(row, `t=${formatTime(row.t)} ${segmentLabel(row, showConn)}`)];
       if (!put(lines, i, [row.from, row.to])) return finish();
       i = end;
       continue;
@@ -160,18 +122,12 @@ export function renderLadderMermaid(ladder: Ladder): string {
 }
 
 /** The data of a bulk run as one message, and its ACKs as another. */
-function bulkMessages(
-  first: LadderSegment,
-  run: LadderSegment[],
-  data: LadderSegment[],
-  conn: string,
-  message: (seg: LadderSegment, body: string) => string,
-): string[] {
+function bulkMessages(data: LadderSegment[], acks: LadderSegment[], conn: string, message: (seg: LadderSegment, body: string) => string): string[] {
+  const first = data[0]!;
   const lastData = data[data.length - 1]!;
   const sent = data.reduce((n, s) => n + s.len, 0);
   const span = (segs: LadderSegment[]): string => `t=${formatTime(segs[0]!.t)}…${formatTime(segs[segs.length - 1]!.t)}`;
-  const lines = [message(first, `${span(data)} ${conn}data ×${data.length}, ${bytes(sent)}, seq=${first.seq}…${lastData.seq + lastData.len}`)];
-  const acks = run.filter((s) => s.from !== first.from);
+  const lines = [message(first, `${span(data)} ${conn}data ×${data.length}, ${byteCount(sent)}, seq=${first.seq}…${lastData.seq + lastData.len}`)];
   if (acks.length > 0) {
     const a = acks[0]!;
     const z = acks[acks.length - 1]!;

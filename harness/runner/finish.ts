@@ -1,12 +1,11 @@
 /**
- * The end of a run, in vitest's main process: summary.json, report.html and summary.md
- * from the traces the cases wrote and from what vitest knows about each test.
+ * The end of a run (finish-main.ts, a process of its own): summary.json, report.html and
+ * summary.md from the traces the cases wrote and from what vitest knew about each test.
  */
 import { mkdirSync } from 'node:fs';
-import type { TestModule } from 'vitest/node';
 import { buildSummary, readTraces, writeSummary, type RunSummaryFile } from './summary.js';
 import { runReportInput, writeReport, writeSummaryMd } from './report.js';
-import { moduleErrors, outcomes } from './results.js';
+import type { TestOutcome } from './results.js';
 
 export interface FinishedRun {
   summary: RunSummaryFile;
@@ -14,9 +13,9 @@ export interface FinishedRun {
   report: string | null;
 }
 
-export function finishRun(runDir: string, run: string, startedAt: Date, modules: ReadonlyArray<TestModule>): FinishedRun {
+export function finishRun(runDir: string, run: string, startedAt: Date, tests: TestOutcome[], moduleErrors: { file: string; message: string }[]): FinishedRun {
   const traces = readTraces(runDir);
-  const summary = buildSummary({ run, startedAt, traces, tests: outcomes(modules), moduleErrors: moduleErrors(modules) });
+  const summary = buildSummary({ run, startedAt, traces, tests, moduleErrors });
   if (traces.length === 0 && !summary.problems) return { summary, report: null };
   mkdirSync(runDir, { recursive: true });
   writeSummary(runDir, summary);

@@ -1,70 +1,11 @@
-/**
- * vitest global setup (main process): one run id and run folder for all workers,
- * leftovers of dead runs removed first; at the end summary.json, report.html and
- * bundle.json (the normalised results `tcpladder diff` compares).
- */
-import { rmSync, existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+/** vitest's globalSetup: run-setup.ts, loaded as one precompiled module (harness/bundle.ts importBundled). */
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { runId, privilegeProblem, rootless } from '../topology/index.js';
-import { removeLeftovers } from './leftovers.js';
-import { runDir } from '../case/paths.js';
-import { finishRun } from './finish.js';
-import { writeBundle } from '../diff/index.js';
-import { shownPath } from './paths.js';
-import { startPool, probeStack, runStacks, type GuestStack } from '../stacks/index.js';
-import { SETUP_ERROR_FILE } from './paths.js';
+import { importBundled } from '../bundle.js';
 
-export default async function setup(project: TestProject): Promise<() => void> {
-  const problem = privilegeProblem();
-  if (problem) throw new Error(`tcpladder ${problem}`);
-  const run = runId();
-  const dir = runDir();
-  const startedAt = new Date();
-  // a rootless run's /run and namespaces are its own: nothing of another run to clean
-  const removed = rootless() ? [] : await removeLeftovers();
-  if (removed.length) process.stderr.write(`tcpladder: removed leftovers of earlier runs: ${removed.join(', ')}\n`);
-  // guests belong to the run: one pool for all workers, warmed for the run's own stack
-  const pool = rootless() ? null : await startPool(prewarm(project.config.maxWorkers));
-  // a stack the run asks of every host must start a guest at all, or no case can run
-  for (const stack of runGuestStacks()) {
-    try {
-      await probeStack(stack);
-    } catch (e) {
-      await pool?.stop();
-      const line = `stack ${stack}: its guest does not start: ${(e as Error).message.split('\n')[0]} (tcpladder doctor checks it)`;
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, SETUP_ERROR_FILE), `${line}\n`);
-      throw new Error(line);
-    }
-  }
-  return async () => {
-    const { summary, report } = finishRun(dir, run, startedAt, project.vitest.state.getTestModules());
-    if (report) {
-      try {
-        writeBundle(dir, { run, createdAt: startedAt });
-      } catch (e) {
-        process.stderr.write(`tcpladder: bundle.json not written: ${(e as Error).message}\n`);
-      }
-    }
-    // `tcpladder run` prints its own summary; plain vitest (npm test) gets this line
-    if (report && !process.env.TCPLADDER_CLI) {
-      process.stderr.write(`tcpladder: ${summary.passed} passed, ${summary.failed} failed — report: ${shownPath(report)}\n`);
-    } else if (!report && existsSync(dir) && readdirSync(dir).length === 0) {
-      rmSync(dir, { recursive: true, force: true });
-    }
-    await pool?.stop();
-  };
-}
+type Setup = (project: TestProject) => Promise<() => Promise<void>>;
 
-/** The guest stacks the run asks for (--stack). */
-function runGuestStacks(): GuestStack[] {
-  const { all, hosts } = runStacks();
-  return [...new Set([all, ...Object.values(hosts)])].filter((s): s is GuestStack => s !== null && s !== 'linux');
-}
-
-/** Guests to start ahead: one per worker for the stack the run asks of every host. */
-function prewarm(workers: number | string | undefined): Partial<Record<GuestStack, number>> {
-  const n = typeof workers === 'number' ? Math.max(1, Math.min(workers, 4)) : 2;
-  return Object.fromEntries(runGuestStacks().map((s) => [s, n]));
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const { default: runSetup } = await importBundled<{ default: Setup }>(fileURLToPath(new URL('./run-setup.ts', import.meta.url)), 'run-setup');
+  return runSetup(project);
 }

@@ -6,7 +6,7 @@
 import { shownPath } from './paths.js';
 import type { TestCase, TestModule } from 'vitest/node';
 import type { CaseTrace } from '../trace/types.js';
-import { stripAnsi } from '../report/index.js';
+import { stripAnsi } from '../report/html-util.js';
 import { isInputError } from '../input-error.js';
 
 export interface TestOutcome {

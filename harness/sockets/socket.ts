@@ -285,20 +285,23 @@ export class TcpSocket implements TrackedSocket {
 
   /** Write all of `data`; a number writes that many bytes of a repeating pattern. */
   write(data: Buffer | string | number): Promise<number> {
-    const buf = typeof data === 'number' ? pattern(data) : Buffer.isBuffer(data) ? data : Buffer.from(data);
-    return this.track('write', byteCount(buf.length), async () => {
+    // a pattern is sent from one block of it, not made whole: a bulk case writes megabytes
+    const length = typeof data === 'number' ? data : data.length;
+    const buf = typeof data === 'number' ? null : Buffer.isBuffer(data) ? data : Buffer.from(data);
+    const chunk = (off: number) => (buf ? buf.subarray(off, off + WRITE_CHUNK) : patternChunk(off, Math.min(WRITE_CHUNK, length - off)));
+    return this.track('write', byteCount(length), async () => {
       let off = 0;
-      while (off < buf.length) {
+      while (off < length) {
         const fd = await this.open('write');
-        const n = await this.sys.send(fd, buf.subarray(off, off + WRITE_CHUNK));
+        const n = await this.sys.send(fd, chunk(off));
         off += n;
         if (n === 0) {
           const revents = await this.ready(fd, libc.POLLOUT, 'write');
           if (revents & libc.POLLERR) throw await pendingError(this.sys, fd, 'write');
         }
       }
-      this.bytesWritten += buf.length;
-      return buf.length;
+      this.bytesWritten += length;
+      return length;
     });
   }
 
@@ -427,6 +430,15 @@ function pattern(n: number): Buffer {
   const b = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) b[i] = i % 251;
   return b;
+}
+
+let patternBlock: Buffer | null = null;
+
+/** Bytes [off, off + n) of the pattern, n ≤ WRITE_CHUNK, as a view of one shared block. */
+function patternChunk(off: number, n: number): Buffer {
+  patternBlock ??= pattern(WRITE_CHUNK + 251);
+  const start = off % 251;
+  return patternBlock.subarray(start, start + n);
 }
 
 

@@ -7,9 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { STATE_DIR } from '../topology/owner.js';
-import { bundleOf } from '../bundle.js';
+import { programArgs } from '../bundle.js';
 import { decodeFrameBatch, KIND_FRAMES, MessageReader } from './frame-stream.js';
 import type { FrameEvent, PortStats, ReleaseEvent, Reply, SidecarMessage } from './protocol.js';
 
@@ -180,9 +179,9 @@ export class SidecarClient {
     mkdirSync(`${STATE_DIR}/sock`, { recursive: true });
     const path = `${STATE_DIR}/sock/sidecar-${process.pid}.sock`;
     const script = fileURLToPath(new URL('./sidecar.ts', import.meta.url));
-    const bundle = process.env.TCPLADDER_SIDECAR_TSX === '1' ? null : bundleOf(script, 'sidecar');
+    const program = await programArgs(script, 'sidecar', process.env.TCPLADDER_SIDECAR_TSX !== '1');
     // the bundle names its source, so that ps (and whoever looks for the sidecar) still sees harness/wire/sidecar.ts
-    const entry = bundle ? ['--enable-source-maps', bundle, '--source', script] : ['--import', createRequire(import.meta.url).resolve('tsx'), script];
+    const entry = program.includes(script) ? program : [...program, '--source', script];
     // e.g. TCPLADDER_SIDECAR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the sidecar
     const nodeArgs = (process.env.TCPLADDER_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
     // a young generation of 2 MiB a half (V8's default grows to 16): the sidecar's per-frame

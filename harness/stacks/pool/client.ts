@@ -6,18 +6,17 @@ import { spawn } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
 import { STATE_DIR } from '../../topology/owner.js';
-import { bundleOf } from '../../bundle.js';
+import { bundleOf, programArgs } from '../../bundle.js';
 import type { ControlRequest, GuestStatus, LeaseReply } from './protocol.js';
 import type { GuestStack } from '../types.js';
 
 const START_TIMEOUT_MS = 20_000;
 
 /** The agent as the guests run it: a bundle (tsx inside a UML guest costs ~6 s). */
-export function agentBundle(): string {
+export async function agentBundle(): Promise<string> {
   const script = fileURLToPath(new URL('../../agent/main.ts', import.meta.url));
-  const bundle = bundleOf(script, 'agent');
+  const bundle = await bundleOf(script, 'agent');
   if (!bundle) throw new Error('cannot build the guest agent (esbuild, node_modules/.cache/tcpladder)');
   return bundle;
 }
@@ -27,21 +26,27 @@ export interface StartedPool {
   stop(): Promise<void>;
 }
 
+function withoutMallocTuning(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { MALLOC_MMAP_THRESHOLD_: _, ...rest } = env;
+  return rest;
+}
+
 /** Start a pool owned by this process; its socket path also goes to TCPLADDER_POOL. */
 export async function startPool(prewarm: Partial<Record<GuestStack, number>> = {}): Promise<StartedPool> {
   mkdirSync(`${STATE_DIR}/sock`, { recursive: true });
   const path = `${STATE_DIR}/sock/pool-${process.pid}.sock`;
   const script = fileURLToPath(new URL('./main.ts', import.meta.url));
-  const bundle = bundleOf(script, 'pool');
-  const entry = bundle ? ['--enable-source-maps', bundle] : ['--import', createRequire(import.meta.url).resolve('tsx'), script];
+  const entry = await programArgs(script, 'pool');
   const warm = Object.entries(prewarm)
     .filter(([, n]) => n)
     .map(([s, n]) => `${s}=${n}`)
     .join(',');
   // files the pool's bundle cannot find next to itself
   const umlInit = fileURLToPath(new URL('../uml/init.sh', import.meta.url));
-  const child = spawn(process.execPath, [...entry, '--socket', path, '--agent', agentBundle(), '--uml-init', umlInit, '--die-with-parent', String(process.pid), ...(warm ? ['--prewarm', warm] : [])], {
+  const child = spawn(process.execPath, [...entry, '--socket', path, '--agent', await agentBundle(), '--uml-init', umlInit, '--die-with-parent', String(process.pid), ...(warm ? ['--prewarm', warm] : [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    // a guest's own processes get glibc's defaults (the run sets a malloc threshold for its workers)
+    env: withoutMallocTuning(process.env),
   });
   let stderr = '';
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
