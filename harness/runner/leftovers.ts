@@ -18,13 +18,7 @@ export const OWNERS_GRACE_MS = 5000;
  * remove what any of them left: nothing of the run outlives the command.
  */
 export async function endInterruptedRun(run: string, graceMs = OWNERS_GRACE_MS): Promise<string[]> {
-  const deadline = Date.now() + graceMs;
-  let live = liveOwners(run);
-  while (live.length && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-    live = liveOwners(run);
-  }
-  for (const pid of live) {
+  for (const pid of await ownersAfter(run, graceMs, 50)) {
     try {
       process.kill(pid, 'SIGKILL');
     } catch {
@@ -32,7 +26,17 @@ export async function endInterruptedRun(run: string, graceMs = OWNERS_GRACE_MS):
     }
   }
   // a killed process is gone once reaped by its parent (or init): wait for that, briefly
-  const killedBy = Date.now() + 2000;
-  while (liveOwners(run).length && Date.now() < killedBy) await new Promise((r) => setTimeout(r, 20));
+  await ownersAfter(run, 2000, 20);
   return removeLeftovers();
+}
+
+/** The run's live owners once none is left or `ms` have passed, looking every `every` ms. */
+async function ownersAfter(run: string, ms: number, every: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let live = liveOwners(run);
+  while (live.length && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, every));
+    live = liveOwners(run);
+  }
+  return live;
 }

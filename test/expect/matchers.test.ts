@@ -226,6 +226,43 @@ describe('toHaveStates', () => {
     setTimeout(() => transitions.push({ t: 0.1, from: 'SYN_SENT', to: 'ESTABLISHED', source: 'tracepoint' }), 100);
     await expect(sock).toHaveStates(['SYN_SENT', 'ESTABLISHED'], { within: 2000 });
   });
+
+  describe('on a stack that shows a socket only while its descriptor is held (gVisor)', () => {
+    function descriptorSocket(states: string[], closed: boolean) {
+      const transitions: TraceTransition[] = states.map((to, i) => ({ t: 0.001 * (i + 1), from: i ? states[i - 1]! : 'CLOSED', to, source: 'sampled' }));
+      const looks = { n: 0 };
+      const sock = {};
+      registerSubject(sock, {
+        kind: 'states',
+        label: 's',
+        transitions: async () => (looks.n++, transitions),
+        ladder: () => '',
+        pcap: PCAP,
+        visibility: () => ({ view: 'descriptors', closed, accepted: false, stack: 'gvisor' }),
+      });
+      return { sock, looks };
+    }
+    const closer = ['SYN_SENT', 'ESTABLISHED', 'FIN_WAIT_1', 'FIN_WAIT_2', 'TIME_WAIT'];
+
+    it('decides "not observable" at once for a closed socket, without waiting out `within`', async () => {
+      const { sock, looks } = descriptorSocket(['SYN_SENT', 'ESTABLISHED'], true);
+      await expect(sock).toHaveStates(closer, { within: 3000 });
+      await expect(sock).toPassThrough(['ESTABLISHED', 'TIME_WAIT'], { within: 3000 });
+      // one look each: the states of a closed socket there are all in
+      expect(looks.n).toBe(2);
+    });
+
+    it('waits for a socket still open: its states can still come', async () => {
+      const { sock, looks } = descriptorSocket(['SYN_SENT', 'ESTABLISHED'], false);
+      await failure(expect(sock).toHaveStates(closer, { within: 300 }));
+      expect(looks.n).toBeGreaterThan(2);
+    });
+
+    it('still fails at once on a state out of order', async () => {
+      const { sock } = descriptorSocket(['ESTABLISHED', 'SYN_SENT'], true);
+      expect(await failure(expect(sock).toHaveStates(closer, { within: 300 }))).toMatch(/states differ/);
+    });
+  });
 });
 
 describe('toPassThrough', () => {

@@ -4,36 +4,14 @@
  * own, each run against the real kernel (linux stack) and judged on its verdict and
  * its failing line. Each fails without its fix.
  */
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { CaseRun } from '../../harness/case/run.js';
 import { planScript, scriptBody } from '../../harness/packetdrill/index.js';
-import { stopSidecar } from '../../harness/wire/index.js';
-import { closeTraceSession } from '../../harness/observe/index.js';
-import { onExit } from '../../harness/case/cleanup.js';
+import { scriptTree } from './script-tree.js';
 
-const ROOT = join(import.meta.dirname, '../../cases/packetdrill');
-const TMP = mkdtempSync(join(tmpdir(), 'tcpl-conform-'));
-mkdirSync(join(TMP, 'common'));
-mkdirSync(join(TMP, 't'));
-copyFileSync(join(ROOT, 'common/defaults.sh'), join(TMP, 'common/defaults.sh'));
-cpSync(join(ROOT, 'tcpladder.json'), join(TMP, 'tcpladder.json'));
-const previousRunDir = process.env.TCPLADDER_RUN_DIR;
-process.env.TCPLADDER_RUN_DIR = join(TMP, 'captures');
-onExit(() => {
-  stopSidecar();
-  closeTraceSession();
-});
-
-afterAll(() => {
-  stopSidecar();
-  closeTraceSession();
-  if (previousRunDir === undefined) delete process.env.TCPLADDER_RUN_DIR;
-  else process.env.TCPLADDER_RUN_DIR = previousRunDir;
-  rmSync(TMP, { recursive: true, force: true });
-});
+const TMP = scriptTree('conform', ['t']);
 
 /** A passive open, fd 4 accepted, as most scripts below begin. */
 const OPEN = `\`../common/defaults.sh\`

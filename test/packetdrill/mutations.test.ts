@@ -4,36 +4,15 @@
  * and must fail on that line, with packetdrill's kind of message. The copies live in
  * a temporary tree shaped like the original (common/defaults.sh, tcpladder.json).
  */
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { CaseRun } from '../../harness/case/run.js';
 import { planScript, scriptBody } from '../../harness/packetdrill/index.js';
-import { stopSidecar } from '../../harness/wire/index.js';
-import { closeTraceSession } from '../../harness/observe/index.js';
-import { onExit } from '../../harness/case/cleanup.js';
+import { SCRIPTS as ROOT, scriptTree } from './script-tree.js';
 
-const ROOT = join(import.meta.dirname, '../../cases/packetdrill');
-const TMP = mkdtempSync(join(tmpdir(), 'tcpl-mutants-'));
-mkdirSync(join(TMP, 'common'));
-copyFileSync(join(ROOT, 'common/defaults.sh'), join(TMP, 'common/defaults.sh'));
-cpSync(join(ROOT, 'tcpladder.json'), join(TMP, 'tcpladder.json'));
 // the mutants' traces are not the run's cases: they go to the temporary tree
-const previousRunDir = process.env.TCPLADDER_RUN_DIR;
-process.env.TCPLADDER_RUN_DIR = join(TMP, 'captures');
-onExit(() => {
-  stopSidecar();
-  closeTraceSession();
-});
-
-afterAll(() => {
-  stopSidecar();
-  closeTraceSession();
-  if (previousRunDir === undefined) delete process.env.TCPLADDER_RUN_DIR;
-  else process.env.TCPLADDER_RUN_DIR = previousRunDir;
-  rmSync(TMP, { recursive: true, force: true });
-});
+const TMP = scriptTree('mutants');
 
 interface Mutant {
   /** 1-based line changed */
