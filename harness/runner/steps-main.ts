@@ -4,7 +4,6 @@
  * removed; `finish` reads vitest's outcomes (JSON on stdin), writes summary.json,
  * summary.md, report.html and bundle.json, and prints the summary's counts. Both print JSON.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { finishRun } from './finish.js';
 import { removeLeftovers } from './leftovers.js';
@@ -28,8 +27,16 @@ const FinishRequest = z.object({
   moduleErrors: z.array(z.object({ file: z.string(), message: z.string() })),
 });
 
-function finish(): FinishReply {
-  const request = FinishRequest.parse(JSON.parse(readFileSync(0, 'utf8')));
+/** stdin to its end; not readFileSync(0), which fails with EAGAIN when the pipe is non-blocking (seen in CI) */
+async function readStdin(): Promise<string> {
+  let text = '';
+  process.stdin.setEncoding('utf8');
+  for await (const chunk of process.stdin) text += chunk as string;
+  return text;
+}
+
+async function finish(): Promise<FinishReply> {
+  const request = FinishRequest.parse(JSON.parse(await readStdin()));
   const startedAt = new Date(request.startedAt);
   const { summary, report } = finishRun(request.dir, request.run, startedAt, request.tests, request.moduleErrors);
   let bundleError: string | undefined;
@@ -52,7 +59,7 @@ function oneLine(e: unknown): string {
 const step = process.argv[2];
 try {
   if (step === 'clean') process.stdout.write(JSON.stringify(await removeLeftovers()));
-  else if (step === 'finish') process.stdout.write(JSON.stringify(finish()));
+  else if (step === 'finish') process.stdout.write(JSON.stringify(await finish()));
   else {
     process.stderr.write(`usage: steps-main.ts clean|finish (not ${JSON.stringify(step)})\n`);
     process.exitCode = 2;
