@@ -1,5 +1,5 @@
 /**
- * The end of a run (finish-main.ts, a process of its own): summary.json, report.html and
+ * The end of a run (steps-main.ts finish, a process of its own): summary.json, report.html and
  * summary.md from the traces the cases wrote and from what vitest knew about each test.
  */
 import { mkdirSync } from 'node:fs';

@@ -14,11 +14,10 @@ import { privilegeProblem, rootless } from '../topology/privilege.js';
 import { runDir } from '../case/paths.js';
 import { finishInChild, removeLeftoversInChild } from './steps.js';
 import { moduleErrors, outcomes } from './results.js';
-import { shownPath } from './paths.js';
+import { shownPath, SETUP_ERROR_FILE } from './paths.js';
 import { startPool, probeStack } from '../stacks/pool/client.js';
 import { runStacks } from '../stacks/run-stacks.js';
 import type { GuestStack } from '../stacks/types.js';
-import { SETUP_ERROR_FILE } from './paths.js';
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const problem = privilegeProblem();
