@@ -16,6 +16,7 @@ const START_TIMEOUT_MS = 15000;
 const REQUEST_TIMEOUT_MS = 10000;
 /** how long a case waits for a remote sidecar that died to be back */
 const RECONNECT_WAIT_MS = 10000;
+const READ_BUFFER_BYTES = 256 * 1024;
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
 type Req = DistributiveOmit<import('zod').input<typeof import('./protocol.js').Request>, 'id'>;
@@ -31,14 +32,7 @@ export class SidecarClient {
     private readonly child: ChildProcess | null,
     private readonly stderr: () => string,
   ) {
-    const reader = new MessageReader();
     socket.unref();
-    socket.on('data', (chunk: Buffer) =>
-      reader.feed(chunk, (kind, body) => {
-        if (kind === KIND_FRAMES) this.dispatchFrames(body);
-        else this.dispatch(JSON.parse(body.toString('utf8')) as SidecarMessage);
-      }),
-    );
     // When the sidecar dies, its connection usually breaks before the exit is seen:
     // give the exit (and the stderr that says why) a moment to arrive.
     const fail = (why: string) => {
@@ -139,14 +133,34 @@ export class SidecarClient {
     this.child?.kill('SIGTERM');
   }
 
+  private onMessage(kind: number, body: Buffer): void {
+    if (kind === KIND_FRAMES) this.dispatchFrames(body);
+    else this.dispatch(JSON.parse(body.toString('utf8')) as SidecarMessage);
+  }
+
   static async connectTo(path: string, child: ChildProcess | null = null, stderr = () => ''): Promise<SidecarClient> {
+    const reader = new MessageReader();
+    let client: SidecarClient | null = null;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect(path, () => resolve(s));
+      const s = connect(
+        {
+          path,
+          // every read into the same buffer: the reader copies each message out
+          onread: {
+            buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+            callback: (bytes, buffer) => {
+              reader.feed(buffer.subarray(0, bytes), (kind, body) => client?.onMessage(kind, body));
+              return true;
+            },
+          },
+        },
+        () => resolve(s),
+      );
       s.once('error', (e: NodeJS.ErrnoException) =>
         reject(Object.assign(new Error(`cannot reach the capture sidecar at ${path}: ${e.message}`), { code: e.code })),
       );
     });
-    const client = new SidecarClient(socket, child, stderr);
+    client = new SidecarClient(socket, child, stderr);
     await client.request({ op: 'ping' });
     return client;
   }

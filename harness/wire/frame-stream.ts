@@ -2,8 +2,9 @@
  * What the sidecar sends the harness, in binary: a stream of messages, each a 5-byte
  * header (u32 LE length of what follows the header, u8 kind) and its body. A JSON
  * message is UTF-8; a frame batch is the session's name and its frames, each with its
- * first `snap` bytes as they are, so that a bulk transfer's tens of thousands of frames
- * cost neither JSON nor base64 on either side.
+ * bytes as they are up to the end of its TCP header (other frames: their first `snap`
+ * bytes), so that a bulk transfer's tens of thousands of frames cost neither JSON nor
+ * base64 on either side, nor payload the harness never reads (wire.pcap keeps it).
  *
  * Frame record: u32 n, u64 time, u8 port, u8 count + that many u8 destination ports,
  * u32 length, u8 fate (0: none), u8 extras (1: rule, 2: triggerPassed), [u8 length +
@@ -72,7 +73,7 @@ export class FrameBatch {
   }
 
   add(f: FrameRecord): void {
-    const snap = Math.min(this.snap, f.data.length);
+    const snap = headerBytes(f.data, this.snap);
     const rule = f.rule ? Buffer.from(f.rule, 'utf8') : null;
     if (this.used + 4 + 8 + 2 + f.to.length + 4 + 2 + (rule ? 1 + rule.length : 0) + 8 + 2 + snap > BATCH_BYTES) this.flush();
     const b = this.buf;
@@ -127,6 +128,32 @@ export class FrameBatch {
   }
 }
 
+const ETH_HEADER = 14;
+const ETHERTYPE_IPV4 = 0x0800;
+const ETHERTYPE_IPV6 = 0x86dd;
+const IPPROTO_TCP = 6;
+
+/**
+ * How many of a frame's bytes the harness gets: an Ethernet frame carrying TCP over IPv4
+ * or IPv6 (no extension headers) up to the end of its TCP header, any other frame its
+ * first `snap` bytes; never more than `snap` nor than the frame.
+ */
+export function headerBytes(data: Buffer, snap: number): number {
+  const max = Math.min(snap, data.length);
+  if (data.length < ETH_HEADER + 40) return max;
+  const type = data.readUInt16BE(12);
+  let tcp: number;
+  // a later fragment carries no TCP header
+  if (type === ETHERTYPE_IPV4 && data[ETH_HEADER + 9] === IPPROTO_TCP && (data.readUInt16BE(ETH_HEADER + 6) & 0x1fff) === 0) {
+    tcp = ETH_HEADER + (data[ETH_HEADER] & 0x0f) * 4;
+  } else if (type === ETHERTYPE_IPV6 && data[ETH_HEADER + 6] === IPPROTO_TCP) tcp = ETH_HEADER + 40;
+  else return max;
+  if (data.length < tcp + 13) return max;
+  const offset = data[tcp + 12] >> 4;
+  // a malformed header goes whole, for the decoder to say what is wrong with it
+  return offset < 5 ? max : Math.min(max, tcp + offset * 4);
+}
+
 /**
  * The frames of a KIND_FRAMES body. Each frame's bytes are a view of `body`, not a
  * copy: the frames outlive their batch as long as the case keeps them, and hold it.
@@ -167,35 +194,40 @@ export function decodeFrameBatch(body: Buffer): { session: string; frames: Frame
   return { session, frames };
 }
 
-/** Cuts a byte stream into messages, however it was split into chunks. */
+/**
+ * Cuts a byte stream into messages, however it was split into chunks. Every message is
+ * copied out of the chunks into a buffer of its own, so the reader of the stream may
+ * read each chunk into the same buffer (no fresh memory per read: in this virtual
+ * machine a page fault costs more than the copy).
+ */
 export class MessageReader {
-  private chunks: Buffer[] = [];
-  private total = 0;
-  /** bytes of the message being read (header included), -1 until its header is in */
-  private need = -1;
+  private readonly header = Buffer.alloc(HEADER);
+  private headerUsed = 0;
+  private body: Buffer | null = null;
+  private bodyUsed = 0;
 
-  feed(chunk: Buffer, onMessage: (kind: number, body: Buffer) => void): void {
-    this.chunks.push(chunk);
-    this.total += chunk.length;
+  /** `chunk` is not kept: it may be overwritten once this returns. */
+  feed(chunk: Uint8Array, onMessage: (kind: number, body: Buffer) => void): void {
+    let o = 0;
     for (;;) {
-      if (this.need < 0) {
-        if (this.total < HEADER) return;
-        this.need = HEADER + this.first(HEADER).readUInt32LE(0);
+      if (!this.body) {
+        const n = Math.min(HEADER - this.headerUsed, chunk.length - o);
+        this.header.set(chunk.subarray(o, o + n), this.headerUsed);
+        this.headerUsed += n;
+        o += n;
+        if (this.headerUsed < HEADER) return;
+        this.headerUsed = 0;
+        this.body = Buffer.allocUnsafe(this.header.readUInt32LE(0));
+        this.bodyUsed = 0;
       }
-      if (this.total < this.need) return;
-      const buf = this.first(this.need);
-      const need = this.need;
-      this.need = -1;
-      this.total -= need;
-      if (buf.length === need) this.chunks.shift();
-      else this.chunks[0] = buf.subarray(need);
-      onMessage(buf[4], buf.subarray(HEADER, need));
+      const n = Math.min(this.body.length - this.bodyUsed, chunk.length - o);
+      this.body.set(chunk.subarray(o, o + n), this.bodyUsed);
+      this.bodyUsed += n;
+      o += n;
+      if (this.bodyUsed < this.body.length) return;
+      const body = this.body;
+      this.body = null;
+      onMessage(this.header[4], body);
     }
-  }
-
-  /** The first chunk, made at least `bytes` long (all chunks joined once a message is whole) */
-  private first(bytes: number): Buffer {
-    if (this.chunks[0].length < bytes) this.chunks = [Buffer.concat(this.chunks, this.total)];
-    return this.chunks[0];
   }
 }

@@ -25,11 +25,49 @@ export interface WireFrame {
   port: number;
   to: number[];
   length: number;
-  decoded: DecodedFrame;
+  readonly decoded: DecodedFrame;
   fate?: Fate;
   rule?: string;
   /** held or delayed: ms until it went out */
   heldMs?: number;
+}
+
+/**
+ * A streamed frame, decoded when first looked at: a bulk transfer's frames arrive by
+ * the ten thousand while the two hosts, the sidecar and this process share the CPUs,
+ * and most are looked at only once the case is over.
+ */
+class StreamedFrame implements WireFrame {
+  private bytes: Uint8Array | null;
+  private decodedFrame: DecodedFrame | null = null;
+  fate?: Fate;
+  rule?: string;
+  heldMs?: number;
+
+  constructor(e: FrameEvent) {
+    this.n = e.n;
+    this.time = BigInt(e.time);
+    this.port = e.port;
+    this.to = e.to;
+    this.length = e.length;
+    this.bytes = e.data;
+    if (e.fate) this.fate = e.fate;
+    if (e.rule) this.rule = e.rule;
+  }
+
+  readonly n: number;
+  readonly time: bigint;
+  readonly port: number;
+  readonly to: number[];
+  readonly length: number;
+
+  get decoded(): DecodedFrame {
+    if (!this.decodedFrame) {
+      this.decodedFrame = decodeFrame(this.bytes!, 1, this.length);
+      this.bytes = null;
+    }
+    return this.decodedFrame;
+  }
 }
 
 /** A rule as the case set it, for the trace. */
@@ -105,18 +143,8 @@ export class Wire {
       if (f) f.heldMs = e.ms;
       this.cache = null;
     } else {
-      const data = e.data;
       if (e.triggerPassed && e.rule) this.lateHold ??= { rule: e.rule, at: BigInt(e.triggerPassed) };
-      this.frames.push({
-        n: e.n,
-        time: BigInt(e.time),
-        port: e.port,
-        to: e.to,
-        length: e.length,
-        decoded: decodeFrame(data, 1, e.length),
-        ...(e.fate ? { fate: e.fate } : {}),
-        ...(e.rule ? { rule: e.rule } : {}),
-      });
+      this.frames.push(new StreamedFrame(e));
     }
     for (const w of this.waiters) w();
   }

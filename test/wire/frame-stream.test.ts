@@ -1,7 +1,8 @@
 // The sidecar's binary messages to the harness: frame batches and JSON messages, cut
 // into chunks anywhere, come out whole and in order, every field as it went in.
 import { describe, expect, it } from 'vitest';
-import { decodeFrameBatch, FrameBatch, jsonMessage, KIND_FRAMES, KIND_JSON, MessageReader, type FrameRecord } from '../../harness/wire/frame-stream.js';
+import { decodeFrameBatch, FrameBatch, headerBytes, jsonMessage, KIND_FRAMES, KIND_JSON, MessageReader, type FrameRecord } from '../../harness/wire/frame-stream.js';
+import { decodeFrame, encodeFrame } from '../../harness/packet/index.js';
 import { rng as seeded } from '../rng.js';
 
 function frame(i: number, length: number): FrameRecord {
@@ -58,8 +59,11 @@ describe('frame stream', () => {
     }
     const got: ({ json: unknown } | { frame: ReturnType<typeof decodeFrameBatch>['frames'][number] })[] = [];
     const reader = new MessageReader();
+    // one buffer for every read, as the harness's socket reads: written over after each
+    const readBuffer = Buffer.alloc(70000);
     for (const p of pieces) {
-      reader.feed(p, (kind, body) => {
+      p.copy(readBuffer);
+      reader.feed(readBuffer.subarray(0, p.length), (kind, body) => {
         messages++;
         expect(body.length).toBeLessThanOrEqual(256 * 1024);
         if (kind === KIND_JSON) got.push({ json: JSON.parse(body.toString('utf8')) });
@@ -70,6 +74,7 @@ describe('frame stream', () => {
           for (const frame of frames) got.push({ frame });
         }
       });
+      readBuffer.fill(0xa5);
     }
     expect(messages).toBe(chunks.length);
     expect(messages).toBeGreaterThan(40);
@@ -116,5 +121,40 @@ describe('frame stream', () => {
     // nothing added, nothing written
     batch.flush();
     expect(held).toHaveLength(4);
+  });
+
+  it('a TCP frame goes to the harness up to the end of its TCP header, and decodes as the whole frame does', () => {
+    const payload = new Uint8Array(1400).fill(7);
+    const options = [{ kind: 2, mss: 1460 }, { kind: 4 }, { kind: 8, tsval: 1, tsecr: 2 }, { kind: 1 }, { kind: 3, wscale: 7 }];
+    for (const [src, dst, ip] of [['10.0.0.1', '10.0.0.2', 20], ['fd00::1', 'fd00::2', 40]] as const) {
+      for (const opts of [[], options]) {
+        const whole = Buffer.from(encodeFrame({ src, dst, sport: 40000, dport: 80, seq: 1, ack: 2, flags: 'PA', options: opts, payload }));
+        const n = headerBytes(whole, 256);
+        const tcpHeader = n - 14 - ip;
+        expect(tcpHeader % 4).toBe(0);
+        expect(tcpHeader).toBe(opts.length ? 40 : 20); // 4 + 2 + 10 + 1 + 3 option bytes, padded to 20
+        const cut = decodeFrame(whole.subarray(0, n), 1, whole.length);
+        const full = decodeFrame(whole, 1, whole.length);
+        expect(cut.malformed).toBeNull();
+        expect({ ...cut.tcp, payload: undefined }).toEqual({ ...full.tcp, payload: undefined });
+        expect(cut.tcp!.payloadLength).toBe(1400);
+        // never more than asked for, nor than the frame
+        expect(headerBytes(whole, 40)).toBe(40);
+        expect(headerBytes(whole.subarray(0, 50), 256)).toBe(50);
+      }
+    }
+  });
+
+  it('other frames, and TCP headers that are not whole or not sane, go as their first snap bytes', () => {
+    const tcp = Buffer.from(encodeFrame({ src: '10.0.0.1', dst: '10.0.0.2', sport: 1, dport: 2, seq: 1, flags: 'S', payload: new Uint8Array(500) }));
+    const vlan = Buffer.from(encodeFrame({ src: '10.0.0.1', dst: '10.0.0.2', sport: 1, dport: 2, seq: 1, flags: 'S', vlans: [5], payload: new Uint8Array(500) }));
+    const badOffset = Buffer.from(encodeFrame({ src: '10.0.0.1', dst: '10.0.0.2', sport: 1, dport: 2, seq: 1, flags: 'S', dataOffset: 3, payload: new Uint8Array(500) }));
+    const fragment = Buffer.from(tcp);
+    fragment.writeUInt16BE(0x0010, 14 + 6);
+    expect(headerBytes(tcp, 256)).toBe(54);
+    expect(headerBytes(vlan, 256)).toBe(256);
+    expect(headerBytes(badOffset, 256)).toBe(256);
+    expect(headerBytes(fragment, 256)).toBe(256);
+    expect(headerBytes(Buffer.alloc(42), 256)).toBe(42);
   });
 });
