@@ -26,8 +26,8 @@ export interface WireFrame {
   to: number[];
   length: number;
   readonly decoded: DecodedFrame;
-  fate?: Fate;
-  rule?: string;
+  readonly fate?: Fate;
+  readonly rule?: string;
   /** held or delayed: ms until it went out */
   heldMs?: number;
 }
@@ -38,34 +38,41 @@ export interface WireFrame {
  * and most are looked at only once the case is over.
  */
 class StreamedFrame implements WireFrame {
-  private bytes: Uint8Array | null;
   private decodedFrame: DecodedFrame | null = null;
-  fate?: Fate;
-  rule?: string;
   heldMs?: number;
 
-  constructor(e: FrameEvent) {
-    this.n = e.n;
-    this.time = BigInt(e.time);
-    this.port = e.port;
-    this.to = e.to;
-    this.length = e.length;
-    this.bytes = e.data;
-    if (e.fate) this.fate = e.fate;
-    if (e.rule) this.rule = e.rule;
+  constructor(private readonly event: FrameEvent) {}
+
+  get n(): number {
+    return this.event.n;
   }
 
-  readonly n: number;
-  readonly time: bigint;
-  readonly port: number;
-  readonly to: number[];
-  readonly length: number;
+  get time(): bigint {
+    return this.event.time;
+  }
+
+  get port(): number {
+    return this.event.port;
+  }
+
+  get to(): number[] {
+    return this.event.to;
+  }
+
+  get length(): number {
+    return this.event.length;
+  }
+
+  get fate(): Fate | undefined {
+    return this.event.fate;
+  }
+
+  get rule(): string | undefined {
+    return this.event.rule;
+  }
 
   get decoded(): DecodedFrame {
-    if (!this.decodedFrame) {
-      this.decodedFrame = decodeFrame(this.bytes!, 1, this.length);
-      this.bytes = null;
-    }
+    this.decodedFrame ??= decodeFrame(this.event.data, 1, this.event.length);
     return this.decodedFrame;
   }
 }
