@@ -11,7 +11,12 @@ export async function connectIn(ns: string, address: string, port: number, timeo
     const fd = await sys.socket(libc.AF_INET, libc.SOCK_STREAM);
     try {
       if (!(await sys.connect(fd, encodeSockaddr({ address, port })))) {
-        const revents = await sys.poll(fd, libc.POLLOUT, 1000);
+        // An attempt is never given up while it may still succeed: the agent serves one
+        // connection and exits when it closes, so one it accepted after this end had
+        // stopped waiting (a loaded machine, a slow guest) was its last; in UML the guest
+        // then panics ("Attempted to kill init") and dies with SIGABRT while booting.
+        let revents = 0;
+        while (!revents && Date.now() < deadline && !gaveUp()) revents = await sys.poll(fd, libc.POLLOUT, 1000);
         const err = (await sys.getsockopt(fd, libc.SOL_SOCKET, 4, 4)).readInt32LE(0);
         if (!revents || err) throw new Error(err ? libc.errnoName(err) : 'ETIMEDOUT');
       }
