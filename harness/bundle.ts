@@ -129,7 +129,13 @@ export async function importBundled<T>(script: string, name: string): Promise<T>
 }
 
 /** `node` arguments that run the program `script`: its bundle, else its source through tsx. */
-export async function programArgs(script: string, name: string, bundled = true): Promise<string[]> {
+export async function programArgs(script: string, name: string, bundled = true): Promise<Program> {
   const bundle = bundled ? await bundleOf(script, name) : null;
-  return bundle ? ['--enable-source-maps', bundle] : ['--import', createRequire(import.meta.url).resolve('tsx'), script];
+  return { args: bundle ? ['--enable-source-maps', bundle] : ['--import', createRequire(import.meta.url).resolve('tsx'), script], bundle };
+}
+
+/** What `node` runs for a program: its arguments, and the bundle among them (null: tsx runs the source). */
+export interface Program {
+  args: string[];
+  bundle: string | null;
 }

@@ -34,9 +34,11 @@ export function bundleText(bundle: Bundle): string {
   return jsonText(bundle) + '\n';
 }
 
-/** Write `runDir`/bundle.json; returns the bundle, or null when the run has no case traces. */
-export function writeBundle(runDir: string, meta: { run: string; createdAt?: Date; profile?: string | null }): Bundle | null {
-  const traces = readRunTraces(runDir);
+/**
+ * Write `runDir`/bundle.json from the run's traces (read from `runDir` unless the caller
+ * has them already); returns the bundle, or null when the run has no case traces.
+ */
+export function writeBundle(runDir: string, meta: { run: string; createdAt?: Date; profile?: string | null }, traces: CaseTrace[] = readRunTraces(runDir)): Bundle | null {
   if (!traces.length) return null;
   const bundle = buildBundle(traces, {
     run: meta.run,

@@ -10,7 +10,7 @@ export type {
 } from './model.js';
 export { renderLadderText, writeLadderText, type LadderTextOptions } from './ladder-text.js';
 export { renderLadderSvg, type LadderSvgOptions } from './ladder-svg.js';
-export { renderLadderMermaid, MERMAID_BULK_RUN, MERMAID_MAX_CHARS } from './ladder-mermaid.js';
+export { renderLadderMermaid, MERMAID_MAX_CHARS } from './ladder-mermaid.js';
 export { ladderFromTrace } from './from-trace.js';
 export { shortenBulkRuns, BULK_RUN } from './ladder-bulk.js';
 export { segmentLabel, stateLabel, formatTime } from './ladder-label.js';

@@ -9,19 +9,17 @@
  *     Note left of h0: t=0.004 ESTABLISHED
  *
  * A dropped segment is a dotted line ending in a cross, a held or delayed one a
- * dotted arrow. More than MERMAID_BULK_RUN data segments in a row from one sender
+ * dotted arrow. More than BULK_RUN data segments in a row from one sender
  * (with only bare ACKs coming back) become one message that counts them, and the
  * ACKs another. Mermaid draws nothing longer than 50 000 characters: the diagram
  * stops, at a line's end, before MERMAID_MAX_CHARS, with a note saying what was left out.
  */
 import { formatTime, hasMark, sanitize, segmentLabel, showsConnections, stateLabel, validateLadder } from './ladder-label.js';
 import type { Ladder, LadderSegment } from './model.js';
-import { BULK_RUN, bulkRunAt, byteCount } from './ladder-bulk.js';
+import { bulkRunAt, byteCount } from './ladder-bulk.js';
 
 /** The longest diagram this renderer writes; Mermaid's own limit (maxTextSize) is 50 000. */
 export const MERMAID_MAX_CHARS = 40_000;
-/** A longer run of data segments from one sender is drawn as one message. */
-export const MERMAID_BULK_RUN = BULK_RUN;
 /** Longer message and note texts end in "…" (a line that long is unreadable anyway). */
 const MAX_TEXT = 500;
 

@@ -38,11 +38,11 @@ async function readStdin(): Promise<string> {
 async function finish(): Promise<FinishReply> {
   const request = FinishRequest.parse(JSON.parse(await readStdin()));
   const startedAt = new Date(request.startedAt);
-  const { summary, report } = finishRun(request.dir, request.run, startedAt, request.tests, request.moduleErrors);
+  const { summary, traces, report } = finishRun(request.dir, request.run, startedAt, request.tests, request.moduleErrors);
   let bundleError: string | undefined;
   if (report) {
     try {
-      writeBundle(request.dir, { run: request.run, createdAt: startedAt });
+      writeBundle(request.dir, { run: request.run, createdAt: startedAt }, traces.map((t) => t.trace));
     } catch (e) {
       bundleError = (e as Error).message;
     }

@@ -30,7 +30,7 @@ export interface FinishReply {
 
 async function runStep<T>(step: 'clean' | 'finish', what: string, input: unknown): Promise<T> {
   const script = fileURLToPath(new URL('./steps-main.ts', import.meta.url));
-  const child = spawn(process.execPath, [...(await programArgs(script, 'steps')), step], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(await programArgs(script, 'steps')).args, step], { stdio: ['pipe', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

@@ -195,7 +195,7 @@ export class SidecarClient {
     const script = fileURLToPath(new URL('./sidecar.ts', import.meta.url));
     const program = await programArgs(script, 'sidecar', process.env.TCPLADDER_SIDECAR_TSX !== '1');
     // the bundle names its source, so that ps (and whoever looks for the sidecar) still sees harness/wire/sidecar.ts
-    const entry = program.includes(script) ? program : [...program, '--source', script];
+    const entry = program.bundle ? [...program.args, '--source', script] : program.args;
     // e.g. TCPLADDER_SIDECAR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the sidecar
     const nodeArgs = (process.env.TCPLADDER_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
     // a young generation of 2 MiB a half (V8's default grows to 16): the sidecar's per-frame

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SHOW_HELP, showCommand } from '../../harness/cli/show.js';
 import { encodeFrame, pcapBytes, type FrameSpec } from '../../harness/packet/index.js';
-import { MERMAID_BULK_RUN } from '../../harness/report/index.js';
+import { BULK_RUN } from '../../harness/report/index.js';
 import { bySelector, findAll, parseXml, textOf } from '../report/xml.js';
 import { tcpladder } from './spawn-cli.js';
 
@@ -72,7 +72,7 @@ async function show(argv: string[]): Promise<{ code: number; out: string; err: s
 describe('tcpladder show --format', () => {
   const file = join(dir, 'three.pcap');
   // connection 1 with a bulk run of requests, 2 and 3 with 5 each
-  const BULK = MERMAID_BULK_RUN + 10;
+  const BULK = BULK_RUN + 10;
   writeFileSync(file, capture([BULK, 5, 5]));
 
   it('text is the default', async () => {

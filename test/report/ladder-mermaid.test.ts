@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  MERMAID_BULK_RUN,
+  BULK_RUN,
   MERMAID_MAX_CHARS,
   renderLadderMermaid,
   type Ladder,
@@ -102,7 +102,7 @@ describe('renderLadderMermaid', () => {
     }
   });
 
-  it(`draws a run of more than ${MERMAID_BULK_RUN} data segments from one sender as one message, its ACKs as another`, () => {
+  it(`draws a run of more than ${BULK_RUN} data segments from one sender as one message, its ACKs as another`, () => {
     const rows: LadderRow[] = [
       seg(0.9, 0, 1, 'PSH ACK', 1, 1, 100),
       ...transfer(1874),
@@ -119,9 +119,9 @@ describe('renderLadderMermaid', () => {
     expect(text.length).toBeLessThan(1000);
   });
 
-  it(`draws ${MERMAID_BULK_RUN} data segments in a row one by one, and a run stops at a state, a mark or another connection`, () => {
-    expect(messages(renderLadderMermaid(twoHosts(transfer(MERMAID_BULK_RUN))))).toHaveLength(2 * MERMAID_BULK_RUN);
-    expect(messages(renderLadderMermaid(twoHosts(transfer(MERMAID_BULK_RUN + 1))))).toHaveLength(2);
+  it(`draws ${BULK_RUN} data segments in a row one by one, and a run stops at a state, a mark or another connection`, () => {
+    expect(messages(renderLadderMermaid(twoHosts(transfer(BULK_RUN))))).toHaveLength(2 * BULK_RUN);
+    expect(messages(renderLadderMermaid(twoHosts(transfer(BULK_RUN + 1))))).toHaveLength(2);
 
     const split = [...transfer(15), { kind: 'state', t: 1.5, column: 0, state: 'X' } as LadderRow, ...transfer(15, 2)];
     expect(messages(renderLadderMermaid(twoHosts(split)))).toHaveLength(60);

@@ -5,7 +5,7 @@
  * and `tcpladder show --format mermaid` of captures tcpladder did not write (one
  * from the repository, one recorded here by tcpdump on a loopback) must parse and
  * render, and show every segment as a message, in order: one by one, or counted in
- * a message of a bulk run of more than MERMAID_BULK_RUN data segments.
+ * a message of a bulk run of more than BULK_RUN data segments.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { segmentRow } from '../../harness/cli/show.js';
 import { analyseConnections, decodeFrame, encodeFrame, pcapBytes, readCapture } from '../../harness/packet/index.js';
-import { ladderFromTrace, MERMAID_BULK_RUN, MERMAID_MAX_CHARS, renderLadderMermaid, type LadderSegment } from '../../harness/report/index.js';
+import { ladderFromTrace, BULK_RUN, MERMAID_MAX_CHARS, renderLadderMermaid, type LadderSegment } from '../../harness/report/index.js';
 import type { CaseTrace } from '../../harness/trace/types.js';
 import { tcpladder, ROOT } from '../cli/spawn-cli.js';
 import { CHROMIUM } from './chromium.js';
@@ -50,7 +50,7 @@ describe('Mermaid ladders of the catalogue, drawn by Mermaid', () => {
       .map((f) => `cases/${f}`);
     const missing = onDisk.filter((f) => !recorded.has(f));
     expect(missing, 'case files without a recorded trace: refresh them with `sudo node --import tsx scripts/catalogue-traces.ts`').toEqual([]);
-    expect(traces.some((t) => t.segments.length > 2 * MERMAID_BULK_RUN + 100)).toBe(true); // a bulk case is among them
+    expect(traces.some((t) => t.segments.length > 2 * BULK_RUN + 100)).toBe(true); // a bulk case is among them
   });
 
   for (const f of files) {
@@ -120,7 +120,7 @@ describe('tcpladder show --format mermaid of captures tcpladder did not write, d
     const segments = await expectShowDrawn(file);
     expect(new Set(segments.map((s) => s.conn)).size).toBe(2);
     expect(segments.some((s) => s.flags.includes('RST'))).toBe(true);
-    expect(segments.filter((s) => s.len > 0).length).toBeGreaterThan(MERMAID_BULK_RUN); // 200 kB at MSS 1448: a bulk run
+    expect(segments.filter((s) => s.len > 0).length).toBeGreaterThan(BULK_RUN); // 200 kB at MSS 1448: a bulk run
   }, 120_000);
 });
 

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { formatTime, MERMAID_BULK_RUN, segmentLabel, stateLabel, type Ladder, type LadderSegment } from '../../harness/report/index.js';
+import { formatTime, BULK_RUN, segmentLabel, stateLabel, type Ladder, type LadderSegment } from '../../harness/report/index.js';
 import { launchChromium } from './chromium.js';
 
 const MERMAID_JS = createRequire(import.meta.url).resolve('mermaid/dist/mermaid.min.js');
@@ -107,7 +107,7 @@ export function expectMessagesInOrder(segments: LadderSegment[], messages: strin
       continue;
     }
     const [count, bytes, first, end] = bulk.slice(1).map(Number) as [number, number, number, number];
-    expect(count, `${where}: ${message}`).toBeGreaterThan(MERMAID_BULK_RUN);
+    expect(count, `${where}: ${message}`).toBeGreaterThan(BULK_RUN);
     const sender = segments[i]!;
     expect(sender.seq, `${where}: ${message}`).toBe(first);
     let data = 0;

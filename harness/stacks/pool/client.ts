@@ -36,7 +36,7 @@ export async function startPool(prewarm: Partial<Record<GuestStack, number>> = {
   mkdirSync(`${STATE_DIR}/sock`, { recursive: true });
   const path = `${STATE_DIR}/sock/pool-${process.pid}.sock`;
   const script = fileURLToPath(new URL('./main.ts', import.meta.url));
-  const entry = await programArgs(script, 'pool');
+  const { args: entry } = await programArgs(script, 'pool');
   const warm = Object.entries(prewarm)
     .filter(([, n]) => n)
     .map(([s, n]) => `${s}=${n}`)
