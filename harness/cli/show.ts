@@ -190,7 +190,7 @@ export function segmentRow(s: SegmentInfo, t0: bigint): ShowRow {
     frame: s.n,
     conn: s.conn,
   };
-  if (informativeOptions(s.tcp.options, s.flags)) row.options = formatOptions(s.tcp.options, NO_TS_VALUES);
+  if (informativeOptions(s.tcp.options, s.flags)) row.options = formatOptions(s.tcp.options, { ...NO_TS_VALUES, ...(s.relAck !== null ? { sackBase: (s.tcp.ack - s.relAck) >>> 0 } : {}) });
   if (s.marks.length > 0 || s.decoded.malformed !== null) {
     const marks: SegmentMark[] = [];
     const notes: string[] = [];

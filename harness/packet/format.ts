@@ -4,9 +4,15 @@ import type { DecodedFrame, TcpOption } from './types.js';
 export interface FormatOptionsOptions {
   /** include timestamp values ("ts 123 0"); false gives just "ts". Default true. */
   tsValues?: boolean;
+  /**
+   * The absolute sequence number the segment's relative ack counts from (ack − relative
+   * ack): SACK blocks, which name the other direction's bytes, then print relative too,
+   * beside a relative seq and ack. Absolute when not given.
+   */
+  sackBase?: number;
 }
 
-function formatOne(o: TcpOption, tsValues: boolean): string {
+function formatOne(o: TcpOption, tsValues: boolean, sackBase: number): string {
   switch (o.name) {
     case 'mss':
       return o.mss === undefined ? `mss len ${o.length}` : `mss ${o.mss}`;
@@ -18,7 +24,7 @@ function formatOne(o: TcpOption, tsValues: boolean): string {
     case 'sack': {
       if (!o.sack) return `sack len ${o.length}`;
       let s = 'sack';
-      for (let i = 0; i + 1 < o.sack.length; i += 2) s += ` ${o.sack[i]}:${o.sack[i + 1]}`;
+      for (let i = 0; i + 1 < o.sack.length; i += 2) s += ` ${(o.sack[i] - sackBase) >>> 0}:${(o.sack[i + 1] - sackBase) >>> 0}`;
       return s;
     }
     case 'eol':
@@ -42,14 +48,15 @@ function formatOne(o: TcpOption, tsValues: boolean): string {
 /**
  * Short option text, options in wire order separated by commas:
  * `mss 1460,sackOK,ts 123 0,nop,wscale 7` (or `…,ts,…` with `{ tsValues: false }`).
- * SACK blocks print as `sack left:right …`; options with an unexpected length as `<name> len N`.
+ * SACK blocks print as `sack left:right …` (relative with `sackBase`); options with an unexpected length as `<name> len N`.
  */
 export function formatOptions(options: readonly TcpOption[], opts: FormatOptionsOptions = {}): string {
   const tsValues = opts.tsValues ?? true;
+  const sackBase = opts.sackBase ?? 0;
   let s = '';
   for (let i = 0; i < options.length; i++) {
     if (i) s += ',';
-    s += formatOne(options[i], tsValues);
+    s += formatOne(options[i], tsValues, sackBase);
   }
   return s;
 }

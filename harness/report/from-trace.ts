@@ -1,12 +1,17 @@
 /** The ladder of one case run, built from its trace. */
 import { formatOptions, type TcpOption } from '../packet/index.js';
-import type { CaseTrace, TraceOption } from '../trace/types.js';
+import type { CaseTrace, TraceOption, TraceSegment } from '../trace/types.js';
 import type { Ladder, LadderRow, SegmentMark } from './model.js';
 
 const QUIET_CALLS = new Set(['write', 'pauseReading']);
 
 function options(o: TraceOption[]): TcpOption[] {
   return o.map(({ raw, ...rest }) => (raw ? { ...rest, raw: Buffer.from(raw, 'hex') } : rest));
+}
+
+/** Where a segment's SACK blocks count from: the absolute number its relative ack counts from. */
+export function sackBaseOf(s: TraceSegment): number | undefined {
+  return s.flags.includes('ACK') ? (s.ack - s.rack) >>> 0 : undefined;
 }
 
 export function ladderFromTrace(trace: CaseTrace): Ladder {
@@ -29,7 +34,7 @@ export function ladderFromTrace(trace: CaseTrace): Ladder {
       ack: s.flags.includes('ACK') ? s.rack : null,
       len: s.len,
       win: s.win,
-      options: s.options.length ? formatOptions(options(s.options), { tsValues: false }) : undefined,
+      options: s.options.length ? formatOptions(options(s.options), { tsValues: false, sackBase: sackBaseOf(s) }) : undefined,
       marks: s.marks
         ?.map((m) => (m === 'cut' ? 'dropped' : m))
         .filter((m): m is SegmentMark => ['dropped', 'held', 'delayed', 'duplicated', 'retransmission', 'out-of-order', 'injected'].includes(m)),

@@ -10,6 +10,7 @@ import type { CaseTrace, TraceOption, TraceSegment, TraceSocket } from '../trace
 import type { ReportCase } from './case-rows.js';
 import { familyLabel, VERDICT_WORDS } from './case-rows.js';
 import { failureHtml } from './html-failure.js';
+import { sackBaseOf } from './from-trace.js';
 import { escapeHtml, formatDuration, formatSeconds, relHref, statusMark, table, tag } from './html-util.js';
 
 /** A bridge-mode bulk case has thousands of segments: its ladder and trace.json show them all. */
@@ -69,7 +70,7 @@ function segmentRow(s: TraceSegment): string[] {
     s.flags.includes('ACK') ? tag('span', { title: `absolute ack ${s.ack}` }, String(s.rack)) : '',
     String(s.len),
     String(s.win),
-    s.options.length ? code(formatOptions(toTcpOptions(s.options))) : '',
+    s.options.length ? code(formatOptions(toTcpOptions(s.options), { sackBase: sackBaseOf(s) })) : '',
     escapeHtml(marks.join(', ')),
   ];
 }

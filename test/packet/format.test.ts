@@ -111,6 +111,13 @@ describe('formatOptions', () => {
       'nop,sack 1:2 3:4,md5,ao keyid 3 rnext 4,mptcp 1,fastopen deadbeef,fastopen,exp 254 0xf989,exp 253,unknown 77 len 3,mss len 3,eol',
     );
   });
+
+  it('writes SACK blocks relative to the base the relative ack of the segment counts from, across the wrap', () => {
+    const sack: TcpOption[] = [{ kind: 5, name: 'sack', length: 18, sack: [4294967295, 5, 3879440921, 3879441953] }];
+    expect(formatOptions(sack, { sackBase: 4294967290 })).toBe('sack 5:11 3879440927:3879441959');
+    expect(formatOptions(sack, { sackBase: 3879439473 })).toBe('sack 415527822:415527828 1448:2480');
+    expect(formatOptions(sack)).toBe('sack 4294967295:5 3879440921:3879441953');
+  });
 });
 
 describe('flagNames', () => {

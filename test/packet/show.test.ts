@@ -171,7 +171,7 @@ describe('connectionLadder', () => {
       { kind: 'segment', t: 0.75, from: 1, to: 0, flags: 'SYN ACK', seq: 0, ack: 1, len: 0, win: 65535, frame: 2, conn: 1 },
       { kind: 'segment', t: 1, from: 0, to: 1, flags: 'PSH ACK', seq: 1, ack: 1, len: 10, win: 65535, frame: 3, conn: 1 },
       { kind: 'segment', t: 1.25, from: 0, to: 1, flags: 'PSH ACK', seq: 1, ack: 1, len: 10, win: 65535, marks: ['retransmission'], frame: 4, conn: 1 },
-      { kind: 'segment', t: 1.5, from: 1, to: 0, flags: 'ACK', seq: 0, ack: 11, len: 0, win: 65535, options: 'nop,nop,ts,nop,nop,sack 1001:1011', note: 'keep-alive', frame: 5, conn: 1 },
+      { kind: 'segment', t: 1.5, from: 1, to: 0, flags: 'ACK', seq: 0, ack: 11, len: 0, win: 65535, options: 'nop,nop,ts,nop,nop,sack 1:11', note: 'keep-alive', frame: 5, conn: 1 },
     ]);
   });
 
