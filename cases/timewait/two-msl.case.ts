@@ -2,8 +2,9 @@
 // timewait minisock lives TCP_TIMEWAIT_LEN = 60 s and is then freed. The case measures
 // it through sock_diag (the state tracepoint never reports TIME_WAIT).
 // Tolerance: the minisock's timer is a 60 s kernel timer, which the timer wheel may fire
-// up to one wheel granule (4.096 s at HZ=1000 for this range) late but never early; sock_diag
-// is sampled every 25 ms. So the measured length must be within [59.9 s, 64.5 s].
+// up to one wheel granule late but never early: for this range 4.096 s at HZ=1000, 2.048 s
+// at HZ=250 and 5.12 s at HZ=100 (Debian's User-Mode Linux; seen: 64.96 s). sock_diag is
+// sampled every 25 ms. So the measured length must be within [59.9 s, 65.3 s].
 import { expect } from 'vitest';
 import { tcpCase } from '../../harness/index.js';
 
@@ -28,7 +29,7 @@ tcpCase(
     const leave = t.find((x) => x.from === 'TIME_WAIT' && x.to === 'CLOSED')!;
     const seconds = leave.t - enter.t;
     expect(seconds).toBeGreaterThanOrEqual(59.9);
-    expect(seconds).toBeLessThanOrEqual(64.5);
+    expect(seconds).toBeLessThanOrEqual(65.3);
     // sock_diag either way: watched after the tracepoint's FIN_WAIT_2 → CLOSE (root), or sampled (rootless)
     expect(['sock_diag', 'sampled']).toContain(leave.source);
   },
