@@ -1,7 +1,8 @@
 /** captures/<run>/bundle.json, written at the end of every run from the cases' trace.json files. */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CaseTrace } from '../trace/types.js';
+import { readTraces } from '../trace/read.js';
 import { loadProfile, runProfile } from '../profiles/index.js';
 import type { Bundle } from './bundle-schema.js';
 import { buildBundle } from './build-bundle.js';
@@ -12,13 +13,7 @@ export const BUNDLE_FILE = 'bundle.json';
 
 /** trace.json of every case folder in `runDir`, in folder order. */
 export function readRunTraces(runDir: string): CaseTrace[] {
-  if (!existsSync(runDir)) return [];
-  const out: CaseTrace[] = [];
-  for (const name of readdirSync(runDir).sort()) {
-    const file = join(runDir, name, 'trace.json');
-    if (existsSync(file)) out.push(JSON.parse(readFileSync(file, 'utf8')) as CaseTrace);
-  }
-  return out;
+  return readTraces(runDir).map((t) => t.trace);
 }
 
 function describeProfile(name: string): Bundle['profiles'][string] | undefined {

@@ -150,8 +150,9 @@ export function mergeRuns(dirs: string[], out: string, run: string): MergedRun {
     ...(problems.length ? { problems } : {}),
   };
   writeSummary(out, summary);
-  writeBundle(out, { run, createdAt: new Date(start), profile });
-  const input = runReportInput(summary, readTraces(out), profile ?? undefined);
+  const traces = readTraces(out);
+  writeBundle(out, { run, createdAt: new Date(start), profile }, traces.map((t) => t.trace));
+  const input = runReportInput(summary, traces, profile ?? undefined);
   writeReport(out, input);
   writeSummaryMd(out, input);
   return { summary, shards: runs[0]!.shard?.count ?? null };

@@ -1,8 +1,8 @@
 /** summary.json: the run's cases, read back from the trace.json each case wrote. */
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { release, version } from 'node:os';
-import type { CaseTrace, RunSummary } from '../trace/types.js';
+import type { RunSummary } from '../trace/types.js';
 import { pairTraces, type TestOutcome } from './results.js';
 
 export type SummaryCase = RunSummary['cases'][number] & {
@@ -17,21 +17,9 @@ export interface RunSummaryFile extends RunSummary {
   problems?: { title: string; file: string; message: string }[];
 }
 
-export interface TracedCase {
-  /** folder name inside the run folder */
-  dir: string;
-  trace: CaseTrace;
-}
+import { readTraces, type TracedCase } from '../trace/read.js';
 
-export function readTraces(runDir: string): TracedCase[] {
-  if (!existsSync(runDir)) return [];
-  const out: TracedCase[] = [];
-  for (const name of readdirSync(runDir).sort()) {
-    const file = join(runDir, name, 'trace.json');
-    if (existsSync(file)) out.push({ dir: name, trace: JSON.parse(readFileSync(file, 'utf8')) as CaseTrace });
-  }
-  return out;
-}
+export { readTraces, type TracedCase };
 
 export interface SummaryInput {
   run: string;
