@@ -4,13 +4,10 @@
  * worker. The traces of those runs go inside it, not to the run's folder; when the
  * file's tests end, the worker's sidecar and trace session stop and the tree goes.
  */
-import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll } from 'vitest';
-import { stopSidecar } from '../../harness/wire/index.js';
-import { closeTraceSession } from '../../harness/observe/index.js';
-import { onExit } from '../../harness/case/cleanup.js';
+import { useCaseRunDir } from '../case-run-dir.js';
 
 /** cases/packetdrill, whose common files every tree gets */
 export const SCRIPTS = join(import.meta.dirname, '../../cases/packetdrill');
@@ -21,18 +18,6 @@ export function scriptTree(label: string, folders: string[] = []): string {
   for (const f of ['common', ...folders]) mkdirSync(join(tree, f));
   copyFileSync(join(SCRIPTS, 'common/defaults.sh'), join(tree, 'common/defaults.sh'));
   cpSync(join(SCRIPTS, 'tcpladder.json'), join(tree, 'tcpladder.json'));
-  const previousRunDir = process.env.TCPLADDER_RUN_DIR;
-  process.env.TCPLADDER_RUN_DIR = join(tree, 'captures');
-  const stop = () => {
-    stopSidecar();
-    closeTraceSession();
-  };
-  onExit(stop);
-  afterAll(() => {
-    stop();
-    if (previousRunDir === undefined) delete process.env.TCPLADDER_RUN_DIR;
-    else process.env.TCPLADDER_RUN_DIR = previousRunDir;
-    rmSync(tree, { recursive: true, force: true });
-  });
+  useCaseRunDir(join(tree, 'captures'), tree);
   return tree;
 }

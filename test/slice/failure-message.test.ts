@@ -1,34 +1,20 @@
 // A case with one deliberately wrong expectation fails with a message that shows the
 // expected and observed sequences side by side, the observed ladder and the pcap.
 // Driven through CaseRun directly, so no vitest test stands for the case itself.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../harness/index.js';
 import { CaseRun } from '../../harness/case/run.js';
-import { onExit } from '../../harness/case/cleanup.js';
 import { stopSidecar } from '../../harness/wire/index.js';
 import { closeTraceSession } from '../../harness/observe/index.js';
 import type { CaseHost } from '../../harness/case/host.js';
 import type { TcpSocket } from '../../harness/sockets/index.js';
 import { ownNamespaces, ownSidecars, ownSlots, ownTraceInstances, until } from './cleanup-check.js';
+import { useCaseRunDir } from '../case-run-dir.js';
 
-const previousRunDir = process.env.TCPLADDER_RUN_DIR;
-const runDir = mkdtempSync(join(tmpdir(), 'tcpl-slice-'));
-process.env.TCPLADDER_RUN_DIR = runDir;
-onExit(() => {
-  stopSidecar();
-  closeTraceSession();
-});
-
-afterAll(() => {
-  stopSidecar();
-  closeTraceSession();
-  if (previousRunDir === undefined) delete process.env.TCPLADDER_RUN_DIR;
-  else process.env.TCPLADDER_RUN_DIR = previousRunDir;
-  rmSync(runDir, { recursive: true, force: true });
-});
+useCaseRunDir(mkdtempSync(join(tmpdir(), 'tcpl-slice-')));
 
 async function failure(p: Promise<unknown>): Promise<string> {
   try {

@@ -6,32 +6,16 @@
 // would answer with the recycled ISN, its old SND.NXT + 65537) and reads the sysctl back.
 // UML gives each case a fresh namespace; gVisor a fresh subnet, and a sandbox of its own
 // to a case whose sysctls differ.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import '../../harness/index.js';
 import { CaseRun } from '../../harness/case/run.js';
-import { onExit } from '../../harness/case/cleanup.js';
-import { stopSidecar } from '../../harness/wire/index.js';
-import { closeTraceSession } from '../../harness/observe/index.js';
+import { useCaseRunDir } from '../case-run-dir.js';
 import type { CaseTrace } from '../../harness/trace/types.js';
 
-const previousRunDir = process.env.TCPLADDER_RUN_DIR;
-const runDir = mkdtempSync(join(tmpdir(), 'tcpl-isolation-'));
-process.env.TCPLADDER_RUN_DIR = runDir;
-onExit(() => {
-  stopSidecar();
-  closeTraceSession();
-});
-
-afterAll(() => {
-  stopSidecar();
-  closeTraceSession();
-  if (previousRunDir === undefined) delete process.env.TCPLADDER_RUN_DIR;
-  else process.env.TCPLADDER_RUN_DIR = previousRunDir;
-  rmSync(runDir, { recursive: true, force: true });
-});
+useCaseRunDir(mkdtempSync(join(tmpdir(), 'tcpl-isolation-')));
 
 const CLIENT_PORT = 40000;
 const TWO32 = 2 ** 32;

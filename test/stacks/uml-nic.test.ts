@@ -6,31 +6,15 @@
 // case began with the NIC's queue stopped: nothing it sent reached the wire (seen in the
 // matrix, a connect() with no SYN for a whole minute). The guest lifts the limit at boot
 // (stacks/uml/init.sh), so what the driver forgets leaves room for a whole window.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import '../../harness/index.js';
 import { CaseRun } from '../../harness/case/run.js';
-import { onExit } from '../../harness/case/cleanup.js';
-import { stopSidecar } from '../../harness/wire/index.js';
-import { closeTraceSession } from '../../harness/observe/index.js';
+import { useCaseRunDir } from '../case-run-dir.js';
 
-const previousRunDir = process.env.TCPLADDER_RUN_DIR;
-const runDir = mkdtempSync(join(tmpdir(), 'tcpl-uml-nic-'));
-process.env.TCPLADDER_RUN_DIR = runDir;
-onExit(() => {
-  stopSidecar();
-  closeTraceSession();
-});
-
-afterAll(() => {
-  stopSidecar();
-  closeTraceSession();
-  if (previousRunDir === undefined) delete process.env.TCPLADDER_RUN_DIR;
-  else process.env.TCPLADDER_RUN_DIR = previousRunDir;
-  rmSync(runDir, { recursive: true, force: true });
-});
+useCaseRunDir(mkdtempSync(join(tmpdir(), 'tcpl-uml-nic-')));
 
 /** room left in the guest NIC's byte queue, as its case's namespace sees it */
 interface Room {
