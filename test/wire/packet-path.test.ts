@@ -197,6 +197,37 @@ describe('packet path', () => {
       ip(b.ns, ['link', 'set', b.ifname, 'mtu', '1500']);
     }
   });
+
+  it('a frame to a port that is down, after others of its batch went out, is reported ENETDOWN (the veth never saw it)', async () => {
+    const [a, b] = topo.hosts.map((h) => h.spec);
+    const failed: string[] = [];
+    const wire = new WirePorts(ports, `/run/netns/${topo.wireNs}`, 'relay', (port, code) => failed.push(`${port} ${code}`));
+    const hostA = new HostEnd(a.ns, a.ifname, [b.mac]);
+    try {
+      // a guest's port is down until the guest's link comes up: a broadcast from a host
+      // goes out of every other port in one batch, and the one that is down refuses it
+      ip(topo.wireNs, ['link', 'set', b.port, 'down']);
+      const dropsBefore = txDropped(topo.wireNs, b.port);
+      let relayed = 0;
+      wire.start((port, data) => {
+        if (data && isTest(data) && port === 0) {
+          relayed++;
+          wire.send(0, testFrame(a.mac, b.mac, 8100 + relayed)); // goes out
+          wire.send(1, data); // refused: b's port is down
+        }
+      });
+      for (let seq = 0; seq < 5; seq++) hostA.send(testFrame(b.mac, a.mac, seq));
+      await until('5 frames relayed', () => relayed === 5);
+      await until('a got the 5 frames sent before them', () => hostA.read().length === 5);
+      expect(failed).toEqual(Array.from({ length: 5 }, () => '1 ENETDOWN'));
+      // refused before the device: the veth counted nothing, so the relay must
+      expect(txDropped(topo.wireNs, b.port) - dropsBefore).toBe(0);
+    } finally {
+      wire.close();
+      void hostA.sock.close();
+      ip(topo.wireNs, ['link', 'set', b.port, 'up']);
+    }
+  });
 });
 
 function ip(ns: string, args: string[]): string {
