@@ -69,9 +69,11 @@ export class Agent {
       return;
     }
     const r = parsed.data;
+    // a request is something happening: states seen before it are before it
+    this.states?.poke();
     try {
       const value = await this.handle(r);
-      this.states?.sample();
+      this.states?.poke();
       this.send({ id: r.id, ok: true, ...(value !== undefined ? { value } : {}) });
     } catch (e) {
       const err = e as Error & { code?: string; input?: boolean };
@@ -102,7 +104,6 @@ export class Agent {
       case 'sys':
         return this.syscall(r.call, r.args);
       case 'sample':
-        this.states?.sample();
         return null;
       case 'sysctl-read':
         return readPresentSysctls(this.net?.namespace ?? null, r.keys);

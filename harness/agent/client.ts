@@ -24,6 +24,8 @@ export class AgentClient {
   private dead: Error | null = null;
   /** guest monotonic ns minus ours */
   private offset = 0n;
+  /** when the last request went out (performance.now()) */
+  lastRequestAt = 0;
 
   constructor(
     private readonly channel: Duplex,
@@ -115,8 +117,13 @@ export class AgentClient {
           reject(e);
         },
       });
-      writeLine(this.channel, { ...req, id });
+      this.write({ ...req, id } as Request);
     });
+  }
+
+  private write(req: Request): void {
+    this.lastRequestAt = performance.now();
+    writeLine(this.channel, req);
   }
 
   /** A request whose reply nobody waits for (teardown). */
@@ -124,7 +131,7 @@ export class AgentClient {
     if (this.dead || this.suspendedBy) return;
     const id = this.nextId++;
     this.pending.set(id, { op: req.op, resolve: () => {}, reject: () => {} });
-    writeLine(this.channel, { ...req, id });
+    this.write({ ...req, id } as Request);
   }
 
   /** Measure the guest clock's offset: a few round trips, the shortest one counts. */

@@ -8,13 +8,17 @@
  * close() — not while it waits in the accept queue, not after.
  */
 import { StateSampler } from '../observe/sampler.js';
+import { SamplePace, GUEST_PACE } from '../observe/sample-pace.js';
 import { decodeSockaddr } from '../sockets/sockaddr.js';
 import * as libc from '../sockets/libc.js';
 import { stateFromNumber, type TcpState } from '../observe/states.js';
 import type { Endpoint, StateEventWire } from './protocol.js';
 
 export interface GuestStates {
+  /** look now */
   sample(): void;
+  /** something happened (a call, a request): look now, and at the fastest pace again */
+  poke(): void;
   close(): void;
 }
 
@@ -23,10 +27,13 @@ type Emit = (e: StateEventWire) => void;
 const TCP_INFO = 11;
 
 export function sockDiagStates(ns: string, mine: (addr: string) => boolean, emit: Emit): GuestStates {
-  const sampler = new StateSampler([ns], mine, (e) =>
-    emit({ t: String(e.t), from: e.from, to: e.to, saddr: e.saddr, sport: e.sport, daddr: e.daddr, dport: e.dport }),
+  const sampler = new StateSampler(
+    [ns],
+    mine,
+    (e) => emit({ t: String(e.t), from: e.from, to: e.to, saddr: e.saddr, sport: e.sport, daddr: e.daddr, dport: e.dport }),
+    GUEST_PACE,
   );
-  return { sample: () => sampler.sample(), close: () => sampler.close() };
+  return { sample: () => void sampler.sample(), poke: () => sampler.poke(), close: () => sampler.close() };
 }
 
 interface Seen {
@@ -37,8 +44,6 @@ interface Seen {
   dport: number;
 }
 
-const INTERVAL_MS = 1;
-
 /**
  * TCP_INFO on each descriptor `fds()` names (gVisor), with the address each was asked
  * to connect to: getpeername() knows it only once connected, and a socket's tuple must
@@ -47,8 +52,9 @@ const INTERVAL_MS = 1;
 export function tcpInfoStates(fds: () => Iterable<[number, Endpoint | undefined]>, mine: (addr: string) => boolean, emit: Emit): GuestStates {
   const last = new Map<number, Seen>();
   let closed = false;
-  const sample = () => {
-    if (closed) return;
+  const sample = (): boolean => {
+    if (closed) return false;
+    let changed = false;
     const t = String(process.hrtime.bigint());
     const live = new Set<number>();
     for (const [fd, peer] of fds()) {
@@ -61,7 +67,10 @@ export function tcpInfoStates(fds: () => Iterable<[number, Endpoint | undefined]
       const same = was && was.sport === seen.sport && was.saddr === seen.saddr && (was.dport === seen.dport || was.dport === 0);
       const from = same ? was.state : 'CLOSED';
       if (from !== seen.state || !same) {
-        if (from !== seen.state) emit({ t, from, to: seen.state, saddr: seen.saddr, sport: seen.sport, daddr: seen.daddr, dport: seen.dport });
+        if (from !== seen.state) {
+          emit({ t, from, to: seen.state, saddr: seen.saddr, sport: seen.sport, daddr: seen.daddr, dport: seen.dport });
+          changed = true;
+        }
         last.set(fd, seen);
       } else if (was.dport === 0 && seen.dport !== 0) {
         last.set(fd, seen);
@@ -69,13 +78,15 @@ export function tcpInfoStates(fds: () => Iterable<[number, Endpoint | undefined]
     }
     // a closed descriptor is no longer seen: whatever the socket does next is not observable
     for (const fd of last.keys()) if (!live.has(fd)) last.delete(fd);
+    return changed;
   };
-  const timer = setInterval(sample, INTERVAL_MS);
+  const pace = new SamplePace(sample, GUEST_PACE);
   return {
-    sample,
+    sample: () => void sample(),
+    poke: () => pace.poke(),
     close: () => {
       closed = true;
-      clearInterval(timer);
+      pace.close();
     },
   };
 }

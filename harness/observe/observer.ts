@@ -13,6 +13,7 @@ export interface ObservedHost {
 /** A host that reports its own states (a guest's sampler): events on this process's clock. */
 export interface ReportingHost {
   settle(): Promise<void>;
+  poke(): void;
   on(fn: (events: Omit<Extract<KernelEvent, { kind: 'state' }>, 'kind' | 'source'>[]) => void): () => void;
 }
 
@@ -163,9 +164,13 @@ export class CaseObserver {
     return this.sampler?.lastSample ?? this.lastReport;
   }
 
-  /** Sampling only: look now (right after a socket call, whose effect is then seen at once). */
+  /**
+   * A socket call was made: samplers look now (its effect is then seen at once) and
+   * keep looking often, here and in the guests, whose states it may change too.
+   */
   sampleNow(): void {
-    this.sampler?.sample();
+    this.sampler?.poke();
+    for (const r of this.reporting) r.poke();
   }
 
   /** A host's namespace is about to be deleted (crash). */

@@ -1,15 +1,14 @@
 /**
- * States without tracefs (rootless runs): every host's TCP sockets read through
- * sock_diag about once a millisecond, a state event for each change seen between two
- * samples. A state shorter than the gap between samples is never seen: the event then
+ * States without tracefs (rootless runs, UML guests): every host's TCP sockets read
+ * through sock_diag at a pace (sample-pace.ts: every millisecond on this machine), a
+ * state event for each change seen between two samples. A state shorter than the gap between samples is never seen: the event then
  * jumps over it (ESTABLISHED straight after CLOSED). Events carry source 'sampled'.
  */
 import * as libc from '../sockets/libc.js';
 import { openDiag, dumpDiag } from './sockdiag.js';
 import type { KernelEvent, Tuple } from './events.js';
 import type { TcpState } from './states.js';
-
-const INTERVAL_MS = 1;
+import { SamplePace, EVERY_MS, type PaceOptions } from './sample-pace.js';
 
 type StateEvent = Extract<KernelEvent, { kind: 'state' }>;
 
@@ -20,7 +19,7 @@ interface Seen extends Tuple {
 export class StateSampler {
   private readonly fds = new Map<string, number>();
   private readonly last = new Map<string, Seen>();
-  private timer: NodeJS.Timeout | null = null;
+  private pace: SamplePace | null = null;
   private readonly gaps: number[] = [];
   private previous: bigint | null = null;
   private closed = false;
@@ -29,6 +28,7 @@ export class StateSampler {
     namespaces: string[],
     private readonly mine: (addr: string) => boolean,
     private readonly emit: (e: StateEvent) => void,
+    pace: PaceOptions = EVERY_MS,
   ) {
     try {
       for (const ns of namespaces) this.fds.set(ns, openDiag(ns));
@@ -37,12 +37,18 @@ export class StateSampler {
       throw e;
     }
     this.sample();
-    this.timer = setInterval(() => this.sample(), INTERVAL_MS);
+    this.pace = new SamplePace(() => this.sample(), pace);
   }
 
-  /** Read every host's sockets now and emit what changed since the last look. */
-  sample(): void {
-    if (this.closed) return;
+  /** Something happened (a call was made): sample now, and at the fastest pace again. */
+  poke(): void {
+    if (this.pace) this.pace.poke();
+    else this.sample();
+  }
+
+  /** Read every host's sockets now and emit what changed since the last look; whether anything did. */
+  sample(): boolean {
+    if (this.closed) return false;
     const now = new Map<string, Seen>();
     for (const fd of this.fds.values()) {
       for (const s of dumpDiag(fd)) {
@@ -55,16 +61,22 @@ export class StateSampler {
     if (this.previous !== null) this.gaps.push(Number(t - this.previous) / 1e6);
     this.previous = t;
     // gone before new: the end of a TIME_WAIT comes before the connection that reuses its tuple
+    let changed = false;
     for (const [cookie, was] of this.last) {
-      if (!now.has(cookie)) this.emit(event(t, was, was.state, 'CLOSED'));
+      if (now.has(cookie)) continue;
+      this.emit(event(t, was, was.state, 'CLOSED'));
+      changed = true;
     }
     for (const [cookie, is] of now) {
       const was = this.last.get(cookie);
       const from = was?.state ?? 'CLOSED';
-      if (from !== is.state) this.emit(event(t, is, from, is.state));
+      if (from === is.state) continue;
+      this.emit(event(t, is, from, is.state));
+      changed = true;
     }
     this.last.clear();
     for (const [k, v] of now) this.last.set(k, v);
+    return changed;
   }
 
   /** When the last sample was taken (monotonic ns). */
@@ -97,8 +109,8 @@ export class StateSampler {
 
   close(): void {
     this.closed = true;
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    this.pace?.close();
+    this.pace = null;
     for (const ns of [...this.fds.keys()]) this.forget(ns);
   }
 }

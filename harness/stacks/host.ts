@@ -24,6 +24,8 @@ export interface HostStateEvent {
 export interface HostStates {
   /** every state event up to now has been delivered */
   settle(): Promise<void>;
+  /** something happened in the case (a call on another host): look soon, without waiting */
+  poke(): void;
   on(fn: (events: HostStateEvent[]) => void): () => void;
 }
 

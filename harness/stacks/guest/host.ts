@@ -23,6 +23,8 @@ const VIEW: Record<GuestStack, StateView> = { uml: 'sampled', gvisor: 'descripto
 const END_TIMEOUT_MS = 5000;
 /** states are asked for at every expectation and at the end: a guest still busy with the case's calls answers later, or not at all */
 const SETTLE_TIMEOUT_MS = 5000;
+/** the agent's sampling stays quick for 50 ms after a request (observe/sample-pace.ts) */
+const POKE_GAP_MS = 20;
 
 export class GuestHost implements StackHost {
   readonly states: StateView;
@@ -53,6 +55,10 @@ export class GuestHost implements StackHost {
       settle: async () => {
         if (this.agent.failure || this.agent.suspended) return;
         await this.agent.request({ op: 'sample' }, SETTLE_TIMEOUT_MS);
+      },
+      // any request makes the agent look and quicken its pace: one in flight lately is enough
+      poke: () => {
+        if (performance.now() - this.agent.lastRequestAt >= POKE_GAP_MS) this.agent.send({ op: 'sample' });
       },
       on: (fn: (events: HostStateEvent[]) => void) => this.agent.onStates(fn),
     };
