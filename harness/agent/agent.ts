@@ -10,7 +10,7 @@ import { localSyscalls, type Syscalls } from '../sockets/syscalls.js';
 import { SocketError } from '../sockets/libc.js';
 import { readPresentSysctls, applySysctls } from '../topology/sysctl.js';
 import { decodeSockaddr } from '../sockets/sockaddr.js';
-import { Request, type AgentEvent, type Endpoint, type Reply, type StateEventWire, type SysArg } from './protocol.js';
+import { Request, PASSIVE_OPS, type AgentEvent, type Endpoint, type Reply, type StateEventWire, type SysArg } from './protocol.js';
 import { readLines, writeLine } from './lines.js';
 import { GuestNet } from './guest-net.js';
 import { sockDiagStates, tcpInfoStates, type GuestStates } from './guest-states.js';
@@ -69,11 +69,14 @@ export class Agent {
       return;
     }
     const r = parsed.data;
-    // a request is something happening: states seen before it are before it
-    this.states?.poke();
+    // a call is something happening: states seen before it are before it, and the pace
+    // quickens. Asking for states (the harness waiting on an expectation) is not: one look.
+    const passive = PASSIVE_OPS.has(r.op);
+    if (!passive) this.states?.poke();
     try {
       const value = await this.handle(r);
-      this.states?.poke();
+      if (passive) this.states?.sample();
+      else this.states?.poke();
       this.send({ id: r.id, ok: true, ...(value !== undefined ? { value } : {}) });
     } catch (e) {
       const err = e as Error & { code?: string; input?: boolean };
@@ -104,6 +107,7 @@ export class Agent {
       case 'sys':
         return this.syscall(r.call, r.args);
       case 'sample':
+      case 'poke':
         return null;
       case 'sysctl-read':
         return readPresentSysctls(this.net?.namespace ?? null, r.keys);

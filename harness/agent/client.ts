@@ -9,7 +9,7 @@ import { SocketError } from '../sockets/libc.js';
 import { InputError } from '../input-error.js';
 import { readLines, writeLine } from './lines.js';
 import { isTcpState, type TcpState } from '../observe/states.js';
-import type { AgentEvent, AgentMessage, Reply, Request, StateEventWire } from './protocol.js';
+import { PASSIVE_OPS, type AgentEvent, type AgentMessage, type Reply, type Request, type StateEventWire } from './protocol.js';
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type AgentRequest = DistributiveOmit<Request, 'id'>;
@@ -24,8 +24,8 @@ export class AgentClient {
   private dead: Error | null = null;
   /** guest monotonic ns minus ours */
   private offset = 0n;
-  /** when the last request went out (performance.now()) */
-  lastRequestAt = 0;
+  /** when the last request that quickens the agent's sampling went out (performance.now()): any but asking for states */
+  lastCallAt = 0;
 
   constructor(
     private readonly channel: Duplex,
@@ -122,7 +122,7 @@ export class AgentClient {
   }
 
   private write(req: Request): void {
-    this.lastRequestAt = performance.now();
+    if (!PASSIVE_OPS.has(req.op)) this.lastCallAt = performance.now();
     writeLine(this.channel, req);
   }
 

@@ -38,6 +38,7 @@ export const Request = z.discriminatedUnion('op', [
   z.object({ id: z.number(), op: z.literal('ready') }),
   z.object({ id: z.number(), op: z.literal('sys'), call: z.string(), args: z.array(SysArg) }),
   z.object({ id: z.number(), op: z.literal('sample') }),
+  z.object({ id: z.number(), op: z.literal('poke') }),
   z.object({ id: z.number(), op: z.literal('sysctl-read'), keys: z.array(z.string()) }),
   z.object({ id: z.number(), op: z.literal('sysctl-write'), values: z.record(z.string(), z.string()) }),
   z.object({
@@ -66,6 +67,9 @@ export const Request = z.discriminatedUnion('op', [
 ]);
 export type Request = z.infer<typeof Request>;
 export type RequestOf<K extends Request['op']> = Extract<Request, { op: K }>;
+
+/** requests that ask, not act: they do not quicken the agent's sampling (observe/sample-pace.ts) */
+export const PASSIVE_OPS: ReadonlySet<Request['op']> = new Set<Request['op']>(['sample', 'clock', 'hello']);
 
 export interface ReplyOk {
   id: number;

@@ -56,9 +56,9 @@ export class GuestHost implements StackHost {
         if (this.agent.failure || this.agent.suspended) return;
         await this.agent.request({ op: 'sample' }, SETTLE_TIMEOUT_MS);
       },
-      // any request makes the agent look and quicken its pace: one in flight lately is enough
+      // a call or a poke makes the agent look and quicken its pace: one lately is enough
       poke: () => {
-        if (performance.now() - this.agent.lastRequestAt >= POKE_GAP_MS) this.agent.send({ op: 'sample' });
+        if (performance.now() - this.agent.lastCallAt >= POKE_GAP_MS) this.agent.send({ op: 'poke' });
       },
       on: (fn: (events: HostStateEvent[]) => void) => this.agent.onStates(fn),
     };
