@@ -74,7 +74,7 @@ export class WirePorts {
     this.macs = ports.map((p) => macWords(p.hostMac));
     const sockets = inNetns(netnsPath, () =>
       mode === 'relay'
-        ? [new PacketSocket({ ignoreOutgoing: true, receiveBuffer: RELAY_QUEUE_BYTES, destinations: ports.length }, onSendFailed)]
+        ? [new PacketSocket({ ignoreOutgoing: true, receiveBuffer: RELAY_QUEUE_BYTES, destinations: ports.length, direct: true }, onSendFailed)]
         : [
             new PacketSocket({ ignoreOutgoing: false, receiveBuffer: BRIDGE_QUEUE_BYTES, destinations: 0 }, onSendFailed),
             new PacketSocket({ ignoreOutgoing: true, receiveBuffer: BRIDGE_QUEUE_BYTES, destinations: 0, slotBytes: COUNTED_BYTES }, onSendFailed),
