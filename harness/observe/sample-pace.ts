@@ -44,11 +44,6 @@ export class SamplePace {
     }
   }
 
-  /** The gap the next look comes after (ms). */
-  get currentGap(): number {
-    return this.gap;
-  }
-
   close(): void {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);

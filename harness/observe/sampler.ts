@@ -1,8 +1,9 @@
 /**
  * States without tracefs (rootless runs, UML guests): every host's TCP sockets read
  * through sock_diag at a pace (sample-pace.ts: every millisecond on this machine), a
- * state event for each change seen between two samples. A state shorter than the gap between samples is never seen: the event then
- * jumps over it (ESTABLISHED straight after CLOSED). Events carry source 'sampled'.
+ * state event for each change seen between two samples. A state shorter than the gap
+ * between samples is never seen: the event then jumps over it (ESTABLISHED straight
+ * after CLOSED). Events carry source 'sampled'.
  */
 import * as libc from '../sockets/libc.js';
 import { openDiag, dumpDiag } from './sockdiag.js';
