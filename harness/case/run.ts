@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { silenceTcp, addCounters, type Sysctls, type Counters } from '../topology/index.js';
+import { neighbourIntroductions } from '../stacks/gvisor/neighbours.js';
 import { createTopology, runStacks, isStackName, notApplicable, STACKS, type Topology, type StackHost, type StackName, type KnownFailure } from '../stacks/index.js';
 import type { ExpectationRecord } from '../expect/expectations.js';
 import { sidecar, Wire, PortDrops, completeness, type SidecarClient } from '../wire/index.js';
@@ -212,9 +213,17 @@ export class CaseRun {
       topo.hosts.flatMap((h) => (h.stateSource ? [h.stateSource] : [])),
     );
     await Promise.all(topo.hosts.map((h) => h.up()));
+    if (!bridge) await this.introduceNeighbours(topo.hosts);
     topo.hosts.forEach((h, i) => this.drops.linkUp(i, h.counters().port));
     this.hostList = topo.hosts.map((h) => new CaseHost(h, this.family, this.ctx, { crash: () => this.crash(h), reboot: () => this.reboot(h), tagSegment: (n, line) => void this.segmentLines.set(n, line) }));
     return Object.fromEntries(this.hostList.map((h) => [h.name, h])) as HostMap<N>;
+  }
+
+  /** gVisor hosts learn their peers' MACs before the case (stacks/gvisor/neighbours.ts). */
+  private async introduceNeighbours(to: readonly StackHost[]): Promise<void> {
+    for (const { from, frame } of neighbourIntroductions(this.topology!.hosts, to)) {
+      await this.client!.request({ op: 'inject', session: this.session!, from, data: frame.toString('base64') });
+    }
   }
 
   private hostStacks: StackName[] = [];
@@ -264,6 +273,7 @@ export class CaseRun {
     if (h.stateSource === null) this.observer?.hostBack(h.spec.ns);
     await this.client!.request({ op: 'reopen', session: this.session!, port: i });
     await h.up();
+    if (!this.wire.bridged) await this.introduceNeighbours([h]);
     this.drops.linkUp(i, h.counters().port);
     this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: h.spec.name, socket: h.spec.name, call: 'reboot', result: 'ok' });
   }
