@@ -43,8 +43,7 @@ export class StateSampler {
 
   /** Something happened (a call was made): sample now, and at the fastest pace again. */
   poke(): void {
-    if (this.pace) this.pace.poke();
-    else this.sample();
+    this.pace?.poke();
   }
 
   /** Read every host's sockets now and emit what changed since the last look; whether anything did. */

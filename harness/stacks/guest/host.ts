@@ -23,7 +23,7 @@ const VIEW: Record<GuestStack, StateView> = { uml: 'sampled', gvisor: 'descripto
 const END_TIMEOUT_MS = 5000;
 /** states are asked for at every expectation and at the end: a guest still busy with the case's calls answers later, or not at all */
 const SETTLE_TIMEOUT_MS = 5000;
-/** the agent's sampling stays quick for 50 ms after a request (observe/sample-pace.ts) */
+/** the agent's sampling stays quick for a while after a call (GUEST_PACE.hotMs, observe/sample-pace.ts): a poke this soon after one adds nothing */
 const POKE_GAP_MS = 20;
 
 export class GuestHost implements StackHost {

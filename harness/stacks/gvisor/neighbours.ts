@@ -7,33 +7,26 @@
  * wire, injected in the peer's name, in the pcap as such): gVisor learns the asker's MAC
  * from it (a neighbour probe), as it would from a peer that spoke first.
  */
+import { parseIp, parseMac } from '../../packet/index.js';
 import type { StackHost } from '../host.js';
 
 const ETHERTYPE_ARP = 0x0806;
-
-function macBytes(mac: string): Buffer {
-  return Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
-}
-
-function ipv4Bytes(address: string): Buffer {
-  return Buffer.from(address.split('.').map(Number));
-}
 
 /** An ARP request, broadcast: `from` (MAC, IPv4 address) asks who has `target`. */
 export function arpRequest(from: { mac: string; ipv4: string }, target: string): Buffer {
   const f = Buffer.alloc(42);
   f.fill(0xff, 0, 6);
-  macBytes(from.mac).copy(f, 6);
+  f.set(parseMac(from.mac), 6);
   f.writeUInt16BE(ETHERTYPE_ARP, 12);
   f.writeUInt16BE(1, 14); // Ethernet
   f.writeUInt16BE(0x0800, 16); // IPv4
   f[18] = 6;
   f[19] = 4;
   f.writeUInt16BE(1, 20); // request
-  macBytes(from.mac).copy(f, 22);
-  ipv4Bytes(from.ipv4).copy(f, 28);
+  f.set(parseMac(from.mac), 22);
+  f.set(parseIp(from.ipv4), 28);
   // target hardware address unknown: zero
-  ipv4Bytes(target).copy(f, 38);
+  f.set(parseIp(target), 38);
   return f;
 }
 
