@@ -257,8 +257,8 @@ export class CaseRun {
     // the frames the host sent before its link went down are captured, not lost with the handle
     const expect = this.topology!.hosts.map((x) => (x === h ? h.counters().host.tx : 0));
     await this.client!.request({ op: 'sync', session: this.session!, expect });
-    // unplug before the link goes: from then on frames for this host are counted as
-    // unsent by the relay, not as drops on a port about to vanish with its counters
+    // unplug before the link goes: from then on the relay sends this host nothing and
+    // counts its frames as refused
     await this.client!.request({ op: 'unplug', session: this.session!, port: i });
     for (const s of this.sockets) if (s.host.name === h.spec.name) s.forceClose();
     this.observer?.hostGone(h.spec.ns);

@@ -1,10 +1,10 @@
 /**
  * Is the capture complete? Every frame a host sent was captured, and every frame the
- * relay delivered reached its host, except those its wire port dropped while the host's
- * link was not up (the hosts' links come up one after the other) or going down, or that
- * found the port gone (a crashed host). The wire port dropping a frame while the host's
- * link was up is a loss the capture did not see. In bridge mode the kernel forwards, so
- * the relay's deliveries are not counted; the other checks hold.
+ * relay delivered reached its host or was refused by the kernel as the relay sent it
+ * (the host's link not up yet, as the hosts' links come up one after the other, or
+ * going down, or the port gone with a crashed host). A frame the wire port dropped
+ * while the host's link was up is a loss the capture did not see. In bridge mode the
+ * kernel forwards, so the relay's deliveries are not counted; the other checks hold.
  */
 import type { PortStats } from './protocol.js';
 import type { TraceWireCheck } from '../trace/types.js';
@@ -44,7 +44,8 @@ export function completeness(stats: PortStats[], host: LinkCounters[], port: Lin
     captured: stats[i]?.captured ?? 0,
     delivered: stats[i]?.delivered ?? 0,
     received: host[i].rx,
-    droppedBeforeUp: port[i].txDropped - (whileUp[i] ?? 0) + (stats[i]?.unsent ?? 0),
+    // relay: every drop the port counted was a send the kernel refused; bridge: the kernel sends
+    droppedBeforeUp: (bridged ? port[i].txDropped : (stats[i]?.refused ?? 0)) - (whileUp[i] ?? 0),
     droppedWhileUp: whileUp[i] ?? 0,
   }));
   const problems = ports.flatMap((p) => [

@@ -43,11 +43,8 @@ const SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
 const MSG_DONTWAIT = 0x40;
 const MSG_TRUNC = 0x20;
 const SIOCGIFINDEX = 0x8933;
-const SIOCGIFNAME = 0x8910;
-const SIOCGIFFLAGS = 0x8913;
-const IFF_UP = 0x1;
 const POLLOUT = 0x004;
-/** what onSendFailed is told of a frame refused in the middle of a batch */
+/** what onSendFailed is told of a frame refused in the middle of a batch: sendmmsg tells the error of a batch's first frame only */
 export const UNKNOWN_SEND_ERROR = 'unknown';
 /** sll_pkttype of a frame leaving through the interface */
 export const PACKET_OUTGOING = 4;
@@ -188,7 +185,6 @@ export class PacketSocket {
   private readonly ifreq = pinned(40);
   private readonly pollfd = pinned(8);
   private readonly txTags: number[] = new Array<number>(BATCH).fill(0);
-  private readonly txDests: number[] = new Array<number>(BATCH).fill(0);
   private txCount = 0;
   private stagingUsed = 0;
   private draining = false;
@@ -353,15 +349,14 @@ export class PacketSocket {
     a.txIov.buf.writeUInt32LE(data.length, i * IOV + 8);
     writePtr(a.txHdrs.buf, i * MMSG + M_NAME, this.dests.addr + dest * SLL);
     this.txTags[i] = tag;
-    this.txDests[i] = dest;
     if (!this.draining) this.flush();
   }
 
   /**
    * Send what is queued, in order; a frame the kernel refuses is reported and skipped,
    * never sent again (a veth that drops a frame has already counted it). sendmmsg tells
-   * the error of a batch's first frame only: for a frame refused after others went out,
-   * midBatchError() tells what it can.
+   * the error of a batch's first frame only: a frame refused after others went out is
+   * reported as UNKNOWN_SEND_ERROR.
    */
   flush(): void {
     let i = 0;
@@ -370,7 +365,7 @@ export class PacketSocket {
       if (r > 0) {
         i += r;
         if (i < this.txCount) {
-          this.onSendFailed(this.txTags[i], this.midBatchError(this.txDests[i]));
+          this.onSendFailed(this.txTags[i], UNKNOWN_SEND_ERROR);
           i++;
         }
         continue;
@@ -385,23 +380,6 @@ export class PacketSocket {
     }
     this.txCount = 0;
     this.stagingUsed = 0;
-  }
-
-  /**
-   * Why a frame to `dest` was refused after others of its batch went out, as far as can
-   * be told: ENETDOWN when its interface is down now (refused before reaching the device,
-   * so counted nowhere), ENXIO when it has none; UNKNOWN_SEND_ERROR otherwise (the
-   * device dropped it, as a veth does when its peer is down, and counted it).
-   */
-  private midBatchError(dest: number): string {
-    const ifindex = this.dests.buf.readInt32LE(dest * SLL + 4);
-    if (ifindex === 0) return 'ENXIO';
-    const req = this.ifreq.buf;
-    req.fill(0);
-    req.writeInt32LE(ifindex, 16);
-    if (Number(c.ioctl(this.fd, SIOCGIFNAME, this.ifreq.addr)) < 0) return 'ENXIO';
-    if (Number(c.ioctl(this.fd, SIOCGIFFLAGS, this.ifreq.addr)) < 0) return UNKNOWN_SEND_ERROR;
-    return req.readUInt16LE(16) & IFF_UP ? UNKNOWN_SEND_ERROR : 'ENETDOWN';
   }
 
   private waitWritable(): boolean {

@@ -53,8 +53,8 @@ export interface PortStats {
   captured: number;
   /** frames sent out of this port towards its host */
   delivered: number;
-  /** of those, frames that could not be sent because the port was gone (its host crashed) */
-  unsent: number;
+  /** of those, frames the kernel refused (its host's link down, the port gone, a drop) */
+  refused: number;
 }
 
 export type Reply =

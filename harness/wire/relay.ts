@@ -8,7 +8,6 @@ import { PcapWriter, decodeFrame } from '../packet/index.js';
 import { frameMatches } from './rule-match.js';
 import { macWords } from './port-filter.js';
 import { WirePorts } from './wire-ports.js';
-import { UNKNOWN_SEND_ERROR } from './packet-socket.js';
 import type { RuleSpec } from './rule-spec.js';
 import type { Fate, PortSpec, PortStats } from './protocol.js';
 
@@ -78,19 +77,20 @@ export class Relay {
     private readonly events: RelayEvents,
     private readonly mode: 'relay' | 'bridge' = 'relay',
   ) {
-    this.stats = ports.map((p) => ({ host: p.host, captured: 0, delivered: 0, unsent: 0 }));
+    this.stats = ports.map((p) => ({ host: p.host, captured: 0, delivered: 0, refused: 0 }));
     this.macs = ports.map((p) => macWords(p.hostMac));
     this.unicastTo = ports.map((_, i) => [i]);
     this.broadcastFrom = ports.map((_, i) => ports.map((_, j) => j).filter((j) => j !== i));
     // a pcap buffer per case, its pages resident once filled: 1 MiB is 700 frames a write
     this.writer = new PcapWriter(pcapPath, { bufferSize: 1024 * 1024 });
     try {
-      // ENOBUFS: the veth dropped the frame (its host's link is down, or its MTU too
-      // small) and counted it. A frame refused in the middle of a batch comes without its
-      // error: a refusal that depends on the moment, not on the frame, is that one; were
-      // it another, the completeness check would find the frame counted nowhere.
-      this.io = new WirePorts(ports, netnsPath, mode, (port, code) => {
-        if (code !== 'ENOBUFS' && code !== UNKNOWN_SEND_ERROR) this.stats[port].unsent++;
+      // Every frame the kernel refuses is counted here, whatever the reason: the error of
+      // a frame refused in the middle of a batch is not told, and a guest's port coming
+      // up while a batch goes out makes the reason (ENETDOWN, counted nowhere, or a drop
+      // the veth counted) impossible to tell afterwards. A frame it accepts, the veth has
+      // handed to its host's end, counted there as received.
+      this.io = new WirePorts(ports, netnsPath, mode, (port) => {
+        this.stats[port].refused++;
       });
     } catch (e) {
       this.writer.closeSync();
@@ -255,13 +255,12 @@ export class Relay {
 
   /**
    * Send a frame out of `port` towards its host. A host whose link is down (before
-   * the case brings it up, or at teardown) makes the send fail with ENOBUFS and the
-   * veth counts the frame as dropped; a port that is gone (its host crashed) counts
-   * nowhere, so the relay counts it as unsent.
+   * the case brings it up, or at teardown) makes the kernel refuse it, and so does a
+   * port that is gone (its host crashed): the relay counts it as refused.
    */
   deliver(port: number, data: Buffer): void {
     this.stats[port].delivered++;
-    if (!this.io.send(port, data)) this.stats[port].unsent++;
+    if (!this.io.send(port, data)) this.stats[port].refused++;
   }
 
   /** The host behind `port` is gone with its link: stop capturing there. */
