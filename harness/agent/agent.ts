@@ -105,6 +105,7 @@ export class Agent {
         await this.net.ready();
         return null;
       case 'sys':
+        if (r.began) writeLine(this.output, { ev: 'began', id: r.id });
         return this.syscall(r.call, r.args);
       case 'sample':
       case 'poke':

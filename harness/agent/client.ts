@@ -19,7 +19,7 @@ const REQUEST_TIMEOUT_MS = 30_000;
 
 export class AgentClient {
   private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; op: string }>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; op: string; began?: () => void }>();
   private readonly listeners = new Set<(e: AgentEvent) => void>();
   private dead: Error | null = null;
   /** guest monotonic ns minus ours */
@@ -40,6 +40,7 @@ export class AgentClient {
 
   private dispatch(m: AgentMessage | { ev: 'died'; message: string }): void {
     if ('ev' in m && m.ev === 'died') return this.fail(new Error(m.message));
+    if ('ev' in m && m.ev === 'began') return this.pending.get(m.id)?.began?.();
     if ('id' in m) {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -97,7 +98,8 @@ export class AgentClient {
     return this.suspendedBy !== null;
   }
 
-  request<T = unknown>(req: AgentRequest, timeoutMs = REQUEST_TIMEOUT_MS): Promise<T> {
+  /** `began`: called when the agent says it is making the call (a 'sys' request with began: true) */
+  request<T = unknown>(req: AgentRequest, timeoutMs = REQUEST_TIMEOUT_MS, began?: () => void): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     if (this.suspendedBy) return Promise.reject(new SocketError('EBADF', `${req.op} (${this.suspendedBy})`));
     const id = this.nextId++;
@@ -108,6 +110,7 @@ export class AgentClient {
       }, timeoutMs);
       this.pending.set(id, {
         op: req.op,
+        began,
         resolve: (v) => {
           clearTimeout(timer);
           resolve(v as T);

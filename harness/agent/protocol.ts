@@ -36,7 +36,8 @@ export const Request = z.discriminatedUnion('op', [
   z.object({ id: z.number(), op: z.literal('end') }),
   /** wait until the case's addresses are usable (after its link came up) */
   z.object({ id: z.number(), op: z.literal('ready') }),
-  z.object({ id: z.number(), op: z.literal('sys'), call: z.string(), args: z.array(SysArg) }),
+  /** began: the agent says so ('began' event) as it makes the call, before its reply (a call that may block) */
+  z.object({ id: z.number(), op: z.literal('sys'), call: z.string(), args: z.array(SysArg), began: z.optional(z.boolean()) }),
   z.object({ id: z.number(), op: z.literal('sample') }),
   z.object({ id: z.number(), op: z.literal('poke') }),
   z.object({ id: z.number(), op: z.literal('sysctl-read'), keys: z.array(z.string()) }),
@@ -104,6 +105,8 @@ export interface StateEventWire {
 
 export type AgentEvent =
   | { ev: 'ready' }
+  /** the agent is making the call of request `id` (asked with began: true) */
+  | { ev: 'began'; id: number }
   | { ev: 'states'; events: StateEventWire[] }
   | { ev: 'net'; handle: number; type: 'data'; data: string }
   | { ev: 'net'; handle: number; type: 'end' | 'close' | 'drain' | 'connect'; hadError?: boolean }

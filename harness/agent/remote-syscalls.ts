@@ -20,6 +20,11 @@ export function remoteSyscalls(agent: AgentClient): Syscalls {
     while (args.length && args[args.length - 1] === undefined) args.pop();
     return decode(await agent.request({ op: 'sys', call: name, args: args.map(encode) })) as T;
   };
+  /** a call that may block: `inKernel` when the agent says it is making it */
+  const blocking = async <T>(inKernel: (() => void) | undefined, name: string, ...args: Arg[]): Promise<T> => {
+    if (!inKernel) return call<T>(name, ...args);
+    return decode(await agent.request({ op: 'sys', call: name, args: args.map(encode), began: true }, undefined, inKernel)) as T;
+  };
   return {
     socket: (domain, type, protocol) => call('socket', domain, type, protocol),
     setsockopt: (fd, level, name, value, label) => call('setsockopt', fd, level, name, value, label),
@@ -31,8 +36,8 @@ export function remoteSyscalls(agent: AgentClient): Syscalls {
     recv: (fd, max, flags) => call('recv', fd, max, flags),
     send: (fd, data, flags) => call('send', fd, data, flags),
     shutdown: (fd, how) => call('shutdown', fd, how),
-    close: (fd) => call('close', fd),
-    poll: (fd, events, ms) => call('poll', fd, events, ms),
+    close: (fd, inKernel) => blocking(inKernel, 'close', fd),
+    poll: (fd, events, ms, inKernel) => blocking(inKernel, 'poll', fd, events, ms),
     getsockname: (fd) => call('getsockname', fd),
     getpeername: (fd) => call('getpeername', fd),
     fcntl: (fd, cmd, arg) => call('fcntl', fd, cmd, arg),

@@ -110,11 +110,13 @@ class Call {
   /** Wait until the descriptor is ready; a call not written with `...` may wait only a little. */
   async ready(fd: number, events: number): Promise<number> {
     const start = Date.now();
-    this.opts.onBlocked?.();
+    // blocked from when the first slice is being waited (a guest's: a control-link trip later)
+    let inKernel = this.opts.onBlocked;
     for (;;) {
       if (this.st.signal.aborted) throw new Error(`${this.spec.name}() was still waiting when the case ended`);
       const sliceStart = process.hrtime.bigint();
-      const revents = await this.sys.poll(fd, events | S.POLLERR | S.POLLHUP, POLL_SLICE_MS);
+      const revents = await this.sys.poll(fd, events | S.POLLERR | S.POLLHUP, POLL_SLICE_MS, inKernel);
+      inKernel = undefined;
       if (revents) return revents;
       // a slice that timed out: the socket was not ready when it began (taken as the
       // bound, not its end: under load a slice's own start and end are known only roughly)
@@ -280,9 +282,7 @@ const HANDLERS: Record<string, Handler> = {
     const s = c.socket();
     const outcome = await c.attempt(async () => {
       // with SO_LINGER > 0 the kernel's close() waits for the peer's ACK, which the script sends meanwhile
-      const closing = c.sys.close(s.liveFd);
-      c.opts.onBlocked?.();
-      await closing;
+      await c.sys.close(s.liveFd, c.opts.onBlocked);
       return 0;
     });
     if (outcome.result === 0) s.closed = true;
@@ -374,12 +374,13 @@ const HANDLERS: Record<string, Handler> = {
     const timeout = c.int(2, 'timeout');
     let revents = 0;
     const start = Date.now();
-    if (timeout !== 0) c.opts.onBlocked?.();
+    let inKernel = timeout !== 0 ? c.opts.onBlocked : undefined;
     for (;;) {
       if (c.st.signal.aborted) throw new Error('poll() was still waiting when the case ended');
       const sliceStart = process.hrtime.bigint();
       const left = Math.max(0, timeout < 0 ? POLL_SLICE_MS : Math.min(POLL_SLICE_MS, timeout - (Date.now() - start)));
-      revents = await c.sys.poll(s.liveFd, events, left);
+      revents = await c.sys.poll(s.liveFd, events, left, inKernel);
+      inKernel = undefined;
       if (!revents) c.opts.notReadyUntil = sliceStart;
       if (revents || (timeout >= 0 && Date.now() - start >= timeout)) break;
     }

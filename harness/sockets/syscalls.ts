@@ -24,10 +24,14 @@ export interface Syscalls {
   /** what fits now: the count sent, 0 when the buffer is full */
   send(fd: number, data: Buffer, flags?: number): Promise<number>;
   shutdown(fd: number, how: number): Promise<void>;
-  /** close(); with SO_LINGER > 0 it returns when the kernel's close() does */
-  close(fd: number): Promise<void>;
-  /** wait up to `ms` for `events`; revents, 0 on timeout */
-  poll(fd: number, events: number, ms: number): Promise<number>;
+  /**
+   * close(); with SO_LINGER > 0 it returns when the kernel's close() does. `inKernel`
+   * (for a call that may block): called once the call is being made, which in a guest is
+   * a control-link trip after this call.
+   */
+  close(fd: number, inKernel?: () => void): Promise<void>;
+  /** wait up to `ms` for `events`; revents, 0 on timeout. `inKernel`: as close()'s. */
+  poll(fd: number, events: number, ms: number, inKernel?: () => void): Promise<number>;
   getsockname(fd: number): Promise<Buffer>;
   getpeername(fd: number): Promise<Buffer>;
   /** fcntl(fd, cmd, arg) with an integer argument; the result */
@@ -54,8 +58,16 @@ export function localSyscalls(ns: string | null): Syscalls {
     recv: async (fd, max, flags) => libc.recvNow(fd, max, flags),
     send: async (fd, data, flags) => libc.sendNow(fd, data, flags),
     shutdown: async (fd, how) => libc.shutdown(fd, how),
-    close: (fd) => libc.closeAsync(fd),
-    poll: (fd, events, ms) => (ms === 0 ? Promise.resolve(libc.pollNow(fd, events)) : libc.pollAsync(fd, events, ms)),
+    close: (fd, inKernel) => {
+      const closing = libc.closeAsync(fd);
+      inKernel?.();
+      return closing;
+    },
+    poll: (fd, events, ms, inKernel) => {
+      const polling = ms === 0 ? Promise.resolve(libc.pollNow(fd, events)) : libc.pollAsync(fd, events, ms);
+      inKernel?.();
+      return polling;
+    },
     getsockname: async (fd) => libc.getsockname(fd),
     getpeername: async (fd) => libc.getpeername(fd),
     fcntl: async (fd, cmd, arg) => libc.fcntl(fd, cmd, arg),
