@@ -15,16 +15,13 @@ function decode(v: unknown): unknown {
 }
 
 export function remoteSyscalls(agent: AgentClient): Syscalls {
-  const call = async <T>(name: string, ...args: Arg[]): Promise<T> => {
+  /** `inKernel`, for a call that may block: when the agent says it is making it */
+  const request = async <T>(name: string, args: Arg[], inKernel?: () => void): Promise<T> => {
     // trailing optional arguments left out stay out: the agent applies the same defaults
     while (args.length && args[args.length - 1] === undefined) args.pop();
-    return decode(await agent.request({ op: 'sys', call: name, args: args.map(encode) })) as T;
+    return decode(await agent.request({ op: 'sys', call: name, args: args.map(encode), ...(inKernel ? { began: true } : {}) }, undefined, inKernel)) as T;
   };
-  /** a call that may block: `inKernel` when the agent says it is making it */
-  const blocking = async <T>(inKernel: (() => void) | undefined, name: string, ...args: Arg[]): Promise<T> => {
-    if (!inKernel) return call<T>(name, ...args);
-    return decode(await agent.request({ op: 'sys', call: name, args: args.map(encode), began: true }, undefined, inKernel)) as T;
-  };
+  const call = <T>(name: string, ...args: Arg[]): Promise<T> => request<T>(name, args);
   return {
     socket: (domain, type, protocol) => call('socket', domain, type, protocol),
     setsockopt: (fd, level, name, value, label) => call('setsockopt', fd, level, name, value, label),
@@ -36,8 +33,8 @@ export function remoteSyscalls(agent: AgentClient): Syscalls {
     recv: (fd, max, flags) => call('recv', fd, max, flags),
     send: (fd, data, flags) => call('send', fd, data, flags),
     shutdown: (fd, how) => call('shutdown', fd, how),
-    close: (fd, inKernel) => blocking(inKernel, 'close', fd),
-    poll: (fd, events, ms, inKernel) => blocking(inKernel, 'poll', fd, events, ms),
+    close: (fd, inKernel) => request('close', [fd], inKernel),
+    poll: (fd, events, ms, inKernel) => request('poll', [fd, events, ms], inKernel),
     getsockname: (fd) => call('getsockname', fd),
     getpeername: (fd) => call('getpeername', fd),
     fcntl: (fd, cmd, arg) => call('fcntl', fd, cmd, arg),
