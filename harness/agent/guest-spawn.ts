@@ -3,6 +3,7 @@
  * exit reported as events; the whole process group is killed when the case ends.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import type { AgentEvent, RequestOf } from './protocol.js';
 
 export class GuestSpawn {
@@ -14,6 +15,10 @@ export class GuestSpawn {
   ) {}
 
   start(r: RequestOf<'spawn'>): Promise<{ pid: number }> {
+    // spawn() names the program, not the folder, when the folder is missing
+    if (r.cwd && !existsSync(r.cwd)) {
+      return Promise.reject(new Error(`cannot start ${r.command} in the guest: its folder ${r.cwd} is not there (a guest's /tmp and /run are its own; of them it sees only the project's folder)`));
+    }
     const ns = this.namespace();
     const argv = ns === null ? [r.command, ...r.args] : ['nsenter', `--net=/run/netns/${ns}`, '--', r.command, ...r.args];
     const child = spawn(argv[0], argv.slice(1), { env: r.env, cwd: r.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
