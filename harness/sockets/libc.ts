@@ -53,6 +53,7 @@ const c = {
   getppid: lib.func('int getppid()'),
   fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
   ioctl: lib.func('int ioctl(int fd, unsigned long request, _Out_ int *arg)'),
+  syscall: lib.func('long syscall(long number, ...)'),
 };
 
 const errnoNames = new Map<number, string>();
@@ -159,6 +160,19 @@ export function sendNow(fd: number, data: Buffer, flags = 0): number {
 
 export function shutdown(fd: number, how: number): void {
   check(c.shutdown(fd, how), 'shutdown');
+}
+
+const SYS_PIDFD_OPEN = 434;
+const SYS_PIDFD_GETFD = 438;
+
+/** A copy of descriptor `fd` of process `pid` in this process (pidfd_getfd; root may). */
+export function descriptorOf(pid: number, fd: number): number {
+  const pidfd = check(c.syscall(SYS_PIDFD_OPEN, 'int', pid, 'uint', 0), 'pidfd_open');
+  try {
+    return check(c.syscall(SYS_PIDFD_GETFD, 'int', pidfd, 'int', fd, 'uint', 0), 'pidfd_getfd');
+  } finally {
+    c.close(pidfd);
+  }
 }
 
 export function closeSync(fd: number): void {

@@ -12,6 +12,7 @@ import { remoteSyscalls } from '../../agent/remote-syscalls.js';
 import { remoteNodeSockets } from '../../agent/remote-net.js';
 import { remoteProcesses } from '../../agent/remote-process.js';
 import { leaseGuest, poolControl, type Lease } from '../pool/client.js';
+import { raiseNicQueues } from '../uml/nic-queue.js';
 import type { GuestStatus } from '../pool/protocol.js';
 import type { HostStateEvent, HostStates, StackHost } from '../host.js';
 import type { GuestStack, StateView } from '../types.js';
@@ -100,6 +101,8 @@ export class GuestHost implements StackHost {
         prefixes,
       },
     });
+    // the NIC moved into the case's namespace reopened its packet socket on the host
+    if (this.stack === 'uml') raiseNicQueues(this.status.pid!);
     // the port is down until up(): nothing the guest sent so far crossed it
     this.base ??= this.read();
   }

@@ -63,6 +63,11 @@ export class PoolGuest {
   /** address slots of recent cases, with when they ended (gVisor keeps TIME_WAIT across cases) */
   readonly recentSlots = new Map<number, number>();
   private child: ChildProcess | null = null;
+
+  /** the guest's process on the host (UML: the kernel itself), while it runs */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
   private consoleText = '';
   private toAgent: Writable | null = null;
   /** where the agent's lines go */

@@ -34,6 +34,8 @@ export interface GuestStatus {
   bootMs: number[];
   /** UML: how long its agent took of the last start (from its init's line to ready), ms */
   agentMs?: number;
+  /** UML: the guest's process on the host */
+  pid?: number;
 }
 
 export type LeaseReply = { lease: string; guest: GuestStatus } | { error: string };
