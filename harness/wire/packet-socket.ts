@@ -409,14 +409,31 @@ export class PacketSocket {
 const CLOCK_REALTIME = 0;
 const timespec = pinned(16);
 
+/** a reading of the realtime clock between two of the monotonic one further apart than this is not trusted */
+const OFFSET_GAP_NS = 50_000n;
+let lastOffset: bigint | null = null;
+
 /**
  * CLOCK_REALTIME − CLOCK_MONOTONIC in nanoseconds, now: what turns a kernel timestamp
- * into the monotonic clock of process.hrtime and of the tracefs instance.
+ * into the monotonic clock of process.hrtime and of the tracefs instance. A reading is
+ * off by up to half the time between its two monotonic readings: on a loaded machine the
+ * process can be preempted there for tens of ms, which moved a whole batch of frames that
+ * much in time. Such a reading is taken again, and after three the last trusted offset
+ * stands (the two clocks drift apart by microseconds a second at most).
  */
 export function realtimeOffset(): bigint {
-  const before = process.hrtime.bigint();
-  c.clock_gettime(CLOCK_REALTIME, timespec.addr);
-  const after = process.hrtime.bigint();
-  const rt = timespec.buf.readBigInt64LE(0) * 1_000_000_000n + timespec.buf.readBigInt64LE(8);
-  return rt - (before + after) / 2n;
+  let offset: bigint | null = null;
+  for (let i = 0; i < 3 && offset === null; i++) {
+    const before = process.hrtime.bigint();
+    c.clock_gettime(CLOCK_REALTIME, timespec.addr);
+    const after = process.hrtime.bigint();
+    offset = trustedOffset(before, timespec.buf.readBigInt64LE(0) * 1_000_000_000n + timespec.buf.readBigInt64LE(8), after, lastOffset);
+  }
+  return (lastOffset = offset ?? lastOffset!);
+}
+
+/** The offset one reading gives, or null when its monotonic readings are too far apart to trust it and an earlier offset exists. */
+export function trustedOffset(before: bigint, realtime: bigint, after: bigint, previous: bigint | null): bigint | null {
+  if (after - before > OFFSET_GAP_NS && previous !== null) return null;
+  return realtime - (before + after) / 2n;
 }
