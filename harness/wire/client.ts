@@ -119,6 +119,11 @@ export class SidecarClient {
     return () => this.sessions.delete(session);
   }
 
+  /** The ports' counts once the frames waiting now have been handled. */
+  async portStats(session: string): Promise<PortStats[]> {
+    return (await this.request({ op: 'sync', session })).stats ?? [];
+  }
+
   async detach(session: string, expect?: number[]): Promise<PortStats[]> {
     try {
       const r = await this.request({ op: 'detach', session, expect });

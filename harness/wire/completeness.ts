@@ -15,20 +15,24 @@ export interface LinkCounters {
   txDropped: number;
 }
 
-/** Drops of each wire port while its host's link was up: the rest are expected. */
+/**
+ * Drops of each wire port while its host's link was up: the rest are expected. Relay
+ * mode: the frames the relay saw refused (an egress filter's drop is counted by no
+ * device); bridge mode: the port's own drop counter.
+ */
 export class PortDrops {
-  /** the port's tx_dropped when its host's link was last made ready; null while the link is down or gone */
-  private readonly atUp: (number | null)[] = [];
+  /** the port's drops and the relay's refusals when its host's link was last made ready; null while the link is down or gone */
+  private readonly atUp: ({ txDropped: number; refused: number } | null)[] = [];
   private readonly whileUp: number[] = [];
 
-  linkUp(i: number, port: LinkCounters): void {
-    this.atUp[i] = port.txDropped;
+  linkUp(i: number, port: LinkCounters, refused: number): void {
+    this.atUp[i] = { txDropped: port.txDropped, refused };
   }
 
-  linkDown(i: number, port: LinkCounters): void {
+  linkDown(i: number, port: LinkCounters, refused: number): void {
     const base = this.atUp[i];
     if (base === null || base === undefined) return;
-    this.whileUp[i] = (this.whileUp[i] ?? 0) + port.txDropped - base;
+    this.whileUp[i] = (this.whileUp[i] ?? 0) + Math.max(port.txDropped - base.txDropped, refused - base.refused);
     this.atUp[i] = null;
   }
 

@@ -42,7 +42,7 @@ export const Request = z.discriminatedUnion('op', [
   /** stop capturing on a port whose link is about to vanish (a crashing host) */
   z.object({ op: z.literal('unplug'), id: z.number(), session: z.string(), port: z.number().int() }),
   z.object({ op: z.literal('ping'), id: z.number() }),
-  /** answered once the frames already waiting in the capture buffers have been streamed */
+  /** answered, with the ports' counts, once the frames already waiting in the capture buffers have been streamed */
   z.object({ op: z.literal('sync'), id: z.number(), session: z.string(), expect: z.array(z.number()).optional() }),
 ]);
 export type Request = z.infer<typeof Request>;

@@ -148,7 +148,7 @@ async function handle(client: Socket, line: string): Promise<void> {
       case 'sync':
         // every frame already in the packet sockets' queues is read and streamed before the answer
         await waitFor(relayOf(req.session), req.expect);
-        send(client, { type: 'ok', id: req.id });
+        send(client, { type: 'ok', id: req.id, stats: relayOf(req.session).portStats() });
         return;
       case 'inject':
         relayOf(req.session).receive(req.from, Buffer.from(req.data, 'base64'), true);

@@ -29,10 +29,19 @@ describe('capture completeness', () => {
 
   it('reports drops while the link was up as a loss, and keeps them apart from the refusals before', () => {
     const drops = new PortDrops();
-    drops.linkUp(0, link(0, 0, 2));
-    drops.linkDown(0, link(0, 0, 3));
+    drops.linkUp(0, link(0, 0, 2), 2);
+    drops.linkDown(0, link(0, 0, 3), 3);
     const check = completeness([{ host: 'a', captured: 0, delivered: 6, refused: 3 }], [link(3, 0)], [link(0, 0, 3)], drops.dropsWhileUp, ['a'], false);
     expect(check.ports[0]).toMatchObject({ droppedBeforeUp: 2, droppedWhileUp: 1 });
+    expect(check.problem).toBe('the wire dropped 1 frame to a while its link was up');
+  });
+
+  it('counts a refusal while the link was up as a loss though no device counted it (an egress filter)', () => {
+    const drops = new PortDrops();
+    drops.linkUp(0, link(0, 0, 0), 1);
+    drops.linkDown(0, link(0, 0, 0), 2);
+    const check = completeness([{ host: 'a', captured: 0, delivered: 5, refused: 2 }], [link(3, 0)], [link(0, 0, 0)], drops.dropsWhileUp, ['a'], false);
+    expect(check.ports[0]).toMatchObject({ droppedBeforeUp: 1, droppedWhileUp: 1 });
     expect(check.problem).toBe('the wire dropped 1 frame to a while its link was up');
   });
 
