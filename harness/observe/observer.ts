@@ -1,5 +1,5 @@
 /** Per case: the kernel events of this case's subnet, and the sock_diag watch. */
-import { TraceSession } from './tracefs.js';
+import { TraceSession, closeAllTraceSessions } from './tracefs.js';
 import { StateSampler } from './sampler.js';
 import { diagSockets } from './sockdiag.js';
 import { buildHistories, needsDiag, tupleKey, historyAt, type DiagObservation, type History } from './timeline.js';
@@ -27,23 +27,18 @@ export function observerKind(): ObserverKind {
 }
 
 let shared: Promise<TraceSession> | null = null;
-let current: TraceSession | null = null;
 
 export function traceSession(): Promise<TraceSession> {
   if (!shared) {
     shared = TraceSession.open();
-    shared.then(
-      (t) => (current = t),
-      () => (shared = null),
-    );
+    shared.catch(() => (shared = null));
   }
   return shared;
 }
 
-/** Synchronous, for exit handlers. */
+/** Synchronous, for exit handlers: also a session still opening (its instance exists from the start). */
 export function closeTraceSession(): void {
-  current?.close();
-  current = null;
+  closeAllTraceSessions();
   shared = null;
 }
 

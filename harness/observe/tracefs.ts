@@ -30,6 +30,14 @@ export async function tracefsRoot(): Promise<string> {
   throw new Error(`tracefs is not available (mount -t tracefs nodev /sys/kernel/tracing failed: ${r.stderr.trim()})`);
 }
 
+/** sessions whose instance exists, from its mkdir on: an exit handler may run while one is still opening */
+const live = new Set<TraceSession>();
+
+/** Close every session of this process, opened or still opening (synchronous, for exit handlers). */
+export function closeAllTraceSessions(): void {
+  for (const s of [...live]) s.close();
+}
+
 export class TraceSession {
   private reader: ChildProcess | null = null;
   private listeners = new Set<(e: KernelEvent) => void>();
@@ -44,6 +52,7 @@ export class TraceSession {
     const dir = `${base}/instances/${resourceName('trace')}`;
     mkdirSync(dir);
     const session = new TraceSession(dir);
+    live.add(session);
     try {
       writeFileSync(`${dir}/trace_clock`, 'mono');
       writeFileSync(`${dir}/buffer_size_kb`, '4096');
@@ -109,6 +118,7 @@ export class TraceSession {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    live.delete(this);
     this.reader?.kill('SIGKILL');
     removeInstance(this.dir);
   }
