@@ -1,4 +1,4 @@
-// The pace of sampling: every millisecond while something happens, then wider gaps.
+// The pace of sampling: quick while something happens (every millisecond on this machine, every two in a guest), then wider gaps.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SamplePace, EVERY_MS, GUEST_PACE } from '../../harness/observe/sample-pace.js';
 
@@ -30,19 +30,23 @@ function looks(options: typeof GUEST_PACE, ms: number, changes: (t: number) => b
 const gaps = (at: number[]) => at.slice(1).map((t, i) => t - at[i]);
 
 describe('SamplePace', () => {
-  it('looks every millisecond while hot, then doubles its gap up to the widest', () => {
+  it('looks at its quick gap while hot, then doubles its gap up to the widest', () => {
+    const hot = GUEST_PACE.hotGapMs;
+    expect(hot).toBe(2);
     const at = looks(GUEST_PACE, 200);
-    expect(at.filter((t) => t <= GUEST_PACE.hotMs).length).toBeGreaterThanOrEqual(GUEST_PACE.hotMs - 1);
+    expect(gaps(at.filter((t) => t <= GUEST_PACE.hotMs)).every((g) => g === hot)).toBe(true);
+    expect(at.filter((t) => t <= GUEST_PACE.hotMs).length).toBeGreaterThanOrEqual(GUEST_PACE.hotMs / hot - 1);
     const later = gaps(at.filter((t) => t >= GUEST_PACE.hotMs));
-    expect(later.slice(0, 4)).toEqual([2, 4, 8, 16]);
+    expect(later.slice(0, 3)).toEqual([4, 8, 16]);
     expect(later.slice(4).every((g) => g === GUEST_PACE.maxGapMs)).toBe(true);
   });
 
-  it('a poke looks at once and brings the millisecond back', () => {
+  it('a poke looks at once and brings the quick gap back', () => {
     const at = looks(GUEST_PACE, 300, () => false, [150]);
     expect(at).toContain(150);
     const after = gaps(at.filter((t) => t >= 150 && t <= 150 + GUEST_PACE.hotMs));
-    expect(after.every((g) => g === 1)).toBe(true);
+    expect(after.length).toBeGreaterThan(GUEST_PACE.hotMs / GUEST_PACE.hotGapMs - 3);
+    expect(after.every((g) => g === GUEST_PACE.hotGapMs)).toBe(true);
   });
 
   it('a look that saw a change keeps the pace quick', () => {
@@ -52,11 +56,11 @@ describe('SamplePace', () => {
       changedAt = t;
       return true;
     });
-    // quiet until the first look from 120 on (gaps of 16), which sees a change: a millisecond again for hotMs
+    // quiet until the first look from 120 on (gaps of 16), which sees a change: the quick gap again for hotMs
     expect(changedAt).toBeGreaterThanOrEqual(120);
     const after = gaps(at.filter((t) => t >= changedAt && t < changedAt + GUEST_PACE.hotMs));
-    expect(after.length).toBeGreaterThan(GUEST_PACE.hotMs - 5);
-    expect(after.every((g) => g === 1)).toBe(true);
+    expect(after.length).toBeGreaterThan(GUEST_PACE.hotMs / GUEST_PACE.hotGapMs - 3);
+    expect(after.every((g) => g === GUEST_PACE.hotGapMs)).toBe(true);
   });
 
   it('EVERY_MS never slows down', () => {
