@@ -23,7 +23,7 @@ export interface AgentOptions {
 }
 
 /** The calls a request may name, and nothing else of Syscalls. */
-const CALLS = new Set(['socket', 'setsockopt', 'getsockopt', 'bind', 'listen', 'connect', 'accept', 'recv', 'send', 'shutdown', 'close', 'poll', 'getsockname', 'getpeername', 'fcntl', 'ioctlInt']);
+const CALLS = new Set(['socket', 'setsockopt', 'getsockopt', 'bind', 'listen', 'connect', 'accept', 'recv', 'send', 'shutdown', 'close', 'poll', 'names', 'fcntl', 'ioctlInt']);
 
 export class Agent {
   private net: GuestNet | null = null;
@@ -165,7 +165,7 @@ export class Agent {
     const fn = (this.sys as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[call];
     const result = await fn(...decoded);
     this.track(call, decoded, result);
-    return Buffer.isBuffer(result) ? { b64: result.toString('base64') } : result;
+    return encodeResult(result);
   }
 
   /** Keep the case's descriptors: they are closed at its end, and sampled in gVisor. */
@@ -180,4 +180,11 @@ export class Agent {
       }
     }
   }
+}
+
+/** Buffers as base64, also inside a result's fields (names()). */
+function encodeResult(v: unknown): unknown {
+  if (Buffer.isBuffer(v)) return { b64: v.toString('base64') };
+  if (v !== null && typeof v === 'object' && !Array.isArray(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, encodeResult(x)]));
+  return v;
 }

@@ -35,8 +35,10 @@ export function remoteSyscalls(agent: AgentClient): Syscalls {
     shutdown: (fd, how) => call('shutdown', fd, how),
     close: (fd, inKernel) => request('close', [fd], inKernel),
     poll: (fd, events, ms, inKernel) => request('poll', [fd, events, ms], inKernel),
-    getsockname: (fd) => call('getsockname', fd),
-    getpeername: (fd) => call('getpeername', fd),
+    names: async (fd) => {
+      const n = await call<{ local: unknown; remote: unknown }>('names', fd);
+      return { local: decode(n.local) as Buffer | null, remote: decode(n.remote) as Buffer | null };
+    },
     fcntl: (fd, cmd, arg) => call('fcntl', fd, cmd, arg),
     ioctlInt: (fd, request) => call('ioctlInt', fd, request),
     closeNow: (fd) => agent.send({ op: 'sys', call: 'close', args: [fd] }),

@@ -3,7 +3,7 @@
  * under test that packets map to, the live addresses and ports, and the case's
  * bookkeeping (call log, tracked sockets, abort signal).
  */
-import { decodeSockaddr, type SocketCall, type SocketContext, type Syscalls } from '../sockets/index.js';
+import { readTuple, type SocketCall, type SocketContext, type Syscalls } from '../sockets/index.js';
 import { ScriptSocket, type SocketPhase } from './script-socket.js';
 
 export interface LiveAddresses {
@@ -61,15 +61,12 @@ export class ExecState {
   async refreshTuple(s: ScriptSocket): Promise<void> {
     if (s.liveFd < 0 || s.closed) return;
     try {
-      const local = decodeSockaddr(await this.sys.getsockname(s.liveFd));
-      if (local.port !== 0 || !s.local) s.local = local;
+      const { local, remote } = await readTuple(this.sys, s.liveFd);
+      if (local && (local.port !== 0 || !s.local)) s.local = local;
+      // no remote: not connected (yet, or any more)
+      if (remote) s.remote = remote;
     } catch {
-      // keep what we knew
-    }
-    try {
-      s.remote = decodeSockaddr(await this.sys.getpeername(s.liveFd));
-    } catch {
-      // not connected (yet, or any more)
+      // the guest is gone: keep what we knew
     }
     s.tupleSince = process.hrtime.bigint();
   }

@@ -9,9 +9,9 @@
  */
 import * as libc from './libc.js';
 import { SocketError, errnoName } from './libc.js';
-import { encodeSockaddr, decodeSockaddr, familyOf, type Endpoint } from './sockaddr.js';
+import { encodeSockaddr, familyOf, type Endpoint } from './sockaddr.js';
 import { SocketOptions, applyOptions, getIntOption, setIntOption, getLinger, setLinger, SO_ERROR, TCP_INFO } from './options.js';
-import type { Syscalls } from './syscalls.js';
+import { readTuple, type Syscalls } from './syscalls.js';
 import { decodeTcpInfo, TCP_INFO_SIZE, type TcpInfo } from './tcp-info.js';
 import { InputError } from '../input-error.js';
 
@@ -214,15 +214,12 @@ export class TcpSocket implements TrackedSocket {
   /** Learn the 4-tuple; a failed connect leaves the last one known, for the trace. */
   private async refreshTuple(fd: number): Promise<void> {
     try {
-      const local = decodeSockaddr(await this.sys.getsockname(fd));
-      if (local.port !== 0 || !this.local) this.local = local;
+      const { local, remote } = await readTuple(this.sys, fd);
+      if (local && (local.port !== 0 || !this.local)) this.local = local;
+      // no remote: not connected (yet, or any more)
+      if (remote) this.remote = remote;
     } catch {
-      // keep what we knew
-    }
-    try {
-      this.remote = decodeSockaddr(await this.sys.getpeername(fd));
-    } catch {
-      // not connected (yet, or any more)
+      // the guest is gone: keep what we knew
     }
     this.tupleSince = process.hrtime.bigint();
   }

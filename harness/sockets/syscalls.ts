@@ -7,6 +7,7 @@
  */
 import { inNamespace } from '../topology/netns.js';
 import * as libc from './libc.js';
+import { decodeSockaddr, type Endpoint } from './sockaddr.js';
 
 export interface Syscalls {
   /** a non-blocking, close-on-exec socket of `type` (SOCK_STREAM …) in the host */
@@ -32,8 +33,11 @@ export interface Syscalls {
   close(fd: number, inKernel?: () => void): Promise<void>;
   /** wait up to `ms` for `events`; revents, 0 on timeout. `inKernel`: as close()'s. */
   poll(fd: number, events: number, ms: number, inKernel?: () => void): Promise<number>;
-  getsockname(fd: number): Promise<Buffer>;
-  getpeername(fd: number): Promise<Buffer>;
+  /**
+   * getsockname() and getpeername() at once — one trip into a guest, where every call is
+   * a round trip on the control link — each null when it fails (not bound, not connected).
+   */
+  names(fd: number): Promise<{ local: Buffer | null; remote: Buffer | null }>;
   /** fcntl(fd, cmd, arg) with an integer argument; the result */
   fcntl(fd: number, cmd: number, arg: number): Promise<number>;
   /** ioctl(fd, request, &int); the int it wrote */
@@ -68,8 +72,7 @@ export function localSyscalls(ns: string | null): Syscalls {
       inKernel?.();
       return polling;
     },
-    getsockname: async (fd) => libc.getsockname(fd),
-    getpeername: async (fd) => libc.getpeername(fd),
+    names: async (fd) => ({ local: orNull(() => libc.getsockname(fd)), remote: orNull(() => libc.getpeername(fd)) }),
     fcntl: async (fd, cmd, arg) => libc.fcntl(fd, cmd, arg),
     ioctlInt: async (fd, request) => libc.ioctlInt(fd, request),
     closeNow: (fd) => {
@@ -80,4 +83,18 @@ export function localSyscalls(ns: string | null): Syscalls {
       }
     },
   };
+}
+
+function orNull<T>(fn: () => T): T | null {
+  try {
+    return fn();
+  } catch {
+    return null;
+  }
+}
+
+/** What a socket's names say now: either is null when its call failed. */
+export async function readTuple(sys: Syscalls, fd: number): Promise<{ local: Endpoint | null; remote: Endpoint | null }> {
+  const { local, remote } = await sys.names(fd);
+  return { local: local && decodeSockaddr(local), remote: remote && decodeSockaddr(remote) };
 }

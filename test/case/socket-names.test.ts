@@ -1,0 +1,25 @@
+// names(): getsockname() and getpeername() in one call (one trip into a guest), each null when it fails.
+import { describe, expect, it } from 'vitest';
+import * as libc from '../../harness/sockets/libc.js';
+import { localSyscalls, readTuple } from '../../harness/sockets/index.js';
+
+describe('names()', () => {
+  const sys = localSyscalls(null);
+
+  it('an unconnected socket: its local name, no remote one', async () => {
+    const fd = await sys.socket(libc.AF_INET, libc.SOCK_STREAM);
+    try {
+      const { local, remote } = await readTuple(sys, fd);
+      expect(local).toEqual({ address: '0.0.0.0', port: 0 });
+      expect(remote).toBeNull();
+    } finally {
+      sys.closeNow(fd);
+    }
+  });
+
+  it('a closed descriptor: neither, and no throw', async () => {
+    const fd = await sys.socket(libc.AF_INET6, libc.SOCK_STREAM);
+    sys.closeNow(fd);
+    expect(await sys.names(fd)).toEqual({ local: null, remote: null });
+  });
+});
