@@ -214,8 +214,7 @@ export class CaseRun {
     );
     await Promise.all(topo.hosts.map((h) => h.up()));
     if (!bridge) await this.introduceNeighbours(topo.hosts);
-    const stats = await client.portStats(topo.id);
-    topo.hosts.forEach((h, i) => this.drops.linkUp(i, h.counters().port, stats[i]?.refused ?? 0));
+    await this.markLinks('up', topo.hosts);
     this.hostList = topo.hosts.map((h) => new CaseHost(h, this.family, this.ctx, { crash: () => this.crash(h), reboot: () => this.reboot(h), tagSegment: (n, line) => void this.segmentLines.set(n, line) }));
     return Object.fromEntries(this.hostList.map((h) => [h.name, h])) as HostMap<N>;
   }
@@ -250,11 +249,20 @@ export class CaseRun {
     return h;
   }
 
+  /** `hosts`' links are ready, or about to go down: their ports' drops and the relay's refusals count from, or up to, now. */
+  private async markLinks(now: 'up' | 'down', hosts: StackHost[]): Promise<void> {
+    const stats = await this.client!.portStats(this.session!);
+    for (const h of hosts) {
+      const i = h.spec.index;
+      if (now === 'up') this.drops.linkUp(i, h.counters().port, stats[i]?.refused ?? 0);
+      else this.drops.linkDown(i, h.counters().port, stats[i]?.refused ?? 0);
+    }
+  }
+
   /** Power loss: nothing the host does reaches the wire any more, its TCP state is gone without FIN or RST. */
   private async crash(h: StackHost): Promise<void> {
     const i = h.spec.index;
-    const stats = await this.client!.portStats(this.session!);
-    this.drops.linkDown(i, h.counters().port, stats[i]?.refused ?? 0);
+    await this.markLinks('down', [h]);
     await h.down();
     // the frames the host sent before its link went down are captured, not lost with the handle
     const expect = this.topology!.hosts.map((x) => (x === h ? h.counters().host.tx : 0));
@@ -276,8 +284,7 @@ export class CaseRun {
     await this.client!.request({ op: 'reopen', session: this.session!, port: i });
     await h.up();
     if (!this.wire.bridged) await this.introduceNeighbours([h]);
-    const stats = await this.client!.portStats(this.session!);
-    this.drops.linkUp(i, h.counters().port, stats[i]?.refused ?? 0);
+    await this.markLinks('up', [h]);
     this.calls.push({ t: process.hrtime.bigint(), ms: 0, host: h.spec.name, socket: h.spec.name, call: 'reboot', result: 'ok' });
   }
 
@@ -388,8 +395,7 @@ export class CaseRun {
       if (topo && this.client && this.session) {
         await this.observer?.settle().catch(() => undefined);
         const hosts = topo.hosts;
-        const atEnd = await this.client.portStats(this.session);
-        hosts.forEach((h, i) => this.drops.linkDown(i, h.counters().port, atEnd[i]?.refused ?? 0));
+        await this.markLinks('down', hosts);
         if (this.wire.bridged) {
           // the bridge tap sits on the first host's port and sees the other host's frames
           // only as the bridge hands them over: silence the other host first and let its

@@ -3,7 +3,7 @@
  * under test that packets map to, the live addresses and ports, and the case's
  * bookkeeping (call log, tracked sockets, abort signal).
  */
-import { readTuple, type SocketCall, type SocketContext, type Syscalls } from '../sockets/index.js';
+import { learnTuple, type SocketCall, type SocketContext, type Syscalls } from '../sockets/index.js';
 import { ScriptSocket, type SocketPhase } from './script-socket.js';
 
 export interface LiveAddresses {
@@ -60,15 +60,7 @@ export class ExecState {
   /** Learn the descriptor's addresses for the trace; a failed call leaves what was known. */
   async refreshTuple(s: ScriptSocket): Promise<void> {
     if (s.liveFd < 0 || s.closed) return;
-    try {
-      const { local, remote } = await readTuple(this.sys, s.liveFd);
-      if (local && (local.port !== 0 || !s.local)) s.local = local;
-      // no remote: not connected (yet, or any more)
-      if (remote) s.remote = remote;
-    } catch {
-      // the guest is gone: keep what we knew
-    }
-    s.tupleSince = process.hrtime.bigint();
+    await learnTuple(this.sys, s.liveFd, s);
   }
 
   record(call: SocketCall & { line: number }): void {

@@ -3,4 +3,4 @@ export { SocketOptions } from './options.js';
 export { SocketError } from './libc.js';
 export { tcpInfoFields, TCP_INFO_MAX_SIZE, type TcpInfo } from './tcp-info.js';
 export { formatIpv6, encodeSockaddr, decodeSockaddr, type Endpoint } from './sockaddr.js';
-export { localSyscalls, readTuple, type Syscalls } from './syscalls.js';
+export { localSyscalls, learnTuple, type Syscalls } from './syscalls.js';

@@ -11,7 +11,7 @@ import * as libc from './libc.js';
 import { SocketError, errnoName } from './libc.js';
 import { encodeSockaddr, familyOf, type Endpoint } from './sockaddr.js';
 import { SocketOptions, applyOptions, getIntOption, setIntOption, getLinger, setLinger, SO_ERROR, TCP_INFO } from './options.js';
-import { readTuple, type Syscalls } from './syscalls.js';
+import { learnTuple, type Syscalls } from './syscalls.js';
 import { decodeTcpInfo, TCP_INFO_SIZE, type TcpInfo } from './tcp-info.js';
 import { InputError } from '../input-error.js';
 
@@ -212,16 +212,8 @@ export class TcpSocket implements TrackedSocket {
   }
 
   /** Learn the 4-tuple; a failed connect leaves the last one known, for the trace. */
-  private async refreshTuple(fd: number): Promise<void> {
-    try {
-      const { local, remote } = await readTuple(this.sys, fd);
-      if (local && (local.port !== 0 || !this.local)) this.local = local;
-      // no remote: not connected (yet, or any more)
-      if (remote) this.remote = remote;
-    } catch {
-      // the guest is gone: keep what we knew
-    }
-    this.tupleSince = process.hrtime.bigint();
+  private refreshTuple(fd: number): Promise<void> {
+    return learnTuple(this.sys, fd, this);
   }
 
   bind(port: number, address?: string): Promise<void> {

@@ -93,8 +93,25 @@ function orNull<T>(fn: () => T): T | null {
   }
 }
 
-/** What a socket's names say now: either is null when its call failed. */
-export async function readTuple(sys: Syscalls, fd: number): Promise<{ local: Endpoint | null; remote: Endpoint | null }> {
-  const { local, remote } = await sys.names(fd);
-  return { local: local && decodeSockaddr(local), remote: remote && decodeSockaddr(remote) };
+/** What the trace knows of a socket's addresses, and since when. */
+export interface KnownTuple {
+  local: Endpoint | null;
+  remote: Endpoint | null;
+  tupleSince: bigint;
+}
+
+/**
+ * Learn a socket's addresses again. What a call cannot tell — not bound, not connected
+ * (yet, or any more; a failed connect), the guest gone — leaves what was known.
+ */
+export async function learnTuple(sys: Syscalls, fd: number, s: KnownTuple): Promise<void> {
+  try {
+    const { local, remote } = await sys.names(fd);
+    const l = local && decodeSockaddr(local);
+    if (l && (l.port !== 0 || !s.local)) s.local = l;
+    if (remote) s.remote = decodeSockaddr(remote);
+  } catch {
+    // the guest is gone
+  }
+  s.tupleSince = process.hrtime.bigint();
 }

@@ -1,4 +1,4 @@
-import { writeFileSync, readFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { writeFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { inNamespace } from './netns.js';
 import { InputError } from '../input-error.js';
 

@@ -1,7 +1,7 @@
 // names(): getsockname() and getpeername() in one call (one trip into a guest), each null when it fails.
 import { describe, expect, it } from 'vitest';
 import * as libc from '../../harness/sockets/libc.js';
-import { localSyscalls, readTuple } from '../../harness/sockets/index.js';
+import { localSyscalls, learnTuple } from '../../harness/sockets/index.js';
 
 describe('names()', () => {
   const sys = localSyscalls(null);
@@ -9,9 +9,11 @@ describe('names()', () => {
   it('an unconnected socket: its local name, no remote one', async () => {
     const fd = await sys.socket(libc.AF_INET, libc.SOCK_STREAM);
     try {
-      const { local, remote } = await readTuple(sys, fd);
-      expect(local).toEqual({ address: '0.0.0.0', port: 0 });
-      expect(remote).toBeNull();
+      const known = { local: null, remote: null, tupleSince: 0n };
+      await learnTuple(sys, fd, known);
+      expect(known.local).toEqual({ address: '0.0.0.0', port: 0 });
+      expect(known.remote).toBeNull();
+      expect(known.tupleSince).toBeGreaterThan(0n);
     } finally {
       sys.closeNow(fd);
     }
