@@ -122,6 +122,9 @@ async function main(): Promise<void> {
   emit(figures, { load: { before: loadBefore, after: loadAfter }, runs });
   await pool.stop();
   pool = null;
+  // the sidecar and the trace session would keep the process alive after its figures
+  stopSidecar();
+  closeTraceSession();
 }
 
 main().catch((e) => {
