@@ -21,7 +21,6 @@ import type { Peer } from '../linux/host.js';
 const NIC: Record<GuestStack, string> = { uml: 'vec0', gvisor: 'eth0' };
 const VIEW: Record<GuestStack, StateView> = { uml: 'sampled', gvisor: 'descriptors' };
 /** a case waits this long for its guest to end the case inside, then gives it back anyway (the pool checks it) */
-const END_TIMEOUT_MS = 5000;
 /** states are asked for at every expectation and at the end: a guest still busy with the case's calls answers later, or not at all */
 const SETTLE_TIMEOUT_MS = 5000;
 /** the agent's sampling stays quick for a while after a call (GUEST_PACE.hotMs, observe/sample-pace.ts): a poke this soon after one adds nothing */
@@ -164,12 +163,11 @@ export class GuestHost implements StackHost {
     await this.begin(...this.begun!);
   }
 
+  /**
+   * The guest goes back to the pool, which ends the case in it (the agent's `end`) before
+   * it leases it again: the case's own end does not wait for that.
+   */
   async destroy(): Promise<void> {
-    try {
-      if (!this.agent.failure && !this.agent.suspended) await this.agent.request({ op: 'end' }, END_TIMEOUT_MS);
-    } catch {
-      // the pool ends the case itself, or replaces the guest
-    }
     try {
       if (this.attached) returnPort(this.spec, this.status.parkNs, this.status.port);
     } catch {

@@ -35,7 +35,8 @@ export interface GuestPaths {
   umlInit: string;
 }
 
-export type GuestState = 'booting' | 'idle' | 'leased' | 'crashed' | 'stopping' | 'dead';
+/** returning: its case gave it back and the pool is ending the case in it */
+export type GuestState = 'booting' | 'idle' | 'leased' | 'returning' | 'crashed' | 'stopping' | 'dead';
 
 function mac(pool: number, n: number): string {
   const hex = (x: number) => (x & 255).toString(16).padStart(2, '0');

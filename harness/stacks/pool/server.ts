@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { RUNSC_BINARY } from '../gvisor/boot.js';
 import { netnsAdd, netnsDel } from '../../topology/netlink.js';
 import { homeNamespaceFd, releaseNamespace } from '../../topology/netns.js';
-import { PoolGuest, type GuestPaths } from './guest.js';
+import { PoolGuest, type GuestPaths, type GuestState } from './guest.js';
 import { LeaseRequest, ControlRequest, type LeaseReply, type GuestStatus } from './protocol.js';
 import type { GuestStack } from '../types.js';
 
@@ -99,7 +99,8 @@ export class GuestPool {
   private acquire(stack: GuestStack, sysctls: Record<string, string>): Promise<PoolGuest> {
     const idle = [...this.guests].find((g) => g.state === 'idle' && this.fits(g, stack, sysctls));
     if (idle) return Promise.resolve(idle);
-    const booting = [...this.guests].filter((g) => g.state === 'booting' && this.fits(g, stack, sysctls)).length;
+    // a guest whose case just ended comes back within tens of milliseconds: not worth a boot
+    const booting = [...this.guests].filter((g) => (g.state === 'booting' || g.state === 'returning') && this.fits(g, stack, sysctls)).length;
     const queued = this.waiting.filter((w) => w.stack === stack && sameSysctls(w.sysctls, sysctls)).length;
     return new Promise((give, fail) => {
       this.waiting.push({ stack, sysctls, give, fail });
@@ -162,9 +163,17 @@ export class GuestPool {
     if (this.leases.get(g) !== lease) return;
     this.leases.delete(g);
     if (this.stopping || g.state === 'dead' || g.state === 'stopping') return;
-    const clean = g.state === 'leased' && (await this.endCase(g)) && g.portParked();
+    if (g.state !== 'leased') return this.replace(g);
+    g.state = 'returning';
+    const clean = (await this.endCase(g)) && g.portParked();
+    // it died or the pool began stopping meanwhile
+    if ((g.state as GuestState) !== 'returning') return;
     if (clean) return this.idle(g);
-    // in doubt (its case died, its port went with a deleted namespace, it crashed): a fresh guest
+    await this.replace(g);
+  }
+
+  /** In doubt (its case died, its port went with a deleted namespace, it crashed): a fresh guest. */
+  private async replace(g: PoolGuest): Promise<void> {
     await this.remove(g);
     if (!this.stopping) void this.start(g.stack, g.sysctls).catch(() => undefined);
   }
