@@ -23,6 +23,9 @@ tcpCase('RST after a simultaneous open ends the connection: SO_ERROR ECONNRESET'
   await expect(wire).toHaveSegments(['client > server SYN held']);
   await b.connect(client.address(), 5000);
   await expect(a).toPassThrough(['SYN_SENT', 'SYN_RECV']);
+  // the server is established on the client's SYN-ACK; the client, whose SYN-ACK was
+  // never acknowledged, is not: the RST must find it in SYN_RECV
+  expect((await a.info()).state).toBe('SYN_RECV');
 
   await b.abort(); // RST with the server's next sequence number: exactly what the client expects
   await expect(opening).toFailWith('ECONNRESET');
