@@ -20,7 +20,6 @@ import type { Peer } from '../linux/host.js';
 
 const NIC: Record<GuestStack, string> = { uml: 'vec0', gvisor: 'eth0' };
 const VIEW: Record<GuestStack, StateView> = { uml: 'sampled', gvisor: 'descriptors' };
-/** a case waits this long for its guest to end the case inside, then gives it back anyway (the pool checks it) */
 /** states are asked for at every expectation and at the end: a guest still busy with the case's calls answers later, or not at all */
 const SETTLE_TIMEOUT_MS = 5000;
 /** the agent's sampling stays quick for a while after a call (GUEST_PACE.hotMs, observe/sample-pace.ts): a poke this soon after one adds nothing */

@@ -100,12 +100,12 @@ export class GuestPool {
     const idle = [...this.guests].find((g) => g.state === 'idle' && this.fits(g, stack, sysctls));
     if (idle) return Promise.resolve(idle);
     // a guest whose case just ended comes back within tens of milliseconds: not worth a boot
-    const booting = [...this.guests].filter((g) => (g.state === 'booting' || g.state === 'returning') && this.fits(g, stack, sysctls)).length;
+    const coming = [...this.guests].filter((g) => (g.state === 'booting' || g.state === 'returning') && this.fits(g, stack, sysctls)).length;
     const queued = this.waiting.filter((w) => w.stack === stack && sameSysctls(w.sysctls, sysctls)).length;
     return new Promise((give, fail) => {
       this.waiting.push({ stack, sysctls, give, fail });
       // every waiting case has a guest on its way: a boot failure fails the case that asked for it
-      if (queued >= booting) {
+      if (queued >= coming) {
         this.start(stack, sysctls).catch((e: Error) => {
           const i = this.waiting.findIndex((w) => w.give === give);
           if (i >= 0) this.waiting.splice(i, 1)[0].fail(e);
