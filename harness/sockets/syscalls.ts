@@ -5,6 +5,7 @@
  * they travel to the agent inside the guest, which runs this same local implementation
  * there. Every call fails with a SocketError naming the errno.
  */
+import { readlinkSync } from 'node:fs';
 import { inNamespace } from '../topology/netns.js';
 import * as libc from './libc.js';
 import { decodeSockaddr, type Endpoint } from './sockaddr.js';
@@ -27,8 +28,8 @@ export interface Syscalls {
   shutdown(fd: number, how: number): Promise<void>;
   /**
    * close(); with SO_LINGER > 0 it returns when the kernel's close() does. `inKernel`
-   * (for a call that may block): called once the call is being made, which in a guest is
-   * a control-link trip after this call.
+   * (for a call that may block): called, before it returns, once the call is surely being
+   * made, which in a guest is a control-link trip after this call.
    */
   close(fd: number, inKernel?: () => void): Promise<void>;
   /** wait up to `ms` for `events`; revents, 0 on timeout. `inKernel`: as close()'s. */
@@ -63,9 +64,14 @@ export function localSyscalls(ns: string | null): Syscalls {
     send: async (fd, data, flags) => libc.sendNow(fd, data, flags),
     shutdown: async (fd, how) => libc.shutdown(fd, how),
     close: (fd, inKernel) => {
+      if (!inKernel) return libc.closeAsync(fd);
+      const open = fdTarget(fd);
       const closing = libc.closeAsync(fd);
-      inKernel?.();
-      return closing;
+      const entered = closeEntered(fd, open, closing).then(inKernel);
+      return closing.then(
+        () => entered,
+        (e) => entered.then(() => Promise.reject(e)),
+      );
     },
     poll: (fd, events, ms, inKernel) => {
       const polling = ms === 0 ? Promise.resolve(libc.pollNow(fd, events)) : libc.pollAsync(fd, events, ms);
@@ -83,6 +89,31 @@ export function localSyscalls(ns: string | null): Syscalls {
       }
     },
   };
+}
+
+/**
+ * When the worker thread's close() is surely in the kernel: the fd leaves the table as
+ * the call enters, so its /proc link changes (gone, or reused by another file). The
+ * thread may start long after it was queued on a loaded machine, and with SO_LINGER the
+ * FIN goes on the wire at that moment, not at the queueing.
+ */
+async function closeEntered(fd: number, open: string | null, closing: Promise<void>): Promise<void> {
+  const settled = closing.then(
+    () => undefined,
+    () => undefined,
+  );
+  while (open !== null && fdTarget(fd) === open) {
+    const done = await Promise.race([settled.then(() => true), new Promise<false>((r) => setTimeout(() => r(false), 1))]);
+    if (done) return;
+  }
+}
+
+function fdTarget(fd: number): string | null {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
 }
 
 function orNull<T>(fn: () => T): T | null {
