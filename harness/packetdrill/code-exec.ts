@@ -45,18 +45,24 @@ export class CodeError extends Error {
 }
 
 export class CodeScope {
-  private readonly assigned = new Map<string, Value>();
+  private assigned = new Map<string, Value>();
 
-  /** Run the statements of one block with these TCP_INFO fields; throws CodeError. */
+  /** Run the statements of one block with these TCP_INFO fields; throws CodeError, and then keeps none of the block's assignments. */
   run(statements: CodeStatement[], tcpInfo: Record<string, number>): void {
+    const assigned = new Map(this.assigned);
+    this.runIn(assigned, statements, tcpInfo);
+    this.assigned = assigned;
+  }
+
+  private runIn(assigned: Map<string, Value>, statements: CodeStatement[], tcpInfo: Record<string, number>): void {
     const lookup = (name: string, line: number): Value => {
-      const v = this.assigned.get(name) ?? tcpInfo[name] ?? CODE_SYMBOLS[name];
+      const v = assigned.get(name) ?? tcpInfo[name] ?? CODE_SYMBOLS[name];
       if (v === undefined) throw new CodeError(line, `NameError: name '${name}' is not defined`);
       return v;
     };
     for (const st of statements) {
       if (st.kind === 'assign') {
-        this.assigned.set(st.name, evaluate(st.value, (n) => lookup(n, st.line)));
+        assigned.set(st.name, evaluate(st.value, (n) => lookup(n, st.line)));
         continue;
       }
       if (truthy(evaluate(st.test, (n) => lookup(n, st.line)))) continue;

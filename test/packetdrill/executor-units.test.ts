@@ -112,6 +112,15 @@ describe('%{ }% assertions', () => {
     expect(() => new CodeScope().run(block('assert tcpi_state == TCP_FIN_WAIT1').statements!, { tcpi_state: 5 })).toThrow('AssertionError: tcpi_state == TCP_FIN_WAIT1 (tcpi_state is 5)');
     expect(() => new CodeScope().run(block('assert tcpi_nothing == 1').statements!, {})).toThrow("NameError: name 'tcpi_nothing' is not defined");
   });
+
+  test('a block that fails keeps none of its assignments (a guest read again runs it again)', () => {
+    const scope = new CodeScope();
+    scope.run(block('n = 1').statements!, {});
+    const again = block('n = n + 1\nassert tcpi_state == TCP_CLOSE').statements!;
+    expect(() => scope.run(again, { tcpi_state: 1 })).toThrow('AssertionError');
+    scope.run(again, { tcpi_state: 7 });
+    scope.run(block('assert n == 2').statements!, {});
+  });
 });
 
 describe('scripts as cases', () => {
