@@ -1,7 +1,7 @@
 /** A case's host: its addresses, and sockets made on its stack. */
 import { TcpSocket, SocketOptions, type Family, type SocketContext, type Syscalls } from '../sockets/index.js';
 import type { HostSpec } from '../topology/index.js';
-import type { StackHost, StackName } from '../stacks/index.js';
+import type { RunDelays, StackHost, StackName } from '../stacks/index.js';
 import { NodeApi } from './node-api.js';
 import { spawnInHost, type HostProcess, type SpawnOptions } from './spawn.js';
 import { InputError } from '../input-error.js';
@@ -51,6 +51,11 @@ export class CaseHost {
   /** @internal the case's socket bookkeeping, for a driver that makes system calls itself (the packetdrill executor) */
   get context(): SocketContext {
     return this.ctx;
+  }
+
+  /** @internal how long the threads of the host's TCP have waited for a CPU so far (a guest's; null on linux) */
+  runDelays(): RunDelays | null {
+    return this.host.runDelays();
   }
 
   /** @internal tag the segment of wire frame `n` with the line of the packetdrill script that sent or expected it */

@@ -57,18 +57,26 @@ export interface TimeCheck {
   slackUs?: number;
   actualUs: number;
   toleranceUs: number;
+  /**
+   * how long the host under test was surely held back since the previous event (a
+   * guest's threads waiting for a CPU of this machine): so much later is the machine's
+   * doing, not the stack's
+   */
+  heldUs?: number;
 }
 
 /** packetdrill's timing error text, or null when on time. */
 export function timingError(c: TimeCheck): string | null {
   const slack = c.slackUs ?? 0;
+  const held = c.heldUs ?? 0;
   const end = c.endUs ?? c.expectedUs;
-  if (c.actualUs >= c.expectedUs - c.toleranceUs && c.actualUs <= end + slack + c.toleranceUs) return null;
+  if (c.actualUs >= c.expectedUs - c.toleranceUs && c.actualUs <= end + slack + held + c.toleranceUs) return null;
   const base = slack > 0 ? ` (the previous event ended up to ${secs(slack)} sec after that)` : '';
+  const cpu = held > 0 && c.actualUs > end ? `; the host waited up to ${secs(held)} sec for a CPU meanwhile` : '';
   if (c.endUs !== undefined) {
-    return `timing error: expected ${c.what} in time range ${secs(c.expectedUs)}~${secs(c.endUs)} sec${base} but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec`;
+    return `timing error: expected ${c.what} in time range ${secs(c.expectedUs)}~${secs(c.endUs)} sec${base} but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec${cpu}`;
   }
-  return `timing error: expected ${c.what} at ${secs(c.expectedUs)} sec${base} but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec`;
+  return `timing error: expected ${c.what} at ${secs(c.expectedUs)} sec${base} but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec${cpu}`;
 }
 
 export { secs as formatSeconds };

@@ -9,6 +9,7 @@ import type { StackName, StateView } from './types.js';
 import type { TcpState } from '../observe/index.js';
 import type { NodeSockets } from './node-sockets.js';
 import type { ProcessStarter } from './process.js';
+import type { RunDelays } from './guest/cpu-wait.js';
 
 /** State events a host reports itself (a guest's sampler), on this process's clock. */
 export interface HostStateEvent {
@@ -49,6 +50,12 @@ export interface StackHost {
   /** frames of the host's end of its link and of its wire port since the case began */
   counters(): { host: Counters; port: Counters };
   readSysctls(keys: string[]): Promise<Record<string, string>>;
+  /**
+   * How long the threads that run the host's TCP have waited for a CPU so far, when they
+   * are processes of their own (a guest's); null on linux, whose TCP runs in the kernel
+   * wherever a packet arrives.
+   */
+  runDelays(): RunDelays | null;
   /** power loss: the host and its TCP state vanish, without FIN or RST */
   crash(): Promise<void>;
   /** back with the same addresses and MAC, no TCP state; its link down until up() */

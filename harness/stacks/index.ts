@@ -10,3 +10,4 @@ export { NotApplicable, isNotApplicable } from './not-applicable.js';
 export { notApplicable, checkNeeds, sysctlProblem, GVISOR_WRITABLE, GVISOR_FIXED } from './capabilities.js';
 export { knownFailures, findKnown, knownFailuresDir, KnownFailure, KnownFailuresFile, type FailureKey } from './known-failures.js';
 export { cleanGuests, guestOwner } from './clean.js';
+export { longestWaitMs, type RunDelays } from './guest/cpu-wait.js';

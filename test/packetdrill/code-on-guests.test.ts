@@ -50,7 +50,7 @@ function stateComesLate(afterMs: number): Syscalls {
 
 async function run(stack: string, sys: Syscalls, toleranceUs: number): Promise<SocketCall[]> {
   const calls: SocketCall[] = [];
-  const host = (name: string, ipv4: string) => ({ name, stack, ipv4, ipv6: '', ns: ns.name, sys }) as unknown as CaseHost;
+  const host = (name: string, ipv4: string) => ({ name, stack, ipv4, ipv6: '', ns: ns.name, sys, runDelays: () => null }) as unknown as CaseHost;
   const env = {
     local: host('local', '10.0.0.1'),
     remote: host('remote', '10.0.0.2'),

@@ -56,6 +56,10 @@ describe('tolerance', () => {
     expect(timingError({ ...check, actualUs: 90_000, slackUs: 8000 })).toMatch(/^timing error: expected outbound packet at 0.100000 sec \(the previous event ended up to 0.008000 sec after that\) but happened at 0.090000 sec/);
     expect(timingError({ ...check, endUs: 200_000, actualUs: 150_000 })).toBeNull();
     expect(timingError({ ...check, endUs: 200_000, actualUs: 250_000 })).toMatch(/^timing error: expected outbound packet in time range 0.100000~0.200000 sec but happened at 0.250000 sec/);
+    // a host held back from the CPU may be late by so much more, never early
+    expect(timingError({ ...check, actualUs: 120_000, heldUs: 18_000 })).toBeNull();
+    expect(timingError({ ...check, actualUs: 130_000, heldUs: 18_000 })).toBe('timing error: expected outbound packet at 0.100000 sec but happened at 0.130000 sec; tolerance 0.004000 sec; the host waited up to 0.018000 sec for a CPU meanwhile');
+    expect(timingError({ ...check, actualUs: 80_000, heldUs: 18_000 })).toBe('timing error: expected outbound packet at 0.100000 sec but happened at 0.080000 sec; tolerance 0.004000 sec');
   });
 });
 

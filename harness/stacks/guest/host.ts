@@ -14,6 +14,7 @@ import { remoteProcesses } from '../../agent/remote-process.js';
 import { leaseGuest, poolControl, type Lease } from '../pool/client.js';
 import { raiseNicQueues } from '../uml/nic-queue.js';
 import type { GuestStatus } from '../pool/protocol.js';
+import { processTree, runDelays, type RunDelays } from './cpu-wait.js';
 import type { HostStateEvent, HostStates, StackHost } from '../host.js';
 import type { GuestStack, StateView } from '../types.js';
 import type { Peer } from '../linux/host.js';
@@ -37,6 +38,8 @@ export class GuestHost implements StackHost {
   private base: { host: Counters; port: Counters } | null = null;
   private attached = false;
   private begun: Parameters<GuestHost['begin']> | null = null;
+  /** the guest's processes on this machine, looked up at the first runDelays() */
+  private processes_: number[] | null = null;
 
   private constructor(
     readonly stack: GuestStack,
@@ -150,6 +153,12 @@ export class GuestHost implements StackHost {
     return this.agent.request<Record<string, string>>({ op: 'sysctl-read', keys });
   }
 
+  runDelays(): RunDelays | null {
+    if (this.status.pid === undefined) return null;
+    this.processes_ ??= processTree(this.status.pid);
+    return runDelays(this.processes_);
+  }
+
   async crash(): Promise<void> {
     this.agent.suspend('the host crashed');
     await poolControl({ op: 'crash', guest: this.status.id, lease: this.lease.token });
@@ -157,6 +166,7 @@ export class GuestHost implements StackHost {
 
   async reboot(): Promise<void> {
     this.status = (await poolControl({ op: 'reboot', guest: this.status.id, lease: this.lease.token })) as GuestStatus;
+    this.processes_ = null;
     this.agent.resume();
     await this.agent.calibrate();
     await this.begin(...this.begun!);

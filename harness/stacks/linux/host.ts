@@ -155,6 +155,10 @@ export class LinuxHost implements StackHost {
     return readPresentSysctls(this.spec.ns, keys);
   }
 
+  runDelays(): null {
+    return null;
+  }
+
   async crash(): Promise<void> {
     const c = this.counters();
     this.retired = c;

@@ -34,7 +34,7 @@ export interface GuestStatus {
   bootMs: number[];
   /** UML: how long its agent took of the last start (from its init's line to ready), ms */
   agentMs?: number;
-  /** UML: the guest's process on the host */
+  /** the guest's process on the host (UML: the kernel itself; gVisor: runsc, its sandbox below it) */
   pid?: number;
 }
 

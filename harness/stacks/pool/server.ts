@@ -147,7 +147,7 @@ export class GuestPool {
       recentSlots: [...g.recentSlots].filter(([, t]) => now - t < SLOT_REST_MS).map(([s]) => s),
       bootMs: g.bootedAt,
       ...(g.agentMs !== undefined ? { agentMs: g.agentMs } : {}),
-      ...(g.stack === 'uml' && g.pid !== undefined ? { pid: g.pid } : {}),
+      ...(g.pid !== undefined ? { pid: g.pid } : {}),
     };
   }
 
