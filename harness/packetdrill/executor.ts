@@ -540,8 +540,8 @@ class ScriptRun {
     const t = process.hrtime.bigint();
     const text = statements.map((s) => (s.kind === 'assert' ? `assert ${exprText(s.test)}` : `${s.name} = ${exprText(s.value)}`)).join('; ');
     // A guest takes an injected segment in on its own time (the frame crosses into its
-    // process; gVisor hands it on to a goroutine), and taken() cannot wait for it there:
-    // the asserts may come true until the event's tolerance runs out, as a packet may.
+    // processes) and taken() does not wait for it there: the asserts may come true until
+    // the event's tolerance runs out, as a packet may.
     const untilUs = this.env.local.stack === 'linux' ? -Infinity : ev.timeUs + ev.slackUs + toleranceAt(this.env.tolerance, ev.timeUs, this.last?.timeUs ?? null);
     let result = 'ok';
     let reads = 0;
@@ -629,7 +629,8 @@ class ScriptRun {
     const p = await local.spawn('ip', ['link', 'set', 'dev', ifname, 'mtu', String(mtu)], { label: `--mtu=${mtu}` });
     const exit = await p.exited;
     if (exit.code === 0) return;
-    const why = `--mtu=${mtu}: ip link set dev ${ifname} mtu ${mtu} on ${local.name}: ${p.stderr.trim()}`;
+    const said = p.stderr.trim() || (exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}, nothing on stderr`);
+    const why = `--mtu=${mtu}: ip link set dev ${ifname} mtu ${mtu} on ${local.name}: ${said}`;
     // a guest's NIC is what its stack makes of it: UML's vector NIC takes at most 1500,
     // gVisor's netstack sets no MTU; the script cannot run there as written
     if (local.stack !== 'linux') throw new NotApplicable(`${why} (${local.stack})`);
