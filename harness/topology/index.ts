@@ -17,7 +17,7 @@ export {
   type Counters,
 } from './wire-ns.js';
 export { inNamespace } from './netns.js';
-export { applySysctls, readSysctls, readPresentSysctls, type Sysctls } from './sysctl.js';
+export { applySysctls, readPresentSysctls, type Sysctls } from './sysctl.js';
 export { runId, registerOwner, unregisterOwner, ownerAlive, liveOwners, ownerOf, resourceName, STATE_DIR, PREFIX } from './owner.js';
 export { cleanLeftovers } from './clean.js';
 export { privilegeProblem, rootless, realRoot, userNamespaceProblem } from './privilege.js';

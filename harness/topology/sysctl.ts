@@ -25,10 +25,6 @@ export function applySysctls(ns: string | null, sysctls: Sysctls): void {
   });
 }
 
-export function readSysctls(ns: string | null, keys: string[]): Sysctls {
-  return within(ns, () => Object.fromEntries(keys.map((k) => [k, readSysctl(k).trim()])));
-}
-
 function within<T>(ns: string | null, fn: () => T): T {
   return ns === null ? fn() : inNamespace(ns, fn);
 }
