@@ -95,7 +95,7 @@ export class GuestNode {
     const fd = await this.fd(r.family);
     await this.sys.bind(fd, encodeSockaddr({ address: r.address!, port: r.port! }));
     await this.sys.listen(fd, r.backlog ?? 128);
-    const server = net.createServer({ allowHalfOpen: r.allowHalfOpen ?? false });
+    const server = net.createServer({ allowHalfOpen: r.allowHalfOpen ?? false, pauseOnConnect: r.pauseOnConnect ?? false });
     this.handles.set(r.handle, server);
     server.on('connection', (s) => {
       const child = this.nextChild++;

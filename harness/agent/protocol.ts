@@ -62,6 +62,7 @@ export const Request = z.discriminatedUnion('op', [
     family: z.optional(z.union([z.literal(4), z.literal(6)])),
     allowHalfOpen: z.optional(z.boolean()),
     backlog: z.optional(z.number()),
+    pauseOnConnect: z.optional(z.boolean()),
     data: z.optional(Base64),
     flag: z.optional(z.boolean()),
   }),

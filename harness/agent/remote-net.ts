@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import type net from 'node:net';
 import type { AgentClient } from './client.js';
 import type { AgentEvent, Endpoint } from './protocol.js';
-import type { NodeSockets } from '../stacks/node-sockets.js';
+import type { NodeServerOptions, NodeSockets } from '../stacks/node-sockets.js';
 import type { Family } from '../sockets/index.js';
 
 let nextHandle = 1;
@@ -160,7 +160,7 @@ export class RemoteServer extends EventEmitter {
     });
   }
 
-  async listen(address: string, port: number, options: { allowHalfOpen?: boolean; backlog?: number }): Promise<void> {
+  async listen(address: string, port: number, options: NodeServerOptions): Promise<void> {
     const r = await this.agent.request<{ local: Endpoint }>({
       op: 'net',
       handle: this.handle,
@@ -170,6 +170,7 @@ export class RemoteServer extends EventEmitter {
       family: this.family,
       allowHalfOpen: options.allowHalfOpen,
       backlog: options.backlog,
+      pauseOnConnect: options.pauseOnConnect,
     });
     this.local = r.local;
   }

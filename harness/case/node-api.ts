@@ -61,6 +61,8 @@ export interface NodeConnectOptions {
 export interface NodeListenOptions {
   allowHalfOpen?: boolean;
   backlog?: number;
+  /** as net.createServer's: an accepted socket reads nothing until the case resumes it (or reads) */
+  pauseOnConnect?: boolean;
 }
 
 export class NodeApi {

@@ -13,6 +13,12 @@ export interface OutboundChecks {
   toleranceUsecs: number;
   /** how much later than its time by the script's arithmetic the packet went out: its TS val is expected that much further on */
   lateUs: number;
+  /**
+   * µs a TS val may be off beyond the tolerance: a TS val is stamped when the segment is
+   * made, and a guest held back from the CPU afterwards puts it on the wire later, at
+   * this packet and at the one the TS clock was learnt from (their heldUs summed)
+   */
+  tsHeldUs?: number;
 }
 
 const KIND: Readonly<Record<TcpOption['name'], number>> = {
@@ -63,11 +69,11 @@ function optionBytes(o: TraceOption | TcpOption): number {
 }
 
 /** Learn from the host's packet what later inbound packets need: the TS val mapping. */
-export function learnOutbound(p: TcpPacket, live: TraceSegment, sock: ScriptSocket, lateUs: number): void {
+export function learnOutbound(p: TcpPacket, live: TraceSegment, sock: ScriptSocket, lateUs: number, heldUs = 0): void {
   if (p.options === 'any') return;
   const script = p.options.find((o) => o.name === 'timestamp');
   const actual = live.options.find((o) => o.name === 'ts');
-  if (script && actual && script.name === 'timestamp' && script.val !== 'any' && actual.tsval !== undefined) sock.learnTs(script.val, actual.tsval, lateUs);
+  if (script && actual && script.name === 'timestamp' && script.val !== 'any' && actual.tsval !== undefined) sock.learnTs(script.val, actual.tsval, lateUs, heldUs);
 }
 
 /** The first difference between the script's packet and the host's, or null. `live` may be an aggregate of several segments. */
@@ -110,7 +116,10 @@ function optionsMismatch(p: TcpPacket, live: TraceSegment, sock: ScriptSocket, c
         // the script's TS val assumes the packet left at its script time; count from when it did
         const shift = Math.round((checks.lateUs - (sock.firstTs?.lateUs ?? 0)) / checks.tsTickUsecs);
         const diff = Math.abs((sock.scriptTsVal(a.tsval) - (s.val + shift)) | 0);
-        if (diff * checks.tsTickUsecs > checks.toleranceUsecs) return `bad outbound TCP timestamp value, tolerance ${checks.toleranceUsecs}`;
+        const held = checks.tsHeldUs ?? 0;
+        if (diff * checks.tsTickUsecs > checks.toleranceUsecs + held) {
+          return `bad outbound TCP timestamp value, tolerance ${checks.toleranceUsecs}${held > 0 ? ` (and ${held} µs its host waited for a CPU)` : ''}`;
+        }
       }
       continue;
     }

@@ -42,7 +42,7 @@ export class ScriptSocket implements TrackedSocket {
   /** outbound TS val as written → as sent, to map inbound TS ecr */
   readonly tsVals = new Map<number, number>();
   /** the first outbound TS val: as written, as sent, and how late (µs) its packet was */
-  firstTs: { script: number; live: number; lateUs: number } | null = null;
+  firstTs: { script: number; live: number; lateUs: number; heldUs: number } | null = null;
 
   /** fd<script fd> once the script holds it */
   label = '';
@@ -92,9 +92,9 @@ export class ScriptSocket implements TrackedSocket {
   }
 
   /** Learn an outbound timestamp: the script's value for it and the value on the wire. */
-  learnTs(scriptVal: number, liveVal: number, lateUs = 0): void {
+  learnTs(scriptVal: number, liveVal: number, lateUs = 0, heldUs = 0): void {
     this.tsVals.set(scriptVal, liveVal);
-    this.firstTs ??= { script: scriptVal, live: liveVal, lateUs };
+    this.firstTs ??= { script: scriptVal, live: liveVal, lateUs, heldUs };
   }
 
   /** A live TS val in the script's space (packetdrill rewrites the actual packet so). */

@@ -60,7 +60,8 @@ export interface TimeCheck {
   /**
    * how long the host under test was surely held back since the previous event (a
    * guest's threads waiting for a CPU of this machine): so much later is the machine's
-   * doing, not the stack's
+   * doing, not the stack's, unless without it the event may have been early (a hold
+   * never hides an answer that came too soon, the difference stacks most often show)
    */
   heldUs?: number;
 }
@@ -68,11 +69,11 @@ export interface TimeCheck {
 /** packetdrill's timing error text, or null when on time. */
 export function timingError(c: TimeCheck): string | null {
   const slack = c.slackUs ?? 0;
-  const held = c.heldUs ?? 0;
   const end = c.endUs ?? c.expectedUs;
+  const held = c.heldUs !== undefined && c.actualUs - c.heldUs >= c.expectedUs - c.toleranceUs ? c.heldUs : 0;
   if (c.actualUs >= c.expectedUs - c.toleranceUs && c.actualUs <= end + slack + held + c.toleranceUs) return null;
   const base = slack > 0 ? ` (the previous event ended up to ${secs(slack)} sec after that)` : '';
-  const cpu = held > 0 && c.actualUs > end ? `; the host waited up to ${secs(held)} sec for a CPU meanwhile` : '';
+  const cpu = c.heldUs && c.actualUs > end ? `; the host waited up to ${secs(c.heldUs)} sec for a CPU meanwhile${held ? '' : ', and without that wait it may have been early'}` : '';
   if (c.endUs !== undefined) {
     return `timing error: expected ${c.what} in time range ${secs(c.expectedUs)}~${secs(c.endUs)} sec${base} but happened at ${secs(c.actualUs)} sec; tolerance ${secs(c.toleranceUs)} sec${cpu}`;
   }

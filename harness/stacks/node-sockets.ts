@@ -12,6 +12,8 @@ import type { Family } from '../sockets/index.js';
 export interface NodeServerOptions {
   allowHalfOpen?: boolean;
   backlog?: number;
+  /** net.createServer's: accepted sockets start paused, and nothing is read from them until resumed */
+  pauseOnConnect?: boolean;
 }
 
 export interface NodeSockets {
@@ -30,7 +32,7 @@ export function localNodeSockets(ns: string): NodeSockets {
       const s = fd(family);
       libc.bind(s, encodeSockaddr({ address, port }));
       libc.listen(s, options.backlog ?? 128);
-      const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false });
+      const server = net.createServer({ allowHalfOpen: options.allowHalfOpen ?? false, pauseOnConnect: options.pauseOnConnect ?? false });
       await new Promise<void>((resolve) => server.listen({ fd: s }, resolve));
       return server;
     },

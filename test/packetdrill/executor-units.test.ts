@@ -60,6 +60,10 @@ describe('tolerance', () => {
     expect(timingError({ ...check, actualUs: 120_000, heldUs: 18_000 })).toBeNull();
     expect(timingError({ ...check, actualUs: 130_000, heldUs: 18_000 })).toBe('timing error: expected outbound packet at 0.100000 sec but happened at 0.130000 sec; tolerance 0.004000 sec; the host waited up to 0.018000 sec for a CPU meanwhile');
     expect(timingError({ ...check, actualUs: 80_000, heldUs: 18_000 })).toBe('timing error: expected outbound packet at 0.100000 sec but happened at 0.080000 sec; tolerance 0.004000 sec');
+    // a hold that may have hidden an early answer excuses nothing: 40 ms late, held 60 ms
+    expect(timingError({ ...check, endUs: 110_000, actualUs: 150_000, heldUs: 60_000 })).toBe(
+      'timing error: expected outbound packet in time range 0.100000~0.110000 sec but happened at 0.150000 sec; tolerance 0.004000 sec; the host waited up to 0.060000 sec for a CPU meanwhile, and without that wait it may have been early',
+    );
   });
 });
 
@@ -82,6 +86,19 @@ describe('outbound packets', () => {
     expect(outboundMismatch(packet('+0 > . 1:1(0) ack 1 <sack 1001:2001,nop,nop>'), sack, s, checks)).toBe('bad outbound TCP options');
     expect(outboundMismatch(packet('+0 > . 1:1(0) ack 1 <...>'), sack, s, checks)).toBeNull();
     expect(outboundMismatch(packet('+0 > . 1:1(0) ack 1'), sack, s, checks)).toBe('live packet field tcp_data_offset: expected: 5 (0x5) vs actual: 8 (0x8)');
+  });
+
+  test('a TS val checked against the TS clock, off by at most the tolerance and what its host waited for a CPU', () => {
+    const s = socket();
+    s.learnTs(100, 5_000_000);
+    const ts = (tsval: number) => segment({ options: [{ kind: 1, name: 'nop', length: 1 }, { kind: 1, name: 'nop', length: 1 }, { kind: 8, name: 'ts', length: 10, tsval, tsecr: 1 }] });
+    const p = packet('+0 > . 1:1(0) ack 1 <nop,nop,TS val 210 ecr 5010>');
+    const checks = { tsTickUsecs: 1000, toleranceUsecs: 10_000, lateUs: 0 };
+    expect(outboundMismatch(p, ts(5_000_110), s, checks)).toBeNull();
+    expect(outboundMismatch(p, ts(5_000_122), s, checks)).toBe('bad outbound TCP timestamp value, tolerance 10000');
+    expect(outboundMismatch(p, ts(5_000_122), s, { ...checks, tsHeldUs: 3000 })).toBeNull();
+    expect(outboundMismatch(p, ts(5_000_098), s, { ...checks, tsHeldUs: 3000 })).toBeNull();
+    expect(outboundMismatch(p, ts(5_000_130), s, { ...checks, tsHeldUs: 3000 })).toBe('bad outbound TCP timestamp value, tolerance 10000 (and 3000 µs its host waited for a CPU)');
   });
 
   test('packets written as packetdrill prints them', () => {
