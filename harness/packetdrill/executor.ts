@@ -71,6 +71,8 @@ type Timed = Event & {
   done?: { lo: number; hi: number };
   /** how far the base its time counts from is uncertain (the previous event's done.hi - done.lo) */
   slackUs: number;
+  /** when the event it follows surely happened (the host cannot have meant to answer before) */
+  afterUs: number;
   /** its time by the script's own arithmetic (relative times added to written times), for TS val checks */
   nominalUs: number;
 };
@@ -205,7 +207,7 @@ class ScriptRun {
     const lateness = absolute && this.last?.done ? Math.max(0, this.last.done.hi - this.last.timeUs) : 0;
     const lastNominal = this.last?.nominalUs ?? 0;
     const nominalUs = absolute ? t.usecs : t.kind === 'any' ? lastNominal : lastNominal + t.usecs;
-    const timed: Timed = { ...e, timeUs: t.kind === 'any' ? offset : t.usecs + offset, slackUs: base.hi - base.lo + lateness, nominalUs };
+    const timed: Timed = { ...e, timeUs: t.kind === 'any' ? offset : t.usecs + offset, slackUs: base.hi - base.lo + lateness, nominalUs, afterUs: this.last?.done?.lo ?? 0 };
     if (t.kind === 'absolute-range' || t.kind === 'relative-range') timed.endUs = t.endUsecs + offset;
     if (e.kind === 'syscall' && e.syscall.blockingEndUsecs !== undefined) timed.blockingEndUs = e.syscall.blockingEndUsecs + (t.kind === 'relative' ? offset : 0);
     if (this.last && (t.kind === 'absolute' || t.kind === 'absolute-range') && this.last.time.kind.startsWith('absolute') && timed.timeUs < this.last.timeUs) {
@@ -354,7 +356,7 @@ class ScriptRun {
     const tsHeldUs = heldUs + (sock.firstTs?.heldUs ?? 0);
     const mismatch =
       outboundMismatch(p, live, sock, { ...checks, tsHeldUs }) ??
-      (ev.time.kind === 'any' ? null : this.timing(ev.line, { what: 'outbound packet', expectedUs: ev.timeUs, endUs: ev.endUs, slackUs: ev.slackUs, actualUs, toleranceUs: tol }, heldUs));
+      (ev.time.kind === 'any' ? null : this.timing(ev.line, { what: 'outbound packet', expectedUs: ev.timeUs, endUs: ev.endUs, slackUs: ev.slackUs, actualUs, toleranceUs: tol, heldAfterUs: ev.afterUs }, heldUs));
     if (!mismatch && tsHeldUs > 0 && outboundMismatch(p, live, sock, checks)) {
       this.warn(ev.line, `outbound TS val off by more than the tolerance, within it once the ${(tsHeldUs / 1000).toFixed(1)} ms its host waited for a CPU are counted`);
     }

@@ -64,13 +64,16 @@ export interface TimeCheck {
    * never hides an answer that came too soon, the difference stacks most often show)
    */
   heldUs?: number;
+  /** the earliest the host may have meant the event for: the event it follows (default: no bound) */
+  heldAfterUs?: number;
 }
 
 /** packetdrill's timing error text, or null when on time. */
 export function timingError(c: TimeCheck): string | null {
   const slack = c.slackUs ?? 0;
   const end = c.endUs ?? c.expectedUs;
-  const held = c.heldUs !== undefined && c.actualUs - c.heldUs >= c.expectedUs - c.toleranceUs ? c.heldUs : 0;
+  // unheld, it would have happened between actualUs - heldUs (and not before the event it follows) and actualUs
+  const held = c.heldUs !== undefined && Math.max(c.actualUs - c.heldUs, c.heldAfterUs ?? -Infinity) >= c.expectedUs - c.toleranceUs ? c.heldUs : 0;
   if (c.actualUs >= c.expectedUs - c.toleranceUs && c.actualUs <= end + slack + held + c.toleranceUs) return null;
   const base = slack > 0 ? ` (the previous event ended up to ${secs(slack)} sec after that)` : '';
   const cpu = c.heldUs && c.actualUs > end ? `; the host waited up to ${secs(c.heldUs)} sec for a CPU meanwhile${held ? '' : ', and without that wait it may have been early'}` : '';

@@ -60,6 +60,9 @@ describe('tolerance', () => {
     expect(timingError({ ...check, actualUs: 120_000, heldUs: 18_000 })).toBeNull();
     expect(timingError({ ...check, actualUs: 130_000, heldUs: 18_000 })).toBe('timing error: expected outbound packet at 0.100000 sec but happened at 0.130000 sec; tolerance 0.004000 sec; the host waited up to 0.018000 sec for a CPU meanwhile');
     expect(timingError({ ...check, actualUs: 80_000, heldUs: 18_000 })).toBe('timing error: expected outbound packet at 0.100000 sec but happened at 0.080000 sec; tolerance 0.004000 sec');
+    // an answer the script expects at once (+0) cannot have been meant before what it answers
+    expect(timingError({ ...check, actualUs: 120_000, heldUs: 30_000, heldAfterUs: 100_000 })).toBeNull();
+    expect(timingError({ ...check, actualUs: 120_000, heldUs: 30_000 })).toMatch(/without that wait it may have been early$/);
     // a hold that may have hidden an early answer excuses nothing: 40 ms late, held 60 ms
     expect(timingError({ ...check, endUs: 110_000, actualUs: 150_000, heldUs: 60_000 })).toBe(
       'timing error: expected outbound packet in time range 0.100000~0.110000 sec but happened at 0.150000 sec; tolerance 0.004000 sec; the host waited up to 0.060000 sec for a CPU meanwhile, and without that wait it may have been early',
