@@ -309,10 +309,19 @@ class ScriptRun {
     }
   }
 
+  /**
+   * Whether taken() can wait for the local host's TCP to take an injected segment in
+   * (its InSegs, read from this process: a namespace host); a guest takes it in on its
+   * own time.
+   */
+  private get intakeKnown(): boolean {
+    return this.env.local.stack === 'linux';
+  }
+
   /** Wait until the local host's TCP has taken in every segment injected so far. */
   private async taken(line: number): Promise<void> {
     this.inSegs++;
-    if (this.env.local.stack !== 'linux') return;
+    if (!this.intakeKnown) return;
     const until = Date.now() + INJECT_WAIT_MS;
     for (let spins = 0; this.readInSegs() < this.inSegs; spins++) {
       if (Date.now() > until) throw this.error(line, `error handling packet: the local host's TCP did not receive the injected packet within ${INJECT_WAIT_MS} ms`);
@@ -322,7 +331,7 @@ class ScriptRun {
   }
 
   private readInSegs(): number {
-    return this.env.local.stack === 'linux' ? inSegsOf(this.env.local.ns) : 0;
+    return this.intakeKnown ? inSegsOf(this.env.local.ns) : 0;
   }
 
   private async outbound(ev: Timed, p: TcpPacket): Promise<void> {
@@ -547,10 +556,9 @@ class ScriptRun {
     const statements = ev.code.statements!;
     const t = process.hrtime.bigint();
     const text = statements.map((s) => (s.kind === 'assert' ? `assert ${exprText(s.test)}` : `${s.name} = ${exprText(s.value)}`)).join('; ');
-    // A guest takes an injected segment in on its own time (the frame crosses into its
-    // processes) and taken() does not wait for it there: the asserts may come true until
-    // the event's tolerance runs out, as a packet may.
-    const untilUs = this.env.local.stack === 'linux' ? -Infinity : ev.timeUs + ev.slackUs + toleranceAt(this.env.tolerance, ev.timeUs, this.last?.timeUs ?? null);
+    // where taken() could not wait for the host to take the last injected segment in,
+    // the asserts may come true until the event's tolerance runs out, as a packet may
+    const untilUs = this.intakeKnown ? -Infinity : ev.timeUs + ev.slackUs + toleranceAt(this.env.tolerance, ev.timeUs, this.last?.timeUs ?? null);
     let result = 'ok';
     let reads = 0;
     try {

@@ -41,7 +41,7 @@ export class ScriptSocket implements TrackedSocket {
   remoteIsn = 0;
   /** outbound TS val as written → as sent, to map inbound TS ecr */
   readonly tsVals = new Map<number, number>();
-  /** the first outbound TS val: as written, as sent, and how late (µs) its packet was */
+  /** the first outbound TS val: as written, as sent, how late (µs) its packet was, and how long its host had waited for a CPU before it (µs) */
   firstTs: { script: number; live: number; lateUs: number; heldUs: number } | null = null;
 
   /** fd<script fd> once the script holds it */

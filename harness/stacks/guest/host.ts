@@ -39,7 +39,7 @@ export class GuestHost implements StackHost {
   private attached = false;
   private begun: Parameters<GuestHost['begin']> | null = null;
   /** the guest's processes on this machine, looked up at the first runDelays() */
-  private processes_: number[] | null = null;
+  private pids: number[] | null = null;
 
   private constructor(
     readonly stack: GuestStack,
@@ -155,8 +155,8 @@ export class GuestHost implements StackHost {
 
   runDelays(): RunDelays | null {
     if (this.status.pid === undefined) return null;
-    this.processes_ ??= processTree(this.status.pid);
-    return runDelays(this.processes_);
+    this.pids ??= processTree(this.status.pid);
+    return runDelays(this.pids);
   }
 
   async crash(): Promise<void> {
@@ -166,7 +166,7 @@ export class GuestHost implements StackHost {
 
   async reboot(): Promise<void> {
     this.status = (await poolControl({ op: 'reboot', guest: this.status.id, lease: this.lease.token })) as GuestStatus;
-    this.processes_ = null;
+    this.pids = null;
     this.agent.resume();
     await this.agent.calibrate();
     await this.begin(...this.begun!);
