@@ -1,13 +1,15 @@
 /**
  * host.spawn inside a guest: a program started in the case's namespace, its output and
  * exit reported as events; the whole process group is killed when the case ends.
+ * Programs are forked by a small process, not by the agent (fork-server.ts says why).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { ForkServer } from './fork-server.js';
 import type { AgentEvent, RequestOf } from './protocol.js';
 
 export class GuestSpawn {
-  private readonly children = new Map<number, ChildProcess>();
+  private readonly children = new Set<number>();
+  private readonly forks = new ForkServer();
 
   constructor(
     private readonly namespace: () => string | null,
@@ -20,22 +22,21 @@ export class GuestSpawn {
       return Promise.reject(new Error(`cannot start ${r.command} in the guest: its folder ${r.cwd} is not there (a guest's /tmp and /run are its own; of them it sees only the project's folder)`));
     }
     const ns = this.namespace();
-    const argv = ns === null ? [r.command, ...r.args] : ['nsenter', `--net=/run/netns/${ns}`, '--', r.command, ...r.args];
-    const child = spawn(argv[0], argv.slice(1), { env: r.env, cwd: r.cwd, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    return new Promise((resolve, reject) => {
-      child.once('error', (e) => reject(new Error(`cannot start ${r.command} in the guest: ${e.message}`)));
-      child.once('spawn', () => {
-        const pid = child.pid!;
-        this.children.set(pid, child);
-        child.stdout!.setEncoding('utf8').on('data', (data: string) => this.emit({ ev: 'proc', pid, stream: 'stdout', data }));
-        child.stderr!.setEncoding('utf8').on('data', (data: string) => this.emit({ ev: 'proc', pid, stream: 'stderr', data }));
-        child.once('close', (code, signal) => {
+    return this.forks.start([r.command, ...r.args], r.env ?? {}, r.cwd, ns === null ? undefined : `/run/netns/${ns}`).then(
+      (child) => {
+        const pid = child.pid;
+        this.children.add(pid);
+        child.onOutput((stream, data) => this.emit({ ev: 'proc', pid, stream, data }));
+        child.onExit((exit) => {
           this.children.delete(pid);
-          this.emit({ ev: 'proc', pid, exit: { code, signal } });
+          this.emit({ ev: 'proc', pid, exit });
         });
-        resolve({ pid });
-      });
-    });
+        return { pid };
+      },
+      (e: Error) => {
+        throw new Error(`cannot start ${r.command} in the guest: ${e.message}`);
+      },
+    );
   }
 
   signal(pid: number, signal: string): void {
@@ -47,6 +48,6 @@ export class GuestSpawn {
   }
 
   killAll(): void {
-    for (const pid of this.children.keys()) this.signal(pid, 'SIGKILL');
+    for (const pid of this.children) this.signal(pid, 'SIGKILL');
   }
 }
