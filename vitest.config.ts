@@ -29,7 +29,8 @@ export default defineConfig(async () => ({
     // V8's young generation held to 2 MiB a half (its default grows to 16): a case's
     // garbage dies young either way, and the worker's peak memory stays lower
     // (docs/PERFORMANCE.md, Peak memory)
-    execArgv: ['--max-semi-space-size=2'],
+    // TCPLADDER_WORKER_NODE_ARGS: more for the workers (e.g. `--cpu-prof --cpu-prof-dir=DIR`)
+    execArgv: ['--max-semi-space-size=2', ...(process.env.TCPLADDER_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ['default'],

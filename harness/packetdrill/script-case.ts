@@ -120,10 +120,19 @@ export function scriptBody(plan: ScriptPlan, path: string): (ctx: Pick<CaseConte
   };
 }
 
-/** A script that waits on long timers gets the time it needs, and is slow past 30 s. */
-function caseOptions(plan: ScriptPlan): CaseOptions {
+/**
+ * A script that waits on long timers gets the time it needs, and is slow past 30 s. Its
+ * --mtu is a need: a stack whose NIC cannot take it is known before any host is made.
+ */
+export function caseOptions(plan: ScriptPlan): CaseOptions {
   const seconds = scriptSeconds(plan.script);
-  return { families: [plan.family], timeout: Math.ceil(seconds * 1000 * toleranceFactor()) + CASE_MARGIN_MS, slow: seconds > 30 };
+  const { mtu } = plan.script.options;
+  return {
+    families: [plan.family],
+    timeout: Math.ceil(seconds * 1000 * toleranceFactor()) + CASE_MARGIN_MS,
+    slow: seconds > 30,
+    ...(mtu !== undefined ? { needs: [`mtu:${mtu}`] } : {}),
+  };
 }
 
 /** About how long the script runs: its last event's time, with relative times added up. */

@@ -1,6 +1,6 @@
 /**
- * What each stack can do for a case: see states exactly, and hold which sysctls at which
- * values. A case's needs (`tcpCase(…, { needs: [...] })`) and the sysctls it or its
+ * What each stack can do for a case: see states exactly, hold which sysctls at which
+ * values, carry which MTU on its NIC. A case's needs (`tcpCase(…, { needs: [...] })`) and the sysctls it or its
  * profile pins are checked against them before its hosts are made.
  *
  * gVisor's sysctls are a short fixed list (measured with runsc 0.0~20221219 and checked by
@@ -44,12 +44,27 @@ export function sysctlProblem(stack: StackName, key: string, value: string | num
   return fixed === String(value).trim() ? null : `gvisor's ${key} is read-only (${fixed}), the case needs ${value}`;
 }
 
-const NEED = /^(states:exact|sysctl:[a-z0-9_.]+(=.+)?)$/;
+/**
+ * The largest MTU a guest's NIC takes (measured, and checked by test/stacks/mtu.test.ts):
+ * UML's vector NIC refuses more than 1500 ("mtu greater than device maximum"); gVisor's
+ * netstack lets no MTU be set (SIOCSIFMTU: inappropriate ioctl for device).
+ */
+export const GUEST_MAX_MTU: Record<Exclude<StackName, 'linux'>, number | null> = { uml: 1500, gvisor: null };
+
+/** Why a host of `stack` cannot have its link's MTU set to `mtu`, or null when it can. */
+export function mtuProblem(stack: StackName, mtu: number): string | null {
+  if (stack === 'linux') return null;
+  const max = GUEST_MAX_MTU[stack];
+  if (max === null) return `${stack}'s NIC takes no MTU`;
+  return mtu > max ? `${stack}'s NIC takes an MTU of at most ${max}` : null;
+}
+
+const NEED = /^(states:exact|sysctl:[a-z0-9_.]+(=.+)?|mtu:[0-9]{1,5})$/;
 
 /** Validate a case's needs (bad input when malformed). */
 export function checkNeeds(needs: readonly string[]): void {
   for (const n of needs) {
-    if (!NEED.test(n)) throw new InputError(`needs: "${n}" is not a need (states:exact, sysctl:KEY or sysctl:KEY=VALUE)`);
+    if (!NEED.test(n)) throw new InputError(`needs: "${n}" is not a need (states:exact, sysctl:KEY, sysctl:KEY=VALUE or mtu:BYTES)`);
   }
 }
 
@@ -66,6 +81,10 @@ export function notApplicable(host: string, stack: StackName, needs: readonly st
     if (n.startsWith('sysctl:')) {
       const [key, value] = n.slice('sysctl:'.length).split('=');
       const problem = value === undefined ? (stack === 'gvisor' && !GVISOR_WRITABLE.has(key) ? `gvisor cannot set ${key}` : null) : sysctlProblem(stack, key, value);
+      if (problem) return new NotApplicable(`needs ${n}: ${problem} (host ${host})`);
+    }
+    if (n.startsWith('mtu:')) {
+      const problem = mtuProblem(stack, Number(n.slice('mtu:'.length)));
       if (problem) return new NotApplicable(`needs ${n}: ${problem} (host ${host})`);
     }
   }

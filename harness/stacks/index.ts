@@ -7,7 +7,7 @@ export type { ProcessStarter, StartedProcess } from './process.js';
 export { startPool, probeStack, type StartedPool } from './pool/client.js';
 export { runStacks, type RunStacks } from './run-stacks.js';
 export { NotApplicable, isNotApplicable } from './not-applicable.js';
-export { notApplicable, checkNeeds, sysctlProblem, GVISOR_WRITABLE, GVISOR_FIXED } from './capabilities.js';
+export { notApplicable, checkNeeds, sysctlProblem, mtuProblem, GVISOR_WRITABLE, GVISOR_FIXED, GUEST_MAX_MTU } from './capabilities.js';
 export { knownFailures, findKnown, knownFailuresDir, KnownFailure, KnownFailuresFile, type FailureKey } from './known-failures.js';
 export { cleanGuests, guestOwner } from './clean.js';
 export { longestWaitMs, type RunDelays } from './guest/cpu-wait.js';
