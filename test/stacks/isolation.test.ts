@@ -5,31 +5,21 @@
 // is connected to from the first case's exact client port (a TIME_WAIT that took the SYN
 // would answer with the recycled ISN, its old SND.NXT + 65537) and reads the sysctl back.
 // UML gives each case a fresh namespace; gVisor a fresh subnet, and a sandbox of its own
-// to a case whose sysctls differ. The file has a pool of its own, one guest per stack: a
-// case that asks while the guest before it is still being given back (the pool ends the
-// case in it) gets that guest, not a new one.
+// to a case whose sysctls differ. The file has a pool of its own, one guest per stack
+// (own-pool.ts), so that the second case gets the first one's guest.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import '../../harness/index.js';
 import { CaseRun } from '../../harness/case/run.js';
-import { startPool, type StartedPool } from '../../harness/stacks/pool/client.js';
 import { useCaseRunDir } from '../case-run-dir.js';
+import { useOwnPool } from './own-pool.js';
 import type { CaseTrace } from '../../harness/trace/types.js';
 
 useCaseRunDir(mkdtempSync(join(tmpdir(), 'tcpl-isolation-')));
 
-let pool: StartedPool | null = null;
-const poolBefore = process.env.TCPLADDER_POOL;
-beforeAll(async () => {
-  pool = await startPool({ uml: 1, gvisor: 1 });
-}, 120_000);
-afterAll(async () => {
-  await pool?.stop();
-  if (poolBefore === undefined) delete process.env.TCPLADDER_POOL;
-  else process.env.TCPLADDER_POOL = poolBefore;
-});
+useOwnPool();
 
 const CLIENT_PORT = 40000;
 const TWO32 = 2 ** 32;

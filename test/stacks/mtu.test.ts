@@ -5,13 +5,13 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import '../../harness/index.js';
 import { CaseRun } from '../../harness/case/run.js';
-import { startPool, type StartedPool } from '../../harness/stacks/pool/client.js';
 import { checkNeeds, mtuProblem, notApplicable, GUEST_MAX_MTU } from '../../harness/stacks/index.js';
 import { caseOptions, planScriptRuns } from '../../harness/packetdrill/script-case.js';
 import { useCaseRunDir } from '../case-run-dir.js';
+import { useOwnPool } from './own-pool.js';
 
 describe('mtu:BYTES, a need', () => {
   it('is a need; its reason names the stack, the bound and the host', () => {
@@ -26,16 +26,7 @@ describe('mtu:BYTES, a need', () => {
 
 describe('the table, against real guests', () => {
   useCaseRunDir(mkdtempSync(join(tmpdir(), 'tcpl-mtu-')));
-  let pool: StartedPool | null = null;
-  const poolBefore = process.env.TCPLADDER_POOL;
-  beforeAll(async () => {
-    pool = await startPool({ uml: 1, gvisor: 1 });
-  }, 120_000);
-  afterAll(async () => {
-    await pool?.stop();
-    if (poolBefore === undefined) delete process.env.TCPLADDER_POOL;
-    else process.env.TCPLADDER_POOL = poolBefore;
-  });
+  useOwnPool();
 
   /** Exit status of `ip link set dev NIC mtu M` in a guest of `stack`, for each M. */
   async function setMtus(stack: 'uml' | 'gvisor', mtus: number[]): Promise<Array<{ mtu: number; ok: boolean; said: string }>> {
