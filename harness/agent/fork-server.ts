@@ -163,12 +163,6 @@ export class ForkServer {
     });
   }
 
-  /** Ends the server (the programs it started go on: they are killed by their session). */
-  close(): void {
-    this.server?.stdin?.end();
-    this.server = null;
-  }
-
   private ensure(): ChildProcess {
     if (this.server) return this.server;
     const server = spawn('perl', ['-e', PERL], { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -180,9 +174,19 @@ export class ForkServer {
       const error = new Error(`the guest's fork server ${why}${this.stderr.trim() ? `: ${this.stderr.trim()}` : ''}`);
       for (const p of this.pending.values()) p.reject(error);
       this.pending.clear();
+      // nobody is left to see its programs end: they are killed, and said to be
+      for (const pid of [...this.running.keys()]) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+        this.ended(pid, { code: null, signal: 'SIGKILL' });
+      }
     };
     server.on('error', (e) => gone(`could not start (${e.message})`));
-    server.on('exit', (code, signal) => gone(`ended (${signal ?? `status ${code}`})`));
+    // 'close', not 'exit': the lines still in its pipe (programs' ends) are read first
+    server.on('close', (code, signal) => gone(`ended (${signal ?? `status ${code}`})`));
     server.stdin!.on('error', () => {});
     return server;
   }
@@ -218,16 +222,19 @@ export class ForkServer {
       if (run.output) run.output(stream, text);
       else run.early.push([stream, text]);
     } else if (kind === 'exit') {
-      const pid = Number(a);
-      const run = this.running.get(pid);
-      if (!run) return;
-      this.running.delete(pid);
-      run.decoders.forEach((d, i) => {
-        const rest = d.end();
-        if (rest) (run.output ?? ((s, t) => run.early.push([s, t])))(i === 0 ? 'stdout' : 'stderr', rest);
-      });
-      run.ended = { code: b === '-' ? null : Number(b), signal: c === '-' ? null : (SIGNAL_NAMES.get(Number(c)) ?? `signal ${c}`) };
-      run.exit?.(run.ended);
+      this.ended(Number(a), { code: b === '-' ? null : Number(b), signal: c === '-' ? null : (SIGNAL_NAMES.get(Number(c)) ?? `signal ${c}`) });
     }
+  }
+
+  private ended(pid: number, how: { code: number | null; signal: string | null }): void {
+    const run = this.running.get(pid);
+    if (!run) return;
+    this.running.delete(pid);
+    run.decoders.forEach((d, i) => {
+      const rest = d.end();
+      if (rest) (run.output ?? ((s, t) => run.early.push([s, t])))(i === 0 ? 'stdout' : 'stderr', rest);
+    });
+    run.ended = how;
+    run.exit?.(how);
   }
 }

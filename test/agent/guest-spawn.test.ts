@@ -88,6 +88,18 @@ describe('a program spawned in a guest', () => {
     for (let i = 0; i < 100 && alive(sleeper); i++) await new Promise((r) => setTimeout(r, 20));
     expect(alive(sleeper)).toBe(false);
   });
+
+  it('a program whose fork server dies is killed, and its end reported', async () => {
+    const { start, ended } = spawner();
+    const { pid } = await start('sleep', ['30']);
+    // the program's parent is the fork server
+    const server = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+    expect(readFileSync(`/proc/${server}/comm`, 'utf8').trim()).toBe('perl');
+    process.kill(server, 'SIGKILL');
+    expect((await ended(pid)).exit).toEqual({ code: null, signal: 'SIGKILL' });
+    for (let i = 0; i < 100 && alive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(pid)).toBe(false);
+  });
 });
 
 /** Running (a zombie waiting for its parent counts as gone). */
