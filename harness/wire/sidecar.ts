@@ -202,6 +202,10 @@ const server = createServer((client) => {
   client.on('error', () => {});
 });
 
+// before the socket exists: a signal from then on (the parent gone while we start) ends
+// us through shutdown(), which removes the socket
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
 rmSync(socketPath, { force: true });
 // the inode of our socket: a sidecar started after us for the same process (the one
 // before it was told to stop) may already listen at the same path when we go
@@ -210,15 +214,28 @@ server.listen(socketPath, () => {
   ours = statSync(socketPath).ino;
   process.stdout.write('ready\n');
 });
+// listen() binds at once and calls back a turn later: a signal in between must still
+// find the file ours
+try {
+  ours = statSync(socketPath).ino;
+} catch {
+  // not bound: listen() reports why in a moment
+}
 
 function shutdown(): void {
-  for (const s of sessions.values()) s.relay.close();
+  // the socket first: a relay that fails to close (its pcap's last write) must not leave it
   try {
     if (statSync(socketPath!).ino === ours) rmSync(socketPath!, { force: true });
   } catch {
     // gone already
   }
+  for (const s of sessions.values()) {
+    try {
+      s.relay.close();
+    } catch (e) {
+      process.stderr.write(`sidecar: closing a relay on the way out: ${(e as Error).message}\n`);
+    }
+  }
   process.exit(0);
 }
-process.on('SIGTERM', shutdown);
-process.on('SIGINT', shutdown);
+
