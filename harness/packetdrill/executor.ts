@@ -27,7 +27,7 @@ import { inSegsOf } from './tcp-in-segs.js';
 import { formatSeconds, timingError, toleranceAt, type TimeCheck, type Tolerance } from './timing.js';
 import { ArgError, describeExpr } from './values.js';
 import { tcpInfoFields, TCP_INFO_MAX_SIZE } from '../sockets/index.js';
-import { NotApplicable, longestWaitMs, type RunDelays } from '../stacks/index.js';
+import { NotApplicable, longestWaitMs, type RunDelays, type StackName } from '../stacks/index.js';
 
 export interface ScriptEnv {
   local: CaseHost;
@@ -82,6 +82,11 @@ interface Pending {
   name: string;
   done: Promise<void>;
   finished: boolean;
+}
+
+/** The local host's NIC as a script's hosts make it: tun0 (gVisor's NIC cannot be renamed: eth0). */
+export function scriptNic(stack: StackName): string {
+  return stack === 'gvisor' ? 'eth0' : 'tun0';
 }
 
 export async function runScript(script: Script, env: ScriptEnv): Promise<void> {
@@ -641,7 +646,7 @@ class ScriptRun {
     // the wire first, so that no frame meets a smaller MTU on its way
     for (const s of [local.spec, remote.spec]) if (s.wireNs) ipLink(s.wireNs, s.port);
     ipLink(remote.ns, remote.spec.ifname);
-    const ifname = local.stack === 'gvisor' ? 'eth0' : 'tun0';
+    const ifname = scriptNic(local.stack);
     const p = await local.spawn('ip', ['link', 'set', 'dev', ifname, 'mtu', String(mtu)], { label: `--mtu=${mtu}` });
     const exit = await p.exited;
     if (exit.code === 0) return;

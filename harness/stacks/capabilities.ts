@@ -1,7 +1,8 @@
 /**
  * What each stack can do for a case: see states exactly, hold which sysctls at which
- * values, carry which MTU on its NIC. A case's needs (`tcpCase(…, { needs: [...] })`) and the sysctls it or its
- * profile pins are checked against them before its hosts are made.
+ * values, carry which MTU on its NIC. A case's needs (`tcpCase(…, { needs: [...] })`)
+ * and the sysctls it or its profile pins are checked against them before its hosts are
+ * made.
  *
  * gVisor's sysctls are a short fixed list (measured with runsc 0.0~20221219 and checked by
  * test/stacks/capabilities.test.ts): some writable, some present but read-only (a pin to

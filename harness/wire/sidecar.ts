@@ -210,11 +210,8 @@ rmSync(socketPath, { force: true });
 // the inode of our socket: a sidecar started after us for the same process (the one
 // before it was told to stop) may already listen at the same path when we go
 let ours = -1;
-server.listen(socketPath, () => {
-  ours = statSync(socketPath).ino;
-  process.stdout.write('ready\n');
-});
-// listen() binds at once and calls back a turn later: a signal in between must still
+server.listen(socketPath, () => process.stdout.write('ready\n'));
+// listen() binds at once and calls back a turn later: a signal in between must already
 // find the file ours
 try {
   ours = statSync(socketPath).ino;
@@ -238,4 +235,3 @@ function shutdown(): void {
   }
   process.exit(0);
 }
-

@@ -10,6 +10,7 @@ import '../../harness/index.js';
 import { CaseRun } from '../../harness/case/run.js';
 import { checkNeeds, mtuProblem, notApplicable, GUEST_MAX_MTU } from '../../harness/stacks/index.js';
 import { caseOptions, planScriptRuns } from '../../harness/packetdrill/script-case.js';
+import { scriptNic } from '../../harness/packetdrill/executor.js';
 import { useCaseRunDir } from '../case-run-dir.js';
 import { useOwnPool } from './own-pool.js';
 
@@ -34,9 +35,9 @@ describe('the table, against real guests', () => {
     const out: Array<{ mtu: number; ok: boolean; said: string }> = [];
     let error: unknown = null;
     try {
-      // as a script's hosts: the local host's NIC is tun0 (gVisor keeps eth0: its NIC cannot be renamed)
+      // as a script's hosts
       const { local } = await run.hosts(['local', 'remote'], { interfaces: { local: 'tun0' }, stack: { local: stack, remote: 'linux' } });
-      const nic = stack === 'gvisor' ? 'eth0' : 'tun0';
+      const nic = scriptNic(stack);
       for (const mtu of mtus) {
         const p = await local.spawn('ip', ['link', 'set', 'dev', nic, 'mtu', String(mtu)]);
         const exit = await p.exited;
