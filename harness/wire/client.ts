@@ -9,8 +9,8 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { STATE_DIR } from '../topology/owner.js';
 import { programArgs } from '../bundle.js';
-import { decodeFrameBatch, KIND_FRAMES, MessageReader } from './frame-stream.js';
-import type { FrameEvent, PortStats, ReleaseEvent, Reply, SidecarMessage } from './protocol.js';
+import { decodeFrameBatch, KIND_FRAMES, MessageReader, type BatchedFrame } from './frame-stream.js';
+import type { PortStats, ReleaseEvent, Reply, SidecarMessage } from './protocol.js';
 
 const START_TIMEOUT_MS = 15000;
 const REQUEST_TIMEOUT_MS = 10000;
@@ -24,7 +24,7 @@ type Req = DistributiveOmit<import('zod').input<typeof import('./protocol.js').R
 export class SidecarClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
-  private readonly sessions = new Map<string, (f: FrameEvent | ReleaseEvent) => void>();
+  private readonly sessions = new Map<string, (f: BatchedFrame | ReleaseEvent) => void>();
   private dead: Error | null = null;
 
   private constructor(
@@ -114,7 +114,7 @@ export class SidecarClient {
     });
   }
 
-  onFrames(session: string, fn: (f: FrameEvent | ReleaseEvent) => void): () => void {
+  onFrames(session: string, fn: (f: BatchedFrame | ReleaseEvent) => void): () => void {
     this.sessions.set(session, fn);
     return () => this.sessions.delete(session);
   }

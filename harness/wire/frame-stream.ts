@@ -10,6 +10,7 @@
  * u32 length, u8 fate (0: none), u8 extras (1: rule, 2: triggerPassed), [u8 length +
  * rule id], [u64 triggerPassed], u16 snap length + the bytes. Little-endian.
  */
+import { decodeFrame, type DecodedFrame } from '../packet/index.js';
 import type { Fate, FrameEvent } from './protocol.js';
 
 export const HEADER = 5;
@@ -161,11 +162,18 @@ interface Batch {
 }
 
 /**
- * A frame of a batch, its fields read from the batch's bytes when asked: a bulk transfer
- * streams tens of thousands of frames, and an object per field of each (its bytes' view,
- * its destinations, its time) was most of what the harness's garbage collector did.
+ * A frame of a batch, its fields read from the batch's bytes when asked and decoded when
+ * first looked at: a bulk transfer streams tens of thousands of frames while the two
+ * hosts, the sidecar and the harness share the CPUs, and an object per field of each
+ * (its bytes' view, its destinations, its time), or a second object per frame for the
+ * case, was most of what the harness's garbage collector did. The case keeps these
+ * objects themselves (Wire.frames).
  */
-class BatchedFrame implements FrameEvent {
+export class BatchedFrame implements FrameEvent {
+  private decodedFrame: DecodedFrame | null = null;
+  /** held or delayed: ms until it went out (told later, by a release) */
+  heldMs?: number;
+
   constructor(
     private readonly batch: Batch,
     /** where the frame's record starts */
@@ -228,16 +236,21 @@ class BatchedFrame implements FrameEvent {
     const b = this.batch.body;
     return b.subarray(this.dataAt + 2, this.dataAt + 2 + b.readUInt16LE(this.dataAt));
   }
+
+  get decoded(): DecodedFrame {
+    this.decodedFrame ??= decodeFrame(this.data, 1, this.length);
+    return this.decodedFrame;
+  }
 }
 
 /**
  * The frames of a KIND_FRAMES body. Each frame reads `body` itself, nothing is copied:
  * the frames outlive their batch as long as the case keeps them, and hold it.
  */
-export function decodeFrameBatch(body: Buffer): { session: string; frames: FrameEvent[] } {
+export function decodeFrameBatch(body: Buffer): { session: string; frames: BatchedFrame[] } {
   const nameLength = body.readUInt16LE(0);
   const batch: Batch = { body, session: body.toString('utf8', 2, 2 + nameLength) };
-  const frames: FrameEvent[] = [];
+  const frames: BatchedFrame[] = [];
   let o = 2 + nameLength;
   while (o < body.length) {
     const at = o;

@@ -2,10 +2,11 @@
  * The case's view of the wire: every frame the sidecar relayed, decoded, with TCP
  * segments named by host and numbered relative to each direction's ISN.
  */
-import { decodeFrame, analyseConnections, summariseFrame, flagNames, type DecodedFrame, type TcpOption } from '../packet/index.js';
+import { analyseConnections, summariseFrame, flagNames, type DecodedFrame, type TcpOption } from '../packet/index.js';
 import type { TraceSegment, TraceOtherFrame, TraceOption } from '../trace/types.js';
 import { parsePattern, type SegmentPattern } from '../pattern/index.js';
-import type { FrameEvent, ReleaseEvent, Fate } from './protocol.js';
+import type { ReleaseEvent, Fate } from './protocol.js';
+import type { BatchedFrame } from './frame-stream.js';
 import type { SidecarClient } from './client.js';
 import type { FrameMatch, RuleSpec } from './rule-spec.js';
 import { RawPeer } from './raw-peer.js';
@@ -30,51 +31,6 @@ export interface WireFrame {
   readonly rule?: string;
   /** held or delayed: ms until it went out */
   heldMs?: number;
-}
-
-/**
- * A streamed frame, decoded when first looked at: a bulk transfer's frames arrive by
- * the ten thousand while the two hosts, the sidecar and this process share the CPUs,
- * and most are looked at only once the case is over.
- */
-class StreamedFrame implements WireFrame {
-  private decodedFrame: DecodedFrame | null = null;
-  heldMs?: number;
-
-  constructor(private readonly event: FrameEvent) {}
-
-  get n(): number {
-    return this.event.n;
-  }
-
-  get time(): bigint {
-    return this.event.time;
-  }
-
-  get port(): number {
-    return this.event.port;
-  }
-
-  get to(): number[] {
-    return this.event.to;
-  }
-
-  get length(): number {
-    return this.event.length;
-  }
-
-  get fate(): Fate | undefined {
-    return this.event.fate;
-  }
-
-  get rule(): string | undefined {
-    return this.event.rule;
-  }
-
-  get decoded(): DecodedFrame {
-    this.decodedFrame ??= decodeFrame(this.event.data, 1, this.event.length);
-    return this.decodedFrame;
-  }
 }
 
 /** A rule as the case set it, for the trace. */
@@ -144,14 +100,14 @@ export class Wire {
   }
 
   /** Feed a frame (or a release) streamed by the sidecar. */
-  push(e: FrameEvent | ReleaseEvent): void {
+  push(e: BatchedFrame | ReleaseEvent): void {
     if (e.type === 'release') {
       const f = this.frames.find((x) => x.n === e.n);
       if (f) f.heldMs = e.ms;
       this.cache = null;
     } else {
       if (e.triggerPassed && e.rule) this.lateHold ??= { rule: e.rule, at: BigInt(e.triggerPassed) };
-      this.frames.push(new StreamedFrame(e));
+      this.frames.push(e);
     }
     for (const w of this.waiters) w();
   }
