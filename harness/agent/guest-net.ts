@@ -8,7 +8,7 @@
  * are added to it and removed at the end, and each case comes on a subnet the
  * sandbox has not used lately (the pool sees to that).
  */
-import { homeNamespaceFd, namespaceFd, releaseNamespace } from '../topology/netns.js';
+import { homeNamespaceFd, namespaceFd, releaseNamespace, withRtnl } from '../topology/netns.js';
 import { Rtnl, netnsAdd, netnsDel, IF_OPER_UP } from '../topology/netlink.js';
 import { applySysctls } from '../topology/sysctl.js';
 import type { CaseNet } from './protocol.js';
@@ -24,19 +24,6 @@ const QUIET: Record<string, string> = {
 };
 
 const READY_TIMEOUT_MS = 5000;
-
-function rtnlIn(ns: string | null): Rtnl {
-  return Rtnl.open(ns === null ? null : namespaceFd(ns), homeNamespaceFd());
-}
-
-function withRtnl<T>(ns: string | null, fn: (nl: Rtnl) => T): T {
-  const nl = rtnlIn(ns);
-  try {
-    return fn(nl);
-  } finally {
-    nl.close();
-  }
-}
 
 /**
  * `ip addr add`; gVisor adds the address and then answers EOPNOTSUPP (to the flags it

@@ -28,6 +28,7 @@ import { formatSeconds, timingError, toleranceAt, type TimeCheck, type Tolerance
 import { ArgError, describeExpr } from './values.js';
 import { tcpInfoFields, TCP_INFO_MAX_SIZE } from '../sockets/index.js';
 import { NotApplicable, longestWaitMs, type RunDelays, type StackName } from '../stacks/index.js';
+import { withRtnl } from '../topology/index.js';
 
 export interface ScriptEnv {
   local: CaseHost;
@@ -613,15 +614,16 @@ class ScriptRun {
     const longest = Math.max(0, ...this.script.events.map((e) => (e.kind === 'packet' && e.packet.direction === 'inbound' && e.packet.protocol === 'tcp' ? ipHeader + 60 + e.packet.seq.len : 0)));
     if (longest <= mtu) return;
     const linkMtu = Math.min(MAX_LINK_MTU, longest);
+    const what = `packets of up to ${longest} bytes to ${local.name}`;
     const ip = (ns: string, args: string[]) => {
       try {
         return execFileSync('ip', ['-n', ns, ...args], { stdio: 'pipe', encoding: 'utf8' });
       } catch (e) {
-        throw new Error(`packets of up to ${longest} bytes to ${local.name}: ip -n ${ns} ${args.join(' ')}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
+        throw new Error(`${what}: ip -n ${ns} ${args.join(' ')}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
       }
     };
-    if (local.spec.wireNs) ip(local.spec.wireNs, ['link', 'set', 'dev', local.spec.port, 'mtu', String(linkMtu)]);
-    ip(local.ns, ['link', 'set', 'dev', local.spec.ifname, 'mtu', String(linkMtu)]);
+    if (local.spec.wireNs) setLinkMtu(local.spec.wireNs, local.spec.port, linkMtu, what);
+    setLinkMtu(local.ns, local.spec.ifname, linkMtu, what);
     for (const family of ['-4', '-6']) {
       for (const route of ip(local.ns, [family, 'route', 'show', 'dev', local.spec.ifname]).split('\n')) {
         const words = route.trim().split(/\s+/).filter(Boolean);
@@ -636,26 +638,29 @@ class ScriptRun {
   /** --mtu: the local host's interface, the wire's ports and the remote's interface. */
   private async setMtu(mtu: number): Promise<void> {
     const { local, remote } = this.env;
-    const ipLink = (ns: string, dev: string) => {
-      try {
-        execFileSync('ip', ['-n', ns, 'link', 'set', 'dev', dev, 'mtu', String(mtu)], { stdio: 'pipe' });
-      } catch (e) {
-        throw new Error(`--mtu=${mtu}: ip -n ${ns} link set dev ${dev} mtu ${mtu}: ${String((e as { stderr?: Buffer }).stderr ?? e).trim()}`);
-      }
-    };
+    const setLink = (ns: string, dev: string) => setLinkMtu(ns, dev, mtu, `--mtu=${mtu}`);
     // the wire first, so that no frame meets a smaller MTU on its way
-    for (const s of [local.spec, remote.spec]) if (s.wireNs) ipLink(s.wireNs, s.port);
-    ipLink(remote.ns, remote.spec.ifname);
+    for (const s of [local.spec, remote.spec]) if (s.wireNs) setLink(s.wireNs, s.port);
+    setLink(remote.ns, remote.spec.ifname);
+    if (local.stack === 'linux') return setLink(local.ns, local.spec.ifname);
     const ifname = scriptNic(local.stack);
     const p = await local.spawn('ip', ['link', 'set', 'dev', ifname, 'mtu', String(mtu)], { label: `--mtu=${mtu}` });
     const exit = await p.exited;
     if (exit.code === 0) return;
     const said = p.stderr.trim() || (exit.signal ? `killed by ${exit.signal}` : `exit status ${exit.code}, nothing on stderr`);
-    const why = `--mtu=${mtu}: ip link set dev ${ifname} mtu ${mtu} on ${local.name}: ${said}`;
     // a guest's NIC is what its stack makes of it: UML's vector NIC takes at most 1500,
-    // gVisor's netstack sets no MTU; the script cannot run there as written
-    if (local.stack !== 'linux') throw new NotApplicable(`${why} (${local.stack})`);
-    throw new Error(why);
+    // gVisor's netstack sets no MTU; the script cannot run there as written (the needs of
+    // capabilities.ts say so before any host is made: this is reached only if they are wrong)
+    throw new NotApplicable(`--mtu=${mtu}: ip link set dev ${ifname} mtu ${mtu} on ${local.name}: ${said} (${local.stack})`);
+  }
+}
+
+/** `ip -n NS link set DEV mtu N` for a namespace of this machine: netlink from this process, no `ip` to start. */
+function setLinkMtu(ns: string, dev: string, mtu: number, what: string): void {
+  try {
+    withRtnl(ns, (nl) => nl.setLink(dev, { mtu }));
+  } catch (e) {
+    throw new Error(`${what}: the MTU of ${dev} in namespace ${ns}: ${(e as Error).message}`);
   }
 }
 

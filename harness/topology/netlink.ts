@@ -71,6 +71,7 @@ const RTN_LOCAL = 2;
 
 const IFLA_ADDRESS = 1;
 const IFLA_IFNAME = 3;
+const IFLA_MTU = 4;
 const IFLA_MASTER = 10;
 const IFLA_OPERSTATE = 16;
 const IFLA_LINKINFO = 18;
@@ -293,12 +294,13 @@ export class Rtnl {
     this.change(RTM_NEWLINK, 0, ifinfomsg(0), [str(IFLA_IFNAME, ifname), u32(IFLA_MASTER, this.index(master))]);
   }
 
-  /** `ip link set IF [netns NS] [name NEW] [address MAC]`: NS as an open namespace file */
-  setLink(ifname: string, change: { nsFd?: number; name?: string; mac?: string }): void {
+  /** `ip link set IF [netns NS] [name NEW] [address MAC] [mtu N]`: NS as an open namespace file */
+  setLink(ifname: string, change: { nsFd?: number; name?: string; mac?: string; mtu?: number }): void {
     this.change(RTM_NEWLINK, 0, ifinfomsg(this.index(ifname)), [
       ...(change.name ? [str(IFLA_IFNAME, change.name)] : []),
       ...(change.nsFd !== undefined ? [u32(IFLA_NET_NS_FD, change.nsFd)] : []),
       ...(change.mac ? [attr(IFLA_ADDRESS, macBytes(change.mac))] : []),
+      ...(change.mtu !== undefined ? [u32(IFLA_MTU, change.mtu)] : []),
     ]);
   }
 

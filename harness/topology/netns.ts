@@ -5,6 +5,7 @@
  */
 import { openSync, closeSync } from 'node:fs';
 import { setns } from '../sockets/libc.js';
+import { Rtnl } from './netlink.js';
 
 let home: number | null = null;
 const handles = new Map<string, number>();
@@ -51,4 +52,14 @@ export function namespaceFd(name: string): number {
 /** This thread's own namespace, to come back to. */
 export function homeNamespaceFd(): number {
   return homeFd();
+}
+
+/** A netlink socket inside namespace `ns` (null: this thread's own), for the length of `fn`. */
+export function withRtnl<T>(ns: string | null, fn: (nl: Rtnl) => T): T {
+  const nl = Rtnl.open(ns === null ? null : nsFd(ns), homeFd());
+  try {
+    return fn(nl);
+  } finally {
+    nl.close();
+  }
 }

@@ -12,7 +12,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Rtnl, netnsAdd, netnsDel, IF_OPER_UP } from './netlink.js';
-import { releaseNamespace, namespaceFd, homeNamespaceFd, inNamespace } from './netns.js';
+import { releaseNamespace, namespaceFd, homeNamespaceFd, inNamespace, withRtnl } from './netns.js';
 import { applySysctls } from './sysctl.js';
 import { resourceName, registerOwner } from './owner.js';
 import { takeSlot, releaseSlot, slotSubnets } from './slots.js';
@@ -102,16 +102,6 @@ export function createWire(options: { bridge?: boolean; avoid?: Iterable<number>
     prefixes: [v4.slice(0, v4.lastIndexOf('.') + 1), v6.slice(0, v6.lastIndexOf(':') + 1)],
     destroy,
   };
-}
-
-/** A netlink socket inside namespace `ns`, for the length of `fn`. */
-export function withRtnl<T>(ns: string, fn: (nl: Rtnl) => T): T {
-  const nl = Rtnl.open(namespaceFd(ns), homeNamespaceFd());
-  try {
-    return fn(nl);
-  } finally {
-    nl.close();
-  }
 }
 
 /**

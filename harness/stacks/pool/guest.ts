@@ -14,8 +14,8 @@ import type { ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { Rtnl, netnsAdd, netnsDel } from '../../topology/netlink.js';
-import { homeNamespaceFd, namespaceFd, releaseNamespace } from '../../topology/netns.js';
+import { netnsAdd, netnsDel } from '../../topology/netlink.js';
+import { homeNamespaceFd, namespaceFd, releaseNamespace, withRtnl } from '../../topology/netns.js';
 import { applySysctls } from '../../topology/sysctl.js';
 import { bootUml, CONTROL } from '../uml/boot.js';
 import { connectIn } from './connect-in.js';
@@ -41,15 +41,6 @@ export type GuestState = 'booting' | 'idle' | 'leased' | 'returning' | 'crashed'
 function mac(pool: number, n: number): string {
   const hex = (x: number) => (x & 255).toString(16).padStart(2, '0');
   return `02:74:67:${hex(pool >> 8)}:${hex(pool)}:${hex(n)}`;
-}
-
-function withRtnl<T>(ns: string, fn: (nl: Rtnl) => T): T {
-  const nl = Rtnl.open(namespaceFd(ns), homeNamespaceFd());
-  try {
-    return fn(nl);
-  } finally {
-    nl.close();
-  }
 }
 
 export class PoolGuest {
