@@ -165,9 +165,8 @@ interface Batch {
  * A frame of a batch, its fields read from the batch's bytes when asked and decoded when
  * first looked at: a bulk transfer streams tens of thousands of frames while the two
  * hosts, the sidecar and the harness share the CPUs, and an object per field of each
- * (its bytes' view, its destinations, its time), or a second object per frame for the
- * case, was most of what the harness's garbage collector did. The case keeps these
- * objects themselves (Wire.frames).
+ * (its bytes' view, its destinations, its time) was most of what the harness's garbage
+ * collector did. The case keeps these objects themselves (Wire.frames), no wrapper.
  */
 export class BatchedFrame implements FrameEvent {
   private decodedFrame: DecodedFrame | null = null;
