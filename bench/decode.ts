@@ -4,7 +4,10 @@
  * Writes a pcap of N (default 1 000 000) TCP frames — many connections with handshake,
  * timestamps, data of mixed sizes, pure ACKs and closes — made with encodeFrame and
  * PcapWriter, then times, each in a fresh process, the median of R runs (default 5):
- *   decode      read the file + readCapture + decodeFrame on every frame
+ *   decode      read the file in 256 KiB chunks into a CaptureReader (as `tcpladder show`
+ *               reads it) + decodeFrame on every frame, each frame dropped once decoded
+ *   decode, whole file held   readFileSync + readCapture (every frame kept at once) +
+ *               decodeFrame on every frame
  *   show        node bin/tcpladder.js show FILE > /dev/null (text ladders), as a user runs it
  *   show --format mermaid, show --json: the same
  *   tcpdump     tcpdump -nr FILE > /dev/null
@@ -13,11 +16,11 @@
  * or to FILE with --json.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { decodeFrame, encodeFrame, PcapWriter, readCapture, type TcpOptionSpec } from '../harness/packet/index.js';
+import { CaptureReader, decodeFrame, encodeFrame, PcapWriter, readCapture, type CapturedFrame, type TcpOptionSpec } from '../harness/packet/index.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const ROOT = join(SELF, '..', '..');
@@ -46,15 +49,39 @@ const median = (xs: number[]): number => {
 
 // ── worker: one measured run inside a fresh process ─────────────────────────
 
-function worker(file: string): void {
+/** what tcpladder show reads at a time */
+const CHUNK = 256 * 1024;
+
+function worker(file: string, mode: string): void {
   const started = performance.now();
-  const { frames } = readCapture(readFileSync(file));
+  let frames = 0;
   let tcp = 0;
-  for (let i = 0; i < frames.length; i++) {
-    const f = frames[i];
-    if (decodeFrame(f.data, f.linkType, f.origLength).tcp) tcp++;
+  const decodeAll = (batch: CapturedFrame[]) => {
+    for (let i = 0; i < batch.length; i++) {
+      const f = batch[i];
+      if (decodeFrame(f.data, f.linkType, f.origLength).tcp) tcp++;
+    }
+    frames += batch.length;
+  };
+  if (mode === 'whole') {
+    decodeAll(readCapture(readFileSync(file)).frames);
+  } else {
+    const reader = new CaptureReader();
+    const fd = openSync(file, 'r');
+    try {
+      for (;;) {
+        // a fresh buffer per chunk, as show's reads: the frames of a chunk are views of it
+        const buf = new Uint8Array(CHUNK);
+        const n = readSync(fd, buf, 0, CHUNK, null);
+        if (n === 0) break;
+        decodeAll(reader.push(buf.subarray(0, n)));
+      }
+      reader.end();
+    } finally {
+      closeSync(fd);
+    }
   }
-  if (tcp !== frames.length) throw new Error(`only ${tcp} of ${frames.length} frames decoded as TCP`);
+  if (tcp !== frames) throw new Error(`only ${tcp} of ${frames} frames decoded as TCP`);
   process.stdout.write(`${(performance.now() - started) / 1000}\n`);
 }
 
@@ -162,7 +189,7 @@ function measureAll(tools: Tool[], frames: number, runs: number): Measurement[] 
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === '--worker') return worker(process.argv[3]);
+  if (process.argv[2] === '--worker') return worker(process.argv[3], process.argv[4]);
   const total = Number(arg('--frames') ?? 1_000_000);
   const runs = Number(arg('--runs') ?? 5);
   const jsonOut = arg('--json');
@@ -176,7 +203,7 @@ async function main(): Promise<void> {
     const bytes = statSync(file).size;
     process.stderr.write(`  ${frames} frames, ${connections} connections, ${(bytes / 1e6).toFixed(1)} MB in ${genSeconds.toFixed(1)} s\n`);
 
-    const decode = () => timeProcess(process.execPath, ['--import', 'tsx', SELF, '--worker', file]);
+    const decode = (mode: 'chunks' | 'whole') => () => timeProcess(process.execPath, ['--import', 'tsx', SELF, '--worker', file, mode]);
     const shell = (cmd: string) => () => {
       const t = timeProcess('sh', ['-c', `${cmd} > /dev/null 2>&1`]);
       return { wall: t.wall, work: t.wall };
@@ -186,7 +213,8 @@ async function main(): Promise<void> {
     const loadBefore = load();
     const results = measureAll(
       [
-        { name: 'decode (read + decode)', command: 'readCapture + decodeFrame', once: decode },
+        { name: 'decode (read + decode)', command: 'CaptureReader over 256 KiB reads (as tcpladder show reads) + decodeFrame', once: decode('chunks') },
+        { name: 'decode, whole file held', command: 'readFileSync + readCapture (every frame kept at once) + decodeFrame', once: decode('whole') },
         { name: 'tcpladder show', command: 'node bin/tcpladder.js show FILE > /dev/null', once: shell(`${tcpladder} ${file}`) },
         { name: 'tcpladder show --format mermaid', command: 'node bin/tcpladder.js show --format mermaid FILE > /dev/null', once: shell(`${tcpladder} --format mermaid ${file}`) },
         { name: 'tcpladder show --json', command: 'node bin/tcpladder.js show --json FILE > /dev/null', once: shell(`${tcpladder} --json ${file}`) },
