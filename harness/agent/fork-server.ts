@@ -141,6 +141,12 @@ interface Running {
   ended?: { code: number | null; signal: string | null };
 }
 
+/** Output of a program to its listener, or kept until it has one (lines may come before the agent has the pid). */
+function deliver(run: Running, stream: 'stdout' | 'stderr', text: string): void {
+  if (run.output) run.output(stream, text);
+  else run.early.push([stream, text]);
+}
+
 const SIGNAL_NAMES = new Map(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
 const hex = (s: string) => Buffer.from(s).toString('hex');
 
@@ -218,9 +224,7 @@ export class ForkServer {
       const which = b === '1' ? 0 : 1;
       const text = run.decoders[which].write(Buffer.from(c ?? '', 'hex'));
       if (!text) return;
-      const stream = which === 0 ? 'stdout' : 'stderr';
-      if (run.output) run.output(stream, text);
-      else run.early.push([stream, text]);
+      deliver(run, which === 0 ? 'stdout' : 'stderr', text);
     } else if (kind === 'exit') {
       this.ended(Number(a), { code: b === '-' ? null : Number(b), signal: c === '-' ? null : (SIGNAL_NAMES.get(Number(c)) ?? `signal ${c}`) });
     }
@@ -232,7 +236,7 @@ export class ForkServer {
     this.running.delete(pid);
     run.decoders.forEach((d, i) => {
       const rest = d.end();
-      if (rest) (run.output ?? ((s, t) => run.early.push([s, t])))(i === 0 ? 'stdout' : 'stderr', rest);
+      if (rest) deliver(run, i === 0 ? 'stdout' : 'stderr', rest);
     });
     run.ended = how;
     run.exit?.(how);

@@ -56,7 +56,6 @@ describe('the table, against real guests', () => {
     const mtus = max === null ? [1500, 1520] : [max - 20, max, max + 1, 1520];
     for (const r of await setMtus(stack, mtus)) expect({ mtu: r.mtu, ok: r.ok }, r.said).toEqual({ mtu: r.mtu, ok: mtuProblem(stack, r.mtu) === null });
   }, 180_000);
-
 });
 
 it("a script's --mtu is its need", () => {
