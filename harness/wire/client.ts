@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { STATE_DIR } from '../topology/owner.js';
 import { programArgs } from '../bundle.js';
-import { decodeFrameBatch, KIND_FRAMES, MessageReader, type BatchedFrame } from './frame-stream.js';
+import { KIND_FRAMES, MessageReader, ReceivedBatch } from './frame-stream.js';
 import type { PortStats, ReleaseEvent, Reply, SidecarMessage } from './protocol.js';
 
 const START_TIMEOUT_MS = 15000;
@@ -24,7 +24,7 @@ type Req = DistributiveOmit<import('zod').input<typeof import('./protocol.js').R
 export class SidecarClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
-  private readonly sessions = new Map<string, (f: BatchedFrame | ReleaseEvent) => void>();
+  private readonly sessions = new Map<string, (e: ReceivedBatch | ReleaseEvent) => void>();
   private dead: Error | null = null;
 
   private constructor(
@@ -76,9 +76,8 @@ export class SidecarClient {
   }
 
   private dispatchFrames(body: Buffer): void {
-    const { session, frames } = decodeFrameBatch(body);
-    const fn = this.sessions.get(session);
-    if (fn) for (const f of frames) fn(f);
+    const batch = new ReceivedBatch(body);
+    this.sessions.get(batch.session)?.(batch);
   }
 
   private dispatch(msg: SidecarMessage): void {
@@ -114,7 +113,7 @@ export class SidecarClient {
     });
   }
 
-  onFrames(session: string, fn: (f: BatchedFrame | ReleaseEvent) => void): () => void {
+  onFrames(session: string, fn: (e: ReceivedBatch | ReleaseEvent) => void): () => void {
     this.sessions.set(session, fn);
     return () => this.sessions.delete(session);
   }
@@ -204,8 +203,10 @@ export class SidecarClient {
     // e.g. TCPLADDER_SIDECAR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the sidecar
     const nodeArgs = (process.env.TCPLADDER_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
     // a young generation of 2 MiB a half (V8's default grows to 16): the sidecar's per-frame
-    // garbage dies young either way, and its peak memory stays lower
-    const heap = ['--max-semi-space-size=2'];
+    // garbage dies young either way, and its peak memory stays lower. Its collections on
+    // its own thread: helper threads only take a CPU from the hosts the relay is serving
+    // (PERFORMANCE.md, relay throughput)
+    const heap = ['--max-semi-space-size=2', '--single-threaded-gc'];
     const child = spawn(process.execPath, [...heap, ...nodeArgs, ...entry, '--socket', path, '--die-with-parent', String(process.pid)], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // glibc's malloc raises its mmap threshold to the largest block freed, and then
