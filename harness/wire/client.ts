@@ -16,7 +16,6 @@ const START_TIMEOUT_MS = 15000;
 const REQUEST_TIMEOUT_MS = 10000;
 /** how long a case waits for a remote sidecar that died to be back */
 const RECONNECT_WAIT_MS = 10000;
-const READ_BUFFER_BYTES = 256 * 1024;
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
 type Req = DistributiveOmit<import('zod').input<typeof import('./protocol.js').Request>, 'id'>;
@@ -149,11 +148,11 @@ export class SidecarClient {
       const s = connect(
         {
           path,
-          // every read into the same buffer: the reader copies each message out
+          // each read into the reader's slab, where the messages stay
           onread: {
-            buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
-            callback: (bytes, buffer) => {
-              reader.feed(buffer.subarray(0, bytes), (kind, body) => client?.onMessage(kind, body));
+            buffer: () => reader.space(),
+            callback: (bytes) => {
+              reader.wrote(bytes, (kind, body) => client?.onMessage(kind, body));
               return true;
             },
           },
