@@ -16,6 +16,7 @@ const START_TIMEOUT_MS = 15000;
 const REQUEST_TIMEOUT_MS = 10000;
 /** how long a case waits for a remote sidecar that died to be back */
 const RECONNECT_WAIT_MS = 10000;
+const READ_BUFFER_BYTES = 256 * 1024;
 
 type DistributiveOmit<T, K extends keyof any> = T extends unknown ? Omit<T, K> : never;
 type Req = DistributiveOmit<import('zod').input<typeof import('./protocol.js').Request>, 'id'>;
@@ -148,11 +149,11 @@ export class SidecarClient {
       const s = connect(
         {
           path,
-          // each read into the reader's slab, where the messages stay
+          // every read into the same buffer: the reader copies each message out
           onread: {
-            buffer: () => reader.space(),
-            callback: (bytes) => {
-              reader.wrote(bytes, (kind, body) => client?.onMessage(kind, body));
+            buffer: Buffer.allocUnsafe(READ_BUFFER_BYTES),
+            callback: (bytes, buffer) => {
+              reader.feed(buffer.subarray(0, bytes), (kind, body) => client?.onMessage(kind, body));
               return true;
             },
           },

@@ -298,59 +298,40 @@ export class ReceivedBatch {
   }
 }
 
-/** a slab of the harness's reader: what about 12 000 streamed frames take */
-const SLAB_BYTES = 1024 * 1024;
-/** a slab with less room left than this is followed by a new one for the next read */
-const READ_BYTES = 64 * 1024;
-
 /**
- * Cuts the stream of a socket into messages. The socket reads into the free end of a
- * slab (space()) and each whole message is a view of it: no copy and no buffer of its
- * own per message, which were a quarter of the harness's CPU while the relay carried a
- * bulk transfer. When a slab is nearly full, the next read goes to a new one, after
- * the part of a message that came so far. A message keeps its slab alive as long as it
- * is kept; a slab is never written where a message was.
+ * Cuts a byte stream into messages, however it was split into chunks. Every message is
+ * copied out of the chunks into a buffer of its own, so the reader of the stream may
+ * read each chunk into the same buffer (no fresh memory per read: in this virtual
+ * machine a page fault costs more than the copy).
  */
 export class MessageReader {
-  private slab: Buffer;
-  /** where the first message not yet whole begins */
-  private start = 0;
-  /** where the bytes read so far end */
-  private end = 0;
+  private readonly header = Buffer.alloc(HEADER);
+  private headerUsed = 0;
+  private body: Buffer | null = null;
+  private bodyUsed = 0;
 
-  constructor(
-    private readonly slabBytes = SLAB_BYTES,
-    private readonly readBytes = READ_BYTES,
-  ) {
-    this.slab = Buffer.allocUnsafe(slabBytes);
-  }
-
-  /** Where the next read goes. */
-  space(): Buffer {
-    if (this.slab.length - this.end < this.readBytes) {
-      const part = this.end - this.start;
-      // a message whose header came is given room for all of it
-      const whole = part >= HEADER ? HEADER + this.slab.readUInt32LE(this.start) : 0;
-      const next = Buffer.allocUnsafe(Math.max(this.slabBytes, whole + this.readBytes));
-      this.slab.copy(next, 0, this.start, this.end);
-      this.slab = next;
-      this.start = 0;
-      this.end = part;
-    }
-    return this.slab.subarray(this.end);
-  }
-
-  /** `n` bytes were read into the last space(): hand on each message now whole. */
-  wrote(n: number, onMessage: (kind: number, body: Buffer) => void): void {
-    this.end += n;
+  /** `chunk` is not kept: it may be overwritten once this returns. */
+  feed(chunk: Uint8Array, onMessage: (kind: number, body: Buffer) => void): void {
+    let o = 0;
     for (;;) {
-      const have = this.end - this.start;
-      if (have < HEADER) return;
-      const length = this.slab.readUInt32LE(this.start);
-      if (have < HEADER + length) return;
-      const at = this.start + HEADER;
-      this.start = at + length;
-      onMessage(this.slab[at - 1], this.slab.subarray(at, at + length));
+      if (!this.body) {
+        const n = Math.min(HEADER - this.headerUsed, chunk.length - o);
+        this.header.set(chunk.subarray(o, o + n), this.headerUsed);
+        this.headerUsed += n;
+        o += n;
+        if (this.headerUsed < HEADER) return;
+        this.headerUsed = 0;
+        this.body = Buffer.allocUnsafe(this.header.readUInt32LE(0));
+        this.bodyUsed = 0;
+      }
+      const n = Math.min(this.body.length - this.bodyUsed, chunk.length - o);
+      this.body.set(chunk.subarray(o, o + n), this.bodyUsed);
+      this.bodyUsed += n;
+      o += n;
+      if (this.bodyUsed < this.body.length) return;
+      const body = this.body;
+      this.body = null;
+      onMessage(this.header[4], body);
     }
   }
 }
