@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { STATE_DIR } from '../topology/owner.js';
 import { programArgs } from '../bundle.js';
-import { KIND_FRAMES, MessageReader, ReceivedBatch } from './frame-stream.js';
+import { decodeFrameBatch, KIND_FRAMES, MessageReader, type BatchedFrame } from './frame-stream.js';
 import type { PortStats, ReleaseEvent, Reply, SidecarMessage } from './protocol.js';
 
 const START_TIMEOUT_MS = 15000;
@@ -24,7 +24,7 @@ type Req = DistributiveOmit<import('zod').input<typeof import('./protocol.js').R
 export class SidecarClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: Reply) => void; reject: (e: Error) => void }>();
-  private readonly sessions = new Map<string, (e: ReceivedBatch | ReleaseEvent) => void>();
+  private readonly sessions = new Map<string, (f: BatchedFrame | ReleaseEvent) => void>();
   private dead: Error | null = null;
 
   private constructor(
@@ -76,8 +76,9 @@ export class SidecarClient {
   }
 
   private dispatchFrames(body: Buffer): void {
-    const batch = new ReceivedBatch(body);
-    this.sessions.get(batch.session)?.(batch);
+    const { session, frames } = decodeFrameBatch(body);
+    const fn = this.sessions.get(session);
+    if (fn) for (const f of frames) fn(f);
   }
 
   private dispatch(msg: SidecarMessage): void {
@@ -113,7 +114,7 @@ export class SidecarClient {
     });
   }
 
-  onFrames(session: string, fn: (e: ReceivedBatch | ReleaseEvent) => void): () => void {
+  onFrames(session: string, fn: (f: BatchedFrame | ReleaseEvent) => void): () => void {
     this.sessions.set(session, fn);
     return () => this.sessions.delete(session);
   }

@@ -6,8 +6,6 @@
  * bytes), so that a bulk transfer's tens of thousands of frames cost neither JSON nor
  * base64 on either side, nor payload the harness never reads (wire.pcap keeps it).
  *
- * Batch body: u16 length + the session's name, u32 number of frames, u8 flags (2: some
- * frame has triggerPassed), the frame records.
  * Frame record: u32 n, u64 time, u8 port, u8 count + that many u8 destination ports,
  * u32 length, u8 fate (0: none), u8 extras (1: rule, 2: triggerPassed), [u8 length +
  * rule id], [u64 triggerPassed], u16 snap length + the bytes. Little-endian.
@@ -58,9 +56,6 @@ export class FrameBatch {
   private buf: Buffer = Buffer.allocUnsafe(BATCH_BYTES);
   private used = 0;
   private readonly start: number;
-  /** where the batch's number of frames and flags go */
-  private readonly countAt: number;
-  private flags = 0;
   /** buffers the socket is done with, to fill again: fresh memory costs a page fault per page */
   private readonly spare: Buffer[] = [];
   count = 0;
@@ -75,8 +70,7 @@ export class FrameBatch {
     this.buf[4] = KIND_FRAMES;
     this.buf.writeUInt16LE(name.length, HEADER);
     name.copy(this.buf, HEADER + 2);
-    this.countAt = HEADER + 2 + name.length;
-    this.start = this.used = this.countAt + 5;
+    this.start = this.used = HEADER + 2 + name.length;
   }
 
   add(f: FrameRecord): void {
@@ -103,7 +97,6 @@ export class FrameBatch {
     if (f.triggerPassed !== undefined) {
       b.writeBigUInt64LE(f.triggerPassed, o);
       o += 8;
-      this.flags |= HAS_TRIGGER;
     }
     b.writeUInt16LE(snap, o);
     f.data.copy(b, o + 2, 0, snap);
@@ -120,8 +113,6 @@ export class FrameBatch {
     if (this.count === 0) return;
     const full = this.buf;
     full.writeUInt32LE(this.used - HEADER, 0);
-    full.writeUInt32LE(this.count, this.countAt);
-    full[this.countAt + 4] = this.flags;
     this.out.write(full.subarray(0, this.used), () => {
       if (this.spare.length < SPARE_BUFFERS) this.spare.push(full);
     });
@@ -135,7 +126,6 @@ export class FrameBatch {
   clear(): void {
     this.used = this.start;
     this.count = 0;
-    this.flags = 0;
   }
 }
 
@@ -253,49 +243,25 @@ export class BatchedFrame implements FrameEvent {
 }
 
 /**
- * A KIND_FRAMES body as the harness takes it in: its session and number of frames are
- * read at once, its frames made when first asked for. A bulk transfer's frames are
- * mostly looked at once the case is over, if at all: an object per frame as it
- * arrives, kept for the whole case, was the harness's main cost while the relay ran.
+ * The frames of a KIND_FRAMES body. Each frame reads `body` itself, nothing is copied:
+ * the frames outlive their batch as long as the case keeps them, and hold it.
  */
-export class ReceivedBatch {
-  readonly type = 'frames';
-  readonly session: string;
-  readonly count: number;
-  /** some frame of the batch was held though its rule's trigger had gone by */
-  readonly triggered: boolean;
-  private made: BatchedFrame[] | null = null;
-
-  constructor(private readonly body: Buffer) {
-    const nameLength = body.readUInt16LE(0);
-    this.session = body.toString('utf8', 2, 2 + nameLength);
-    this.count = body.readUInt32LE(2 + nameLength);
-    this.triggered = (body[6 + nameLength] & HAS_TRIGGER) !== 0;
+export function decodeFrameBatch(body: Buffer): { session: string; frames: BatchedFrame[] } {
+  const nameLength = body.readUInt16LE(0);
+  const batch: Batch = { body, session: body.toString('utf8', 2, 2 + nameLength) };
+  const frames: BatchedFrame[] = [];
+  let o = 2 + nameLength;
+  while (o < body.length) {
+    const at = o;
+    o += 14 + body[o + 13];
+    const extras = body[o + 5];
+    o += 6;
+    if (extras & HAS_RULE) o += 1 + body[o];
+    if (extras & HAS_TRIGGER) o += 8;
+    frames.push(new BatchedFrame(batch, at, o));
+    o += 2 + body.readUInt16LE(o);
   }
-
-  /**
-   * The batch's frames (the same objects at every call). Each reads `body` itself,
-   * nothing is copied: the frames outlive their batch as long as the case keeps them.
-   */
-  frames(): BatchedFrame[] {
-    if (this.made) return this.made;
-    const body = this.body;
-    const batch: Batch = { body, session: this.session };
-    const frames: BatchedFrame[] = new Array(this.count);
-    let o = 7 + body.readUInt16LE(0);
-    for (let i = 0; i < this.count; i++) {
-      const at = o;
-      o += 14 + body[o + 13];
-      const extras = body[o + 5];
-      o += 6;
-      if (extras & HAS_RULE) o += 1 + body[o];
-      if (extras & HAS_TRIGGER) o += 8;
-      frames[i] = new BatchedFrame(batch, at, o);
-      o += 2 + body.readUInt16LE(o);
-    }
-    this.made = frames;
-    return frames;
-  }
+  return { session: batch.session, frames };
 }
 
 /**

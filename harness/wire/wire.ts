@@ -6,7 +6,7 @@ import { analyseConnections, summariseFrame, flagNames, type DecodedFrame, type 
 import type { TraceSegment, TraceOtherFrame, TraceOption } from '../trace/types.js';
 import { parsePattern, type SegmentPattern } from '../pattern/index.js';
 import type { ReleaseEvent, Fate } from './protocol.js';
-import type { ReceivedBatch } from './frame-stream.js';
+import type { BatchedFrame } from './frame-stream.js';
 import type { SidecarClient } from './client.js';
 import type { FrameMatch, RuleSpec } from './rule-spec.js';
 import { RawPeer } from './raw-peer.js';
@@ -64,10 +64,7 @@ interface Link {
 }
 
 export class Wire {
-  private readonly made: WireFrame[] = [];
-  /** batches taken in whose frames have not been asked for yet */
-  private unmade: ReceivedBatch[] = [];
-  private count = 0;
+  readonly frames: WireFrame[] = [];
   private readonly waiters = new Set<() => void>();
   private cache: { count: number; segments: TraceSegment[] } | null = null;
   private link: Link | null = null;
@@ -102,25 +99,15 @@ export class Wire {
     return this.link;
   }
 
-  /** Every frame streamed so far, in capture order. */
-  get frames(): readonly WireFrame[] {
-    for (const b of this.unmade) for (const f of b.frames()) this.made.push(f);
-    this.unmade = [];
-    return this.made;
-  }
-
-  /** Feed a batch of frames (or a release) streamed by the sidecar. */
-  push(e: ReceivedBatch | ReleaseEvent): void {
+  /** Feed a frame (or a release) streamed by the sidecar. */
+  push(e: BatchedFrame | ReleaseEvent): void {
     if (e.type === 'release') {
       const f = this.frames.find((x) => x.n === e.n);
       if (f) f.heldMs = e.ms;
       this.cache = null;
     } else {
-      if (e.triggered) {
-        for (const f of e.frames()) if (f.triggerPassed && f.rule) this.lateHold ??= { rule: f.rule, at: f.triggerPassed };
-      }
-      this.unmade.push(e);
-      this.count += e.count;
+      if (e.triggerPassed && e.rule) this.lateHold ??= { rule: e.rule, at: BigInt(e.triggerPassed) };
+      this.frames.push(e);
     }
     for (const w of this.waiters) w();
   }
@@ -271,6 +258,11 @@ export class Wire {
     return peer;
   }
 
+  /** Frames streamed so far, for a scripted peer's cursor. */
+  get frameCount(): number {
+    return this.frames.length;
+  }
+
   /** Resolves at the next frame or after `ms`. */
   nextFrame(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
@@ -296,12 +288,11 @@ export class Wire {
 
   /** TCP segments in capture order. */
   segments(): TraceSegment[] {
-    if (this.cache?.count === this.count) return this.cache.segments;
-    const frames = this.frames;
-    const conns = analyseConnections(frames.map((f) => ({ n: f.n, time: f.time, decoded: f.decoded })));
+    if (this.cache?.count === this.frames.length) return this.cache.segments;
+    const conns = analyseConnections(this.frames.map((f) => ({ n: f.n, time: f.time, decoded: f.decoded })));
     const segments: TraceSegment[] = [];
     for (const s of conns.segments) {
-      const f = frames[s.index];
+      const f = this.frames[s.index];
       const tcp = f.decoded.tcp!;
       const ip = f.decoded.ip!;
       segments.push({
@@ -327,7 +318,7 @@ export class Wire {
         ...(f.decoded.malformed ? { malformed: f.decoded.malformed } : {}),
       });
     }
-    this.cache = { count: frames.length, segments };
+    this.cache = { count: this.frames.length, segments };
     return segments;
   }
 
