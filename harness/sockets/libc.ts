@@ -2,6 +2,7 @@
  * libc through koffi: the socket calls Node cannot make itself (SO_REUSEADDR off,
  * SO_LINGER with any timeout, sockets created inside another network namespace).
  */
+import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { constants } from 'node:os';
 
@@ -51,6 +52,7 @@ const c = {
   getpeername: lib.func('int getpeername(int fd, _Out_ void *addr, _Inout_ uint32_t *len)'),
   prctl: lib.func('int prctl(int option, unsigned long a2, unsigned long a3, unsigned long a4, unsigned long a5)'),
   getppid: lib.func('int getppid()'),
+  sched_setaffinity: lib.func('int sched_setaffinity(int pid, uintptr_t size, const void *mask)'),
   fcntl: lib.func('int fcntl(int fd, int cmd, int arg)'),
   ioctl: lib.func('int ioctl(int fd, unsigned long request, _Out_ int *arg)'),
   syscall: lib.func('long syscall(long number, ...)'),
@@ -251,4 +253,20 @@ const PR_SET_PDEATHSIG = 1;
 export function dieWithParent(parent: number, signal = 15): boolean {
   check(c.prctl(PR_SET_PDEATHSIG, signal, 0, 0, 0), 'prctl');
   return c.getppid() === parent;
+}
+
+/** cpu_set_t: 1024 CPUs */
+const CPU_SET_BYTES = 128;
+
+/**
+ * Keep this process, every thread it has now and the threads they start later, on
+ * `cpus` (sched_setaffinity for each thread in /proc/self/task).
+ */
+export function runOnlyOn(cpus: readonly number[]): void {
+  const mask = Buffer.alloc(CPU_SET_BYTES);
+  for (const cpu of cpus) {
+    if (!Number.isInteger(cpu) || cpu < 0 || cpu >= CPU_SET_BYTES * 8) throw new Error(`no such CPU: ${cpu}`);
+    mask[cpu >> 3] |= 1 << (cpu & 7);
+  }
+  for (const tid of readdirSync('/proc/self/task')) check(c.sched_setaffinity(Number(tid), CPU_SET_BYTES, mask), 'sched_setaffinity');
 }

@@ -8,6 +8,7 @@ import { connect, type Socket } from 'node:net';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { STATE_DIR } from '../topology/owner.js';
+import { relayCpus } from '../topology/cpus.js';
 import { programArgs } from '../bundle.js';
 import { decodeFrameBatch, KIND_FRAMES, MessageReader, type BatchedFrame } from './frame-stream.js';
 import type { PortStats, ReleaseEvent, Reply, SidecarMessage } from './protocol.js';
@@ -43,6 +44,11 @@ export class SidecarClient {
     socket.on('close', () => fail(`the capture sidecar closed its connection${this.stderrTail()}`));
     socket.on('error', (e) => fail(`the capture sidecar connection failed: ${e.message}${this.stderrTail()}`));
     child?.on('exit', (code, signal) => this.fail(new Error(`the capture sidecar exited (${signal ?? code})${this.stderrTail()}`)));
+  }
+
+  /** The sidecar process this process started; null for a remote one (Compose). */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
   }
 
   private stderrTail(): string {
@@ -208,7 +214,9 @@ export class SidecarClient {
     // its own thread: helper threads only take a CPU from the hosts the relay is serving
     // (PERFORMANCE.md, relay throughput)
     const heap = ['--max-semi-space-size=2', '--single-threaded-gc'];
-    const child = spawn(process.execPath, [...heap, ...nodeArgs, ...entry, '--socket', path, '--die-with-parent', String(process.pid)], {
+    const cpus = relayCpus();
+    const pin = cpus ? ['--cpus', cpus.sidecar.join(',')] : [];
+    const child = spawn(process.execPath, [...heap, ...nodeArgs, ...entry, '--socket', path, '--die-with-parent', String(process.pid), ...pin], {
       stdio: ['ignore', 'pipe', 'pipe'],
       // glibc's malloc raises its mmap threshold to the largest block freed, and then
       // serves the sidecar's buffers of a few megabytes from its heap, zeroed page by

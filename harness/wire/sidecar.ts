@@ -3,7 +3,7 @@
  * relay session on the ports of one case's wire namespace, frames stream back as
  * they pass, `detach` waits until the expected frames are in and returns counts.
  *
- *   node --import tsx harness/wire/sidecar.ts --socket PATH [--die-with-parent PID] [--netns-root DIR]
+ *   node --import tsx harness/wire/sidecar.ts --socket PATH [--die-with-parent PID] [--netns-root DIR] [--cpus LIST]
  *
  * --die-with-parent PID: end with the parent process PID (the one that starts it), and
  * at once if PID is already gone by the time the sidecar asks to be told.
@@ -12,6 +12,9 @@
  * The Compose `capture` container shares the harness container's pid namespace and
  * uses `--netns-root /proc/1/root`: the harness's /run/netns bind mounts live in the
  * harness's mount namespace, which /proc/1/root (its init) shows from outside.
+ *
+ * --cpus LIST: run only on these CPUs (comma-separated): not on the one where the
+ * namespace hosts take in what the relay sends them (topology/cpus.ts).
  */
 import { createServer, type Socket } from 'node:net';
 import { rmSync, statSync } from 'node:fs';
@@ -19,7 +22,7 @@ import { Request, type SidecarMessage } from './protocol.js';
 import { FrameBatch, jsonMessage } from './frame-stream.js';
 import { Relay } from './relay.js';
 import { bufferSize, SO_SNDBUF, SO_SNDBUFFORCE } from './packet-socket.js';
-import { dieWithParent } from '../sockets/libc.js';
+import { dieWithParent, runOnlyOn } from '../sockets/libc.js';
 
 const DRAIN_TIMEOUT_MS = 2000;
 // What the harness has not read yet waits in the kernel, not in the sidecar's memory:
@@ -45,6 +48,15 @@ if (parent !== undefined && !dieWithParent(Number(parent))) {
   process.exit(1);
 }
 const netnsRoot = (arg('--netns-root') ?? '').replace(/\/+$/, '');
+const cpus = arg('--cpus');
+if (cpus !== undefined) {
+  try {
+    runOnlyOn(cpus.split(',').map(Number));
+  } catch (e) {
+    // a slower relay, not a wrong one
+    process.stderr.write(`sidecar: cannot keep to CPUs ${cpus}: ${(e as Error).message}\n`);
+  }
+}
 
 interface Session {
   relay: Relay;
