@@ -9,10 +9,15 @@
  *   batch:  what the harness did before it spoke netlink itself: one `ip -batch`
  *           process per namespace, `ethtool -K` processes, all of a stage in parallel,
  *           sysctls written in-process through setns.
+ *
+ * Both set the hosts' RPS default as the harness does (topology/cpus.ts); the plain
+ * veth pair of the throughput reference does not: it is a bare veth.
  */
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { applySysctls } from '../../harness/topology/sysctl.js';
-import { releaseNamespace } from '../../harness/topology/netns.js';
+import { cpuMask, receiveOnHostRxCpu, relayCpus } from '../../harness/topology/cpus.js';
+import { inNamespace, releaseNamespace } from '../../harness/topology/netns.js';
 import { registerOwner, resourceName } from '../../harness/topology/owner.js';
 import { takeSlot, releaseSlot, slotSubnets } from '../../harness/topology/slots.js';
 import type { HostSpec } from '../../harness/topology/index.js';
@@ -84,8 +89,15 @@ function vethArgs(h: RefHost, wireNs: string): string[] {
   return ['link', 'add', 'name', h.ifname, 'netns', h.ns, 'address', h.mac, 'type', 'veth', 'peer', 'name', h.port, 'netns', wireNs];
 }
 
-function sysctlArgs(values: Record<string, number>): string[] {
+function sysctlArgs(values: Record<string, number | string>): string[] {
   return Object.entries(values).map(([k, v]) => `${k}=${v}`);
+}
+
+/** What receiveOnHostRxCpu writes in namespace `ns`, as a sysctl. */
+function hostRxSysctl(ns: string): Record<string, string> {
+  const cpus = relayCpus();
+  if (!cpus || !inNamespace(ns, () => existsSync('/proc/sys/net/core/rps_default_mask'))) return {};
+  return { 'net.core.rps_default_mask': cpuMask([cpus.hostRx]) };
 }
 
 async function pollReady(h: RefHost): Promise<void> {
@@ -116,7 +128,7 @@ export async function naiveTopology(names: string[], options: { bridge?: boolean
   try {
     for (const ns of namespaces) await run('ip', ['netns', 'add', ns]);
     await run('ip', ['netns', 'exec', wireNs, 'sysctl', '-q', '-w', ...sysctlArgs(WIRE_SYSCTLS)]);
-    for (const h of hosts) await run('ip', ['netns', 'exec', h.ns, 'sysctl', '-q', '-w', ...sysctlArgs(HOST_SYSCTLS)]);
+    for (const h of hosts) await run('ip', ['netns', 'exec', h.ns, 'sysctl', '-q', '-w', ...sysctlArgs({ ...hostRxSysctl(h.ns), ...HOST_SYSCTLS })]);
     for (const h of hosts) await run('ip', vethArgs(h, wireNs));
     await run('ip', ['-n', wireNs, 'link', 'set', 'lo', 'up']);
     if (options.bridge) {
@@ -172,7 +184,10 @@ export async function batchTopology(names: string[], options: { bridge?: boolean
   try {
     await ipBatch(namespaces.map((ns) => `netns add ${ns}`));
     applySysctls(wireNs, WIRE_SYSCTLS);
-    for (const h of hosts) applySysctls(h.ns, HOST_SYSCTLS);
+    for (const h of hosts) {
+      receiveOnHostRxCpu(h.ns);
+      applySysctls(h.ns, HOST_SYSCTLS);
+    }
     await ipBatch(hosts.map((h) => vethArgs(h, wireNs).join(' ')));
     const bridge = options.bridge
       ? ['link add br0 type bridge', 'link set br0 multicast off', ...hosts.map((h) => `link set ${h.port} master br0`), 'link set br0 up']
