@@ -55,8 +55,12 @@ function readPidNamespace(): number | null {
 export const PID_NAMESPACE = readPidNamespace();
 
 let registered = false;
+let exitHook = false;
 
-/** Record this process as an owner of resources. */
+/**
+ * Record this process as an owner of resources; the record goes when it exits, also
+ * from a process that never installs the case cleanup (a test building topologies).
+ */
 export function registerOwner(): void {
   if (registered) return;
   mkdirSync(`${STATE_DIR}/owners`, { recursive: true });
@@ -65,6 +69,18 @@ export function registerOwner(): void {
     JSON.stringify({ pid: process.pid, start: processOf(process.pid)?.start ?? null, run: runId(), pidns: PID_NAMESPACE }),
   );
   registered = true;
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', unregisterOwner);
+    // a signal ends a process without 'exit' (vitest ends its workers so): remove the
+    // record and end as the signal would, unless another handler (the case cleanup) ends it
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      process.once(sig, () => {
+        unregisterOwner();
+        if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+      });
+    }
+  }
 }
 
 export function unregisterOwner(): void {

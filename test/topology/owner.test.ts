@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -63,6 +63,26 @@ describe('ownership', () => {
     owner.unregisterOwner();
   });
 
+  it('a process that registered leaves no record when it exits or a signal ends it', async () => {
+    const ownerTs = fileURLToPath(new URL('../../harness/topology/owner.ts', import.meta.url));
+    const env = { ...process.env, TCPLADDER_STATE_DIR: state.dir, TCPLADDER_RUN: 'other' };
+    const exits = spawn(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(ownerTs)}).then((m) => m.registerOwner())`], { env });
+    const code = await new Promise((resolve) => exits.on('exit', resolve));
+    expect(code).toBe(0);
+    expect(existsSync(`${state.dir}/owners/${exits.pid}`)).toBe(false);
+
+    const waits = spawn(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(ownerTs)}).then((m) => { m.registerOwner(); console.log('ready'); setInterval(() => {}, 1000); })`], {
+      env,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    await new Promise((resolve) => waits.stdout!.once('data', resolve));
+    expect(existsSync(`${state.dir}/owners/${waits.pid}`)).toBe(true);
+    waits.kill('SIGTERM');
+    const signal = await new Promise((resolve) => waits.on('exit', (_code, sig) => resolve(sig)));
+    expect(signal).toBe('SIGTERM'); // ended as the signal would have ended it
+    expect(existsSync(`${state.dir}/owners/${waits.pid}`)).toBe(false);
+  });
+
   it('a pid with no process is dead', () => {
     expect(owner.ownerAlive(deadPid())).toBe(false);
   });
@@ -101,9 +121,11 @@ describe('ownership', () => {
 
 describe('pid namespaces: a pid means nothing outside its own', () => {
   it('an owner registered in another pid namespace is alive, whatever its pid is here', () => {
-    // a process that is pid 1 of a new pid namespace (with its own /proc) registers as owner
+    // a process that is pid 1 of a new pid namespace (with its own /proc) registers as
+    // owner, and leaves without removing its record, as one still running there keeps it
     const ownerTs = fileURLToPath(new URL('../../harness/topology/owner.ts', import.meta.url));
-    execFileSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '--import', 'tsx', '-e', `import(${JSON.stringify(ownerTs)}).then((m) => m.registerOwner())`], {
+    const child = `import(${JSON.stringify(ownerTs)}).then((m) => { m.registerOwner(); process.removeAllListeners('exit'); })`;
+    execFileSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '--import', 'tsx', '-e', child], {
       env: { ...process.env, TCPLADDER_STATE_DIR: state.dir, TCPLADDER_RUN: 'other' },
     });
     const file = `${state.dir}/owners/1`;
