@@ -14,7 +14,9 @@
  *   kernel bridge  the same topology with the bridge and no capture attached
  *
  * Offloads are off on every veth end in all four (as the harness sets them), so every
- * wire carries MSS-sized frames. Beside each figure: the CPU time each transfer took in
+ * wire carries MSS-sized frames. The hosts of the relay and both bridges take in frames
+ * on a CPU of their own, the sidecar keeps to the others (topology/cpus.ts, printed);
+ * the plain veth pair is bare. Beside each figure: the CPU time each transfer took in
  * the sidecar, in this process (the harness, taking in the frames) and in the two host
  * programs (with the kernel's work done in their system calls), and the sidecar's peak
  * resident memory (VmHWM) over all the runs.
@@ -29,6 +31,7 @@ import { stopSidecar } from '../harness/wire/index.js';
 import { closeTraceSession } from '../harness/observe/index.js';
 import { createTopology } from '../harness/stacks/index.js';
 import { plainPair } from './lib/reference-topology.js';
+import { relayCpus } from '../harness/topology/cpus.js';
 import { arg, emit, hookCleanup, load, log, median, numArg, onCleanup, removePath, round, type Figures } from './lib/common.js';
 import { childrenCpuMs, cpuMs, peakRssMiB, sidecarPid } from './lib/sidecar-process.js';
 
@@ -189,6 +192,9 @@ async function main(): Promise<void> {
   // A first relay case, not counted, starts the sidecar and the trace session, and is a
   // whole transfer: the first one through a fresh sidecar and harness is slower by about
   // a third (their code not yet optimised, their memory not yet grown). Printed, not hidden.
+  const split = relayCpus();
+  const placement = split ? `the hosts' links take in frames on CPU ${split.hostRx}, the sidecar runs on ${split.sidecar.join(',')}` : 'one CPU: no split';
+  log(`  ${placement}`);
   const warm = await throughCase('relay', bytes);
   log(`  relay warm-up (not counted): ${warm.mbit.toFixed(0)} Mbit/s; CPU sidecar ${warm.cpu.sidecar} ms, harness ${Math.round(warm.cpu.harness)} ms, hosts ${warm.cpu.hosts} ms`);
   for (let i = 0; i < runs; i++) {
@@ -221,7 +227,7 @@ async function main(): Promise<void> {
       goal: `>= ${round(med('plain veth') / 2, 0)} (0.5 × plain veth; issue 4: >= 300), 0 frames lost`,
       runs: runsOf('relay'),
       referenceRuns: runsOf('plain veth'),
-      note: `${mib} MiB client → server, every run's capture complete (trace.json wire.complete), ${frames('relay')} frames per run; ${cpuNote('relay')}; plain veth: ${cpuNote('plain veth')}`,
+      note: `${mib} MiB client → server, every run's capture complete (trace.json wire.complete), ${frames('relay')} frames per run; ${placement}; ${cpuNote('relay')}; plain veth: ${cpuNote('plain veth')}`,
     },
     'bridge-mode capture throughput': {
       value: med('bridge'),
