@@ -14,10 +14,9 @@
  * veth pair of the throughput reference does not: it is a bare veth.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { applySysctls } from '../../harness/topology/sysctl.js';
-import { cpuMask, receiveOnHostRxCpu, relayCpus } from '../../harness/topology/cpus.js';
-import { inNamespace, releaseNamespace } from '../../harness/topology/netns.js';
+import { hostRxSysctls, receiveOnHostRxCpu } from '../../harness/topology/cpus.js';
+import { releaseNamespace } from '../../harness/topology/netns.js';
 import { registerOwner, resourceName } from '../../harness/topology/owner.js';
 import { takeSlot, releaseSlot, slotSubnets } from '../../harness/topology/slots.js';
 import type { HostSpec } from '../../harness/topology/index.js';
@@ -93,13 +92,6 @@ function sysctlArgs(values: Record<string, number | string>): string[] {
   return Object.entries(values).map(([k, v]) => `${k}=${v}`);
 }
 
-/** What receiveOnHostRxCpu writes in namespace `ns`, as a sysctl. */
-function hostRxSysctl(ns: string): Record<string, string> {
-  const cpus = relayCpus();
-  if (!cpus || !inNamespace(ns, () => existsSync('/proc/sys/net/core/rps_default_mask'))) return {};
-  return { 'net.core.rps_default_mask': cpuMask([cpus.hostRx]) };
-}
-
 async function pollReady(h: RefHost): Promise<void> {
   const deadline = Date.now() + 5000;
   for (;;) {
@@ -128,7 +120,7 @@ export async function naiveTopology(names: string[], options: { bridge?: boolean
   try {
     for (const ns of namespaces) await run('ip', ['netns', 'add', ns]);
     await run('ip', ['netns', 'exec', wireNs, 'sysctl', '-q', '-w', ...sysctlArgs(WIRE_SYSCTLS)]);
-    for (const h of hosts) await run('ip', ['netns', 'exec', h.ns, 'sysctl', '-q', '-w', ...sysctlArgs({ ...hostRxSysctl(h.ns), ...HOST_SYSCTLS })]);
+    for (const h of hosts) await run('ip', ['netns', 'exec', h.ns, 'sysctl', '-q', '-w', ...sysctlArgs({ ...hostRxSysctls(h.ns), ...HOST_SYSCTLS })]);
     for (const h of hosts) await run('ip', vethArgs(h, wireNs));
     await run('ip', ['-n', wireNs, 'link', 'set', 'lo', 'up']);
     if (options.bridge) {

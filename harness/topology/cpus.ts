@@ -12,8 +12,9 @@
  * The choice is by process id, so that a run's workers, each with its own sidecar,
  * spread over the machine's CPUs.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { inNamespace } from './netns.js';
+import { applySysctls, type Sysctls } from './sysctl.js';
 
 export interface RelayCpus {
   /** where the namespace hosts' links take in what the relay sends them */
@@ -59,17 +60,18 @@ export function relayCpus(cpus: readonly number[] = allowedCpus(), pid = process
   return { hostRx, sidecar: cpus.filter((c) => c !== hostRx) };
 }
 
-const RPS_DEFAULT_MASK = '/proc/sys/net/core/rps_default_mask';
-
 /**
- * Make the links created in namespace `ns` from now on take in their frames on
- * hostRx (net.core.rps_default_mask, each namespace's own in recent kernels). A kernel
- * without it, or a single CPU, leaves the links as they are: the relay is slower.
+ * What makes the links created in namespace `ns` take in their frames on hostRx:
+ * net.core.rps_default_mask, each namespace's own in recent kernels. Nothing on a single
+ * CPU, or where the kernel has no such sysctl in a namespace (one that keeps it for the
+ * whole machine shows it in the machine's namespace only: nothing is changed outside).
  */
+export function hostRxSysctls(ns: string, cpus: RelayCpus | null = relayCpus()): Sysctls {
+  if (!cpus || !inNamespace(ns, () => existsSync('/proc/sys/net/core/rps_default_mask'))) return {};
+  return { 'net.core.rps_default_mask': cpuMask([cpus.hostRx]) };
+}
+
+/** Set hostRxSysctls in `ns`, before its links are made: without them the relay is slower, not wrong. */
 export function receiveOnHostRxCpu(ns: string, cpus: RelayCpus | null = relayCpus()): void {
-  if (!cpus) return;
-  inNamespace(ns, () => {
-    // where the kernel keeps it for the whole machine, a namespace has no such file: nothing is changed outside it
-    if (existsSync(RPS_DEFAULT_MASK)) writeFileSync(RPS_DEFAULT_MASK, cpuMask([cpus.hostRx]));
-  });
+  applySysctls(ns, hostRxSysctls(ns, cpus));
 }

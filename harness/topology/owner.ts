@@ -72,12 +72,16 @@ export function registerOwner(): void {
   if (!exitHook) {
     exitHook = true;
     process.once('exit', unregisterOwner);
-    // a signal ends a process without 'exit' (vitest ends its workers so): remove the
-    // record and end as the signal would, unless another handler (the case cleanup) ends it
+    // A signal ends a process without 'exit' (vitest ends its workers so): then remove
+    // the record and end as the signal would. A process with a handler of its own (the
+    // case cleanup, the guest pool) ends in its own time and removes the record itself:
+    // until then it is still an owner, whose end a run's teardown waits for. First in
+    // line, this sees every other handler.
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-      process.once(sig, () => {
+      process.prependOnceListener(sig, () => {
+        if (process.listenerCount(sig) > 0) return;
         unregisterOwner();
-        if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+        process.kill(process.pid, sig);
       });
     }
   }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { deadPid, liveProcess, startTime, useFakeStateDir, zombieProcess } from './state-dir.js';
@@ -81,6 +81,34 @@ describe('ownership', () => {
     const signal = await new Promise((resolve) => waits.on('exit', (_code, sig) => resolve(sig)));
     expect(signal).toBe('SIGTERM'); // ended as the signal would have ended it
     expect(existsSync(`${state.dir}/owners/${waits.pid}`)).toBe(false);
+  });
+
+  it('a process with a signal handler of its own is still an owner while it handles the signal', async () => {
+    const ownerTs = fileURLToPath(new URL('../../harness/topology/owner.ts', import.meta.url));
+    const env = { ...process.env, TCPLADDER_STATE_DIR: state.dir, TCPLADDER_RUN: 'other' };
+    // registers, then installs a handler that takes its time (as the guest pool stops its guests)
+    const script = `import(${JSON.stringify(ownerTs)}).then((m) => { m.registerOwner(); process.on('SIGTERM', () => console.log('stopping')); console.log('ready'); setInterval(() => {}, 1000); })`;
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const lines: string[] = [];
+    const saw = (what: string) =>
+      new Promise<void>((resolve) => {
+        const look = (d: Buffer) => {
+          lines.push(...d.toString().split('\n'));
+          if (lines.includes(what)) {
+            child.stdout!.off('data', look);
+            resolve();
+          }
+        };
+        child.stdout!.on('data', look);
+      });
+    await saw('ready');
+    child.kill('SIGTERM');
+    await saw('stopping');
+    const file = `${state.dir}/owners/${child.pid}`;
+    expect(existsSync(file)).toBe(true);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.on('exit', resolve));
+    rmSync(file, { force: true });
   });
 
   it('a pid with no process is dead', () => {
