@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { lastErrno, SocketError } from '../sockets/libc.js';
+import { pinned, writePtr } from '../sockets/pinned.js';
 
 const require = createRequire(import.meta.url);
 const koffi = require('koffi') as typeof import('koffi');
@@ -25,15 +26,6 @@ const MSGHDR = 56;
 const IOVEC = 16;
 
 if (process.arch !== 'x64' && process.arch !== 'arm64') throw new Error(`packetdrill's sendmsg() and NULL buffers know the struct layouts of 64-bit Linux only, not ${process.arch}`);
-
-function pinned(bytes: number): { buf: Buffer; addr: number } {
-  const buf = Buffer.from(new ArrayBuffer(Math.max(8, bytes)));
-  return { buf, addr: Number(koffi.address(buf)) };
-}
-
-function writePtr(buf: Buffer, offset: number, addr: number): void {
-  buf.writeBigUInt64LE(BigInt(addr), offset);
-}
 
 /** The result of a call, null for EAGAIN, else a SocketError with its errno. */
 function outcome(r: number, call: string): number | null {

@@ -14,6 +14,7 @@
  */
 import { createRequire } from 'node:module';
 import { bind, closeAsync, lastErrno, setsockoptBytes, setsockoptInt, socket, SocketError, SOCK_CLOEXEC, SOL_SOCKET } from '../sockets/libc.js';
+import { pinned, writePtr } from '../sockets/pinned.js';
 
 const require = createRequire(import.meta.url);
 const koffi = require('koffi') as typeof import('koffi');
@@ -75,15 +76,6 @@ if (process.arch !== 'x64' && process.arch !== 'arm64') {
 }
 
 /**
- * A zeroed buffer whose memory never moves, and its address. Its pages become
- * resident only once written: a slot holds a 1514-byte frame in its first page.
- */
-function pinned(bytes: number): { buf: Buffer; addr: number } {
-  const buf = Buffer.from(new ArrayBuffer(bytes));
-  return { buf, addr: Number(koffi.address(buf)) };
-}
-
-/**
  * Set a socket buffer's size beyond net.core.[rw]mem_max (the …FORCE options), or,
  * without CAP_NET_ADMIN over the machine's network (a rootless run: root only of its
  * user namespace), as far as [rw]mem_max lets the plain option go.
@@ -95,11 +87,6 @@ export function bufferSize(fd: number, force: number, plain: number, bytes: numb
     if (!(e instanceof SocketError) || e.code !== 'EPERM') throw e;
     setsockoptInt(fd, SOL_SOCKET, plain, bytes, 'setsockopt(SO_*BUF)');
   }
-}
-
-function writePtr(buf: Buffer, offset: number, addr: number): void {
-  buf.writeUInt32LE(addr % 0x1_0000_0000, offset);
-  buf.writeUInt32LE(Math.floor(addr / 0x1_0000_0000), offset + 4);
 }
 
 function sockaddrLl(ifindex: number): Buffer {
