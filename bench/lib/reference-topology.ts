@@ -15,7 +15,7 @@
  */
 import { spawn } from 'node:child_process';
 import { applySysctls } from '../../harness/topology/sysctl.js';
-import { hostRxSysctls, receiveOnHostRxCpu } from '../../harness/topology/cpus.js';
+import { hostRxSysctls } from '../../harness/topology/cpus.js';
 import { releaseNamespace } from '../../harness/topology/netns.js';
 import { registerOwner, resourceName } from '../../harness/topology/owner.js';
 import { takeSlot, releaseSlot, slotSubnets } from '../../harness/topology/slots.js';
@@ -176,10 +176,7 @@ export async function batchTopology(names: string[], options: { bridge?: boolean
   try {
     await ipBatch(namespaces.map((ns) => `netns add ${ns}`));
     applySysctls(wireNs, WIRE_SYSCTLS);
-    for (const h of hosts) {
-      receiveOnHostRxCpu(h.ns);
-      applySysctls(h.ns, HOST_SYSCTLS);
-    }
+    for (const h of hosts) applySysctls(h.ns, { ...hostRxSysctls(h.ns), ...HOST_SYSCTLS });
     await ipBatch(hosts.map((h) => vethArgs(h, wireNs).join(' ')));
     const bridge = options.bridge
       ? ['link add br0 type bridge', 'link set br0 multicast off', ...hosts.map((h) => `link set ${h.port} master br0`), 'link set br0 up']

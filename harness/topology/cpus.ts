@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { inNamespace } from './netns.js';
-import { applySysctls, type Sysctls } from './sysctl.js';
+import type { Sysctls } from './sysctl.js';
 
 export interface RelayCpus {
   /** where the namespace hosts' links take in what the relay sends them */
@@ -47,9 +47,9 @@ export function cpuMask(cpus: readonly number[]): string {
     .join(',');
 }
 
-/** The CPUs this process may run on. */
-export function allowedCpus(): number[] {
-  const m = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+/** The CPUs a process (default: this one) may run on. */
+export function allowedCpus(pid: number | 'self' = 'self'): number[] {
+  const m = /^Cpus_allowed_list:\s*(.+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? parseCpuList(m[1]) : [];
 }
 
@@ -61,7 +61,8 @@ export function relayCpus(cpus: readonly number[] = allowedCpus(), pid = process
 }
 
 /**
- * What makes the links created in namespace `ns` take in their frames on hostRx:
+ * What makes the links created in namespace `ns` take in their frames on hostRx, to be
+ * set before its links are made (without it the relay is slower, not wrong):
  * net.core.rps_default_mask, each namespace's own in recent kernels. Nothing on a single
  * CPU, or where the kernel has no such sysctl in a namespace (one that keeps it for the
  * whole machine shows it in the machine's namespace only: nothing is changed outside).
@@ -69,9 +70,4 @@ export function relayCpus(cpus: readonly number[] = allowedCpus(), pid = process
 export function hostRxSysctls(ns: string, cpus: RelayCpus | null = relayCpus()): Sysctls {
   if (!cpus || !inNamespace(ns, () => existsSync('/proc/sys/net/core/rps_default_mask'))) return {};
   return { 'net.core.rps_default_mask': cpuMask([cpus.hostRx]) };
-}
-
-/** Set hostRxSysctls in `ns`, before its links are made: without them the relay is slower, not wrong. */
-export function receiveOnHostRxCpu(ns: string, cpus: RelayCpus | null = relayCpus()): void {
-  applySysctls(ns, hostRxSysctls(ns, cpus));
 }

@@ -23,6 +23,7 @@ import { FrameBatch, jsonMessage } from './frame-stream.js';
 import { Relay } from './relay.js';
 import { bufferSize, SO_SNDBUF, SO_SNDBUFFORCE } from './packet-socket.js';
 import { dieWithParent, runOnlyOn } from '../sockets/libc.js';
+import { parseCpuList } from '../topology/cpus.js';
 
 const DRAIN_TIMEOUT_MS = 2000;
 // What the harness has not read yet waits in the kernel, not in the sidecar's memory:
@@ -51,7 +52,7 @@ const netnsRoot = (arg('--netns-root') ?? '').replace(/\/+$/, '');
 const cpus = arg('--cpus');
 if (cpus !== undefined) {
   try {
-    runOnlyOn(cpus.split(',').map(Number));
+    runOnlyOn(parseCpuList(cpus));
   } catch (e) {
     // a slower relay, not a wrong one
     process.stderr.write(`sidecar: cannot keep to CPUs ${cpus}: ${(e as Error).message}\n`);

@@ -8,6 +8,9 @@ const state = useFakeStateDir();
 const owner = await import('../../harness/topology/owner.js');
 const sleeper = liveProcess();
 const ownPidns = statSync('/proc/self/ns/pid').ino;
+const ownerTs = fileURLToPath(new URL('../../harness/topology/owner.ts', import.meta.url));
+/** a process of another run, keeping its records in the fake state directory */
+const otherRunEnv = { ...process.env, TCPLADDER_STATE_DIR: state.dir, TCPLADDER_RUN: 'other' };
 
 afterAll(() => {
   owner.unregisterOwner();
@@ -64,15 +67,13 @@ describe('ownership', () => {
   });
 
   it('a process that registered leaves no record when it exits or a signal ends it', async () => {
-    const ownerTs = fileURLToPath(new URL('../../harness/topology/owner.ts', import.meta.url));
-    const env = { ...process.env, TCPLADDER_STATE_DIR: state.dir, TCPLADDER_RUN: 'other' };
-    const exits = spawn(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(ownerTs)}).then((m) => m.registerOwner())`], { env });
+    const exits = spawn(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(ownerTs)}).then((m) => m.registerOwner())`], { env: otherRunEnv });
     const code = await new Promise((resolve) => exits.on('exit', resolve));
     expect(code).toBe(0);
     expect(existsSync(`${state.dir}/owners/${exits.pid}`)).toBe(false);
 
     const waits = spawn(process.execPath, ['--import', 'tsx', '-e', `import(${JSON.stringify(ownerTs)}).then((m) => { m.registerOwner(); console.log('ready'); setInterval(() => {}, 1000); })`], {
-      env,
+      env: otherRunEnv,
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     await new Promise((resolve) => waits.stdout!.once('data', resolve));
@@ -84,11 +85,9 @@ describe('ownership', () => {
   });
 
   it('a process with a signal handler of its own is still an owner while it handles the signal', async () => {
-    const ownerTs = fileURLToPath(new URL('../../harness/topology/owner.ts', import.meta.url));
-    const env = { ...process.env, TCPLADDER_STATE_DIR: state.dir, TCPLADDER_RUN: 'other' };
     // registers, then installs a handler that takes its time (as the guest pool stops its guests)
     const script = `import(${JSON.stringify(ownerTs)}).then((m) => { m.registerOwner(); process.on('SIGTERM', () => console.log('stopping')); console.log('ready'); setInterval(() => {}, 1000); })`;
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', script], { env: otherRunEnv, stdio: ['ignore', 'pipe', 'inherit'] });
     const lines: string[] = [];
     const saw = (what: string) =>
       new Promise<void>((resolve) => {
@@ -151,10 +150,9 @@ describe('pid namespaces: a pid means nothing outside its own', () => {
   it('an owner registered in another pid namespace is alive, whatever its pid is here', () => {
     // a process that is pid 1 of a new pid namespace (with its own /proc) registers as
     // owner, and leaves without removing its record, as one still running there keeps it
-    const ownerTs = fileURLToPath(new URL('../../harness/topology/owner.ts', import.meta.url));
     const child = `import(${JSON.stringify(ownerTs)}).then((m) => { m.registerOwner(); process.removeAllListeners('exit'); })`;
     execFileSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '--import', 'tsx', '-e', child], {
-      env: { ...process.env, TCPLADDER_STATE_DIR: state.dir, TCPLADDER_RUN: 'other' },
+      env: otherRunEnv,
     });
     const file = `${state.dir}/owners/1`;
     const written = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; start: string; pidns: number };

@@ -21,7 +21,7 @@ import {
   type Sysctls,
 } from '../../topology/index.js';
 import { homeNamespaceFd, namespaceFd, releaseNamespace } from '../../topology/netns.js';
-import { receiveOnHostRxCpu } from '../../topology/cpus.js';
+import { hostRxSysctls } from '../../topology/cpus.js';
 import { localSyscalls } from '../../sockets/index.js';
 import { localNodeSockets } from '../node-sockets.js';
 import { localProcesses } from '../process.js';
@@ -86,8 +86,7 @@ export class LinuxHost implements StackHost {
     netnsAdd(h.ns, homeNamespaceFd());
     try {
       // before the link is made: it takes its RPS mask from the namespace's default
-      receiveOnHostRxCpu(h.ns);
-      applySysctls(h.ns, { ...HOST_SYSCTLS, ...this.sysctls });
+      applySysctls(h.ns, { ...hostRxSysctls(h.ns), ...HOST_SYSCTLS, ...this.sysctls });
       addLink(h, this.bridge);
     } catch (e) {
       this.removeNamespace();
