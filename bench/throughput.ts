@@ -12,6 +12,10 @@
  *   plain veth     the same two hosts' settings on one veth pair, nothing in between
  *   bridge         a case's hosts with { wire: 'bridge' }: kernel bridge, sidecar records
  *   kernel bridge  the same topology with the bridge and no capture attached
+ *   bare relay     the relay's topology with bench/lib/bare-relay.c in the sidecar's place:
+ *                  the same packet path in C, recording nothing; what any relay of this
+ *                  kind could carry on this machine (built with `cc`; skipped, and said
+ *                  so, where there is none: `npm run bench` installs gcc)
  *
  * Offloads are off on every veth end in all four (as the harness sets them), so every
  * wire carries MSS-sized frames. The hosts of the relay and both bridges take in frames
@@ -21,7 +25,7 @@
  * programs (with the kernel's work done in their system calls), and the sidecar's peak
  * resident memory (VmHWM) over all the runs.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +42,7 @@ import { childrenCpuMs, cpuMs, peakRssMiB, sidecarPid } from './lib/sidecar-proc
 const SELF = fileURLToPath(import.meta.url);
 const SINK = join(SELF, '..', 'lib', 'tcp-sink.mjs');
 const SOURCE = join(SELF, '..', 'lib', 'tcp-source.mjs');
+const BARE_RELAY_SOURCE = join(SELF, '..', 'lib', 'bare-relay.c');
 const PORT = 5001;
 
 function lineFrom(child: ChildProcess, what: string, timeoutMs: number): Promise<string> {
@@ -95,7 +100,8 @@ async function transfer(fromNs: string, toNs: string, toAddress: string, bytes: 
 
 /** CPU time of one transfer, ms */
 interface Cpu {
-  sidecar: number;
+  /** the process between the hosts: sidecar or bare relay */
+  between: number;
   harness: number;
   hosts: number;
 }
@@ -107,14 +113,14 @@ interface Sample {
 }
 
 /** `transfer` with the CPU time each part spent on it. */
-async function measured(sidecar: number | null, run: () => Promise<number>): Promise<{ ms: number; cpu: Cpu }> {
-  const before = { sidecar: sidecar === null ? 0 : cpuMs(sidecar), harness: process.cpuUsage(), hosts: childrenCpuMs() };
+async function measured(between: number | null, run: () => Promise<number>): Promise<{ ms: number; cpu: Cpu }> {
+  const before = { between: between === null ? 0 : cpuMs(between), harness: process.cpuUsage(), hosts: childrenCpuMs() };
   const ms = await run();
   const harness = process.cpuUsage(before.harness);
   return {
     ms,
     cpu: {
-      sidecar: sidecar === null ? 0 : cpuMs(sidecar) - before.sidecar,
+      between: between === null ? 0 : cpuMs(between) - before.between,
       harness: (harness.user + harness.system) / 1000,
       hosts: childrenCpuMs() - before.hosts,
     },
@@ -124,7 +130,7 @@ async function measured(sidecar: number | null, run: () => Promise<number>): Pro
 async function throughCase(mode: 'relay' | 'bridge', bytes: number): Promise<Sample> {
   const run = new CaseRun(`bench ${mode} throughput`, SELF, 4);
   let error: unknown = null;
-  let result = { ms: 0, cpu: { sidecar: 0, harness: 0, hosts: 0 } };
+  let result = { ms: 0, cpu: { between: 0, harness: 0, hosts: 0 } };
   try {
     const { client, server } = await run.hosts(['client', 'server'], { wire: mode });
     // a sidecar that dies mid-transfer aborts the case: stop waiting for the sink then
@@ -166,6 +172,41 @@ async function throughKernelBridge(bytes: number): Promise<Sample> {
   }
 }
 
+/** bench/lib/bare-relay.c built into `dir`: its path, or why there is none. */
+function buildBareRelay(dir: string): { path: string } | { skipped: string } {
+  const path = join(dir, 'bare-relay');
+  const cc = spawnSync('cc', ['-O2', '-o', path, BARE_RELAY_SOURCE], { encoding: 'utf8' });
+  if (cc.error) return { skipped: `no C compiler (cc: ${cc.error.message}; \`npm run bench\` installs gcc)` };
+  if (cc.status !== 0) throw new Error(`cc ${BARE_RELAY_SOURCE}: ${cc.stderr.trim()}`);
+  return { path };
+}
+
+async function throughBareRelay(binary: string, bytes: number): Promise<Sample> {
+  const topo = await createTopology(['client', 'server']);
+  const forget = onCleanup(() => void topo.destroy());
+  let relay: ChildProcess | null = null;
+  const killRelay = onCleanup(() => relay?.kill('SIGKILL'));
+  try {
+    const [client, server] = topo.hosts.map((h) => h.spec);
+    // on the CPUs the sidecar would run on, as the sidecar's hosts take in frames on the other
+    const split = relayCpus();
+    const pin = split ? ['taskset', '-c', split.sidecar.join(',')] : [];
+    relay = spawn('setpriv', ['--pdeathsig', 'KILL', 'ip', 'netns', 'exec', topo.wireNs, ...pin, binary, client.port, server.port], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const ready = await lineFrom(relay, 'bare relay', 10_000);
+    if (ready !== 'ready') throw new Error(`bare relay said ${ready}`);
+    await topo.up();
+    // setpriv, ip netns exec and taskset each exec the next: the child's pid is the relay's
+    const { ms, cpu } = await measured(relay.pid!, () => transfer(client.ns, server.ns, server.ipv4, bytes));
+    return { mbit: (bytes * 8) / ms / 1000, cpu };
+  } finally {
+    relay?.kill('SIGTERM');
+    await exited(relay);
+    killRelay();
+    await topo.destroy();
+    forget();
+  }
+}
+
 async function main(): Promise<void> {
   hookCleanup();
   onCleanup(() => {
@@ -177,14 +218,18 @@ async function main(): Promise<void> {
   const bytes = mib * 1024 * 1024;
   const dir = mkdtempSync(join(tmpdir(), 'tcpl-bench-'));
   removePath(dir);
+  const bare = buildBareRelay(dir);
   process.env.TCPLADDER_RUN_DIR = dir; // the cases' captures (pcap, trace) go here, and away at the end
 
-  const wires: { name: string; sidecar: boolean; once: () => Promise<Sample> }[] = [
-    { name: 'relay', sidecar: true, once: () => throughCase('relay', bytes) },
-    { name: 'plain veth', sidecar: false, once: () => throughPlainVeth(bytes) },
-    { name: 'bridge', sidecar: true, once: () => throughCase('bridge', bytes) },
-    { name: 'kernel bridge', sidecar: false, once: () => throughKernelBridge(bytes) },
+  // between: the process relaying or recording, whose CPU is counted apart
+  const wires: { name: string; between?: string; once: () => Promise<Sample> }[] = [
+    { name: 'relay', between: 'sidecar', once: () => throughCase('relay', bytes) },
+    { name: 'plain veth', once: () => throughPlainVeth(bytes) },
+    { name: 'bridge', between: 'sidecar', once: () => throughCase('bridge', bytes) },
+    { name: 'kernel bridge', once: () => throughKernelBridge(bytes) },
+    ...('path' in bare ? [{ name: 'bare relay', between: 'bare relay', once: () => throughBareRelay(bare.path, bytes) }] : []),
   ];
+  if ('skipped' in bare) log(`  bare relay skipped: ${bare.skipped}`);
   // --wires relay,bridge: only these (for profiling one of them; the figures then lack their references)
   const only = arg('--wires')?.split(',');
   const samples = new Map<string, Sample[]>(wires.map((w) => [w.name, []]));
@@ -196,13 +241,13 @@ async function main(): Promise<void> {
   const placement = split ? `the hosts' links take in frames on CPU ${split.hostRx}, the sidecar runs on ${split.sidecar.join(',')}` : 'one CPU: no split';
   log(`  ${placement}`);
   const warm = await throughCase('relay', bytes);
-  log(`  relay warm-up (not counted): ${warm.mbit.toFixed(0)} Mbit/s; CPU sidecar ${warm.cpu.sidecar} ms, harness ${Math.round(warm.cpu.harness)} ms, hosts ${warm.cpu.hosts} ms`);
+  log(`  relay warm-up (not counted): ${warm.mbit.toFixed(0)} Mbit/s; CPU sidecar ${warm.cpu.between} ms, harness ${Math.round(warm.cpu.harness)} ms, hosts ${warm.cpu.hosts} ms`);
   for (let i = 0; i < runs; i++) {
     for (const w of wires) {
       if (only && !only.includes(w.name)) continue;
       const s = await w.once();
       samples.get(w.name)!.push(s);
-      const cpu = `CPU ${w.sidecar ? `sidecar ${s.cpu.sidecar} ms, ` : ''}harness ${Math.round(s.cpu.harness)} ms, hosts ${s.cpu.hosts} ms`;
+      const cpu = `CPU ${w.between ? `${w.between} ${s.cpu.between} ms, ` : ''}harness ${Math.round(s.cpu.harness)} ms, hosts ${s.cpu.hosts} ms`;
       log(`  ${w.name} run ${i + 1}: ${s.mbit.toFixed(0)} Mbit/s${s.frames ? ` (${s.frames} frames, all captured)` : ''}; ${cpu}`);
     }
   }
@@ -214,7 +259,8 @@ async function main(): Promise<void> {
   const runsOf = (name: string) => of(name).map((s) => round(s.mbit, 0));
   const cpuNote = (name: string) => {
     const m = (k: keyof Cpu) => round(median(of(name).map((s) => s.cpu[k])), 0);
-    const sidecar = wires.find((w) => w.name === name)?.sidecar ? `sidecar ${m('sidecar')} ms, ` : '';
+    const between = wires.find((w) => w.name === name)?.between;
+    const sidecar = between ? `${between} ${m('between')} ms, ` : '';
     return `CPU per transfer (medians): ${sidecar}harness ${m('harness')} ms, host programs ${m('hosts')} ms`;
   };
   const frames = (name: string) => median(of(name).map((s) => s.frames ?? 0));
@@ -229,6 +275,20 @@ async function main(): Promise<void> {
       referenceRuns: runsOf('plain veth'),
       note: `${mib} MiB client → server, every run's capture complete (trace.json wire.complete), ${frames('relay')} frames per run; ${placement}; ${cpuNote('relay')}; plain veth: ${cpuNote('plain veth')}`,
     },
+    ...(samples.get('bare relay')?.length && of('relay').length && of('plain veth').length
+      ? {
+          'relay against a bare relay': {
+            value: med('relay'),
+            unit: 'Mbit/s',
+            reference: med('bare relay'),
+            referenceName: 'bench/lib/bare-relay.c: the same packet path in C, recording nothing',
+            goal: '',
+            runs: runsOf('relay'),
+            referenceRuns: runsOf('bare relay'),
+            note: `what a relay on this path can carry on this machine: the bare relay at ${round(med('bare relay') / med('plain veth'), 2)} × the plain veth, the relay at ${round(med('relay') / med('bare relay'), 2)} × the bare relay; bare relay: ${cpuNote('bare relay')}`,
+          },
+        }
+      : {}),
     'bridge-mode capture throughput': {
       value: med('bridge'),
       unit: 'Mbit/s',
