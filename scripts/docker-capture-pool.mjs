@@ -1,21 +1,24 @@
 // The Compose `capture` service's listener (scripts/docker-capture starts it):
 //
-//   node scripts/docker-capture-pool.mjs SOCKET [NETNS_ROOT]
+//   node --import tsx scripts/docker-capture-pool.mjs SOCKET [NETNS_ROOT]
 //
 // Each connection on SOCKET (each harness worker process) gets a capture sidecar
 // process of its own, on a private socket beside SOCKET, and the two are spliced
 // together. That is what the harness does outside Docker (one sidecar per worker):
 // one sidecar serving several workers' sessions at once crashed (SIGSEGV), and a
 // crash now ends only the session of the worker it served. The sidecar ends when its
-// connection does, and with this process (--die-with-parent).
+// connection does, and with this process (--die-with-parent). It starts with the Node
+// flags and environment the harness starts its own sidecar with (sidecar-launch.ts), and
+// keeps to the CPUs its harness process names in its first request, as that one does.
 import { spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
 import { mkdirSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { sidecarEnv, sidecarNodeArgs } from '../harness/wire/sidecar-launch.ts';
 
 const [socket, netnsRoot = ''] = process.argv.slice(2);
 if (!socket) {
-  process.stderr.write('usage: node scripts/docker-capture-pool.mjs SOCKET [NETNS_ROOT]\n');
+  process.stderr.write('usage: node --import tsx scripts/docker-capture-pool.mjs SOCKET [NETNS_ROOT]\n');
   process.exit(2);
 }
 const START_TIMEOUT_MS = 15_000;
@@ -30,14 +33,13 @@ const server = createServer((client) => {
   client.on('error', () => {});
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'harness/wire/sidecar.ts', '--socket', path, '--netns-root', netnsRoot, '--die-with-parent', String(process.pid)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    [...sidecarNodeArgs(), '--import', 'tsx', 'harness/wire/sidecar.ts', '--socket', path, '--netns-root', netnsRoot, '--die-with-parent', String(process.pid)],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: sidecarEnv() },
   );
   live.add(child);
   let ending = false;
   child.stderr.setEncoding('utf8').on('data', (text) => {
-    // libpcap warns about every wire port without an IPv4 address: nothing to act on
-    for (const line of text.split('\n')) if (line && !line.includes('This may not actually work')) log(`sidecar ${id}: ${line}`);
+    for (const line of text.split('\n')) if (line) log(`sidecar ${id}: ${line}`);
   });
   const timer = setTimeout(() => {
     log(`sidecar ${id} did not start within ${START_TIMEOUT_MS / 1000} s`);

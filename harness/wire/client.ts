@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { STATE_DIR } from '../topology/owner.js';
 import { relayCpus } from '../topology/cpus.js';
 import { programArgs } from '../bundle.js';
+import { sidecarEnv, sidecarNodeArgs } from './sidecar-launch.js';
 import { decodeFrameBatch, KIND_FRAMES, MessageReader, type BatchedFrame } from './frame-stream.js';
 import type { PortStats, ReleaseEvent, Reply, SidecarMessage } from './protocol.js';
 
@@ -172,7 +173,9 @@ export class SidecarClient {
       );
     });
     client = new SidecarClient(socket, child, stderr);
-    await client.request({ op: 'ping' });
+    // the first request: where the sidecar is to run (the hosts take in frames elsewhere)
+    const cpus = relayCpus();
+    await client.request({ op: 'ping', ...(cpus ? { cpus: cpus.sidecar } : {}) });
     return client;
   }
 
@@ -207,22 +210,9 @@ export class SidecarClient {
     const program = await programArgs(script, 'sidecar', process.env.TCPLADDER_SIDECAR_TSX !== '1');
     // the bundle names its source, so that ps (and whoever looks for the sidecar) still sees harness/wire/sidecar.ts
     const entry = program.bundle ? [...program.args, '--source', script] : program.args;
-    // e.g. TCPLADDER_SIDECAR_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the sidecar
-    const nodeArgs = (process.env.TCPLADDER_SIDECAR_NODE_ARGS ?? '').split(' ').filter(Boolean);
-    // a young generation of 2 MiB a half (V8's default grows to 16): the sidecar's per-frame
-    // garbage dies young either way, and its peak memory stays lower. Its collections on
-    // its own thread: helper threads only take a CPU from the hosts the relay is serving
-    // (PERFORMANCE.md, relay throughput)
-    const heap = ['--max-semi-space-size=2', '--single-threaded-gc'];
-    const cpus = relayCpus();
-    const pin = cpus ? ['--cpus', cpus.sidecar.join(',')] : [];
-    const child = spawn(process.execPath, [...heap, ...nodeArgs, ...entry, '--socket', path, '--die-with-parent', String(process.pid), ...pin], {
+    const child = spawn(process.execPath, [...sidecarNodeArgs(), ...entry, '--socket', path, '--die-with-parent', String(process.pid)], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      // glibc's malloc raises its mmap threshold to the largest block freed, and then
-      // serves the sidecar's buffers of a few megabytes from its heap, zeroed page by
-      // page and never given back: a fixed threshold keeps them mapped, resident only
-      // where written, and returned when freed
-      env: { MALLOC_MMAP_THRESHOLD_: String(128 * 1024), ...process.env },
+      env: sidecarEnv(),
     });
     let stderr = '';
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {

@@ -41,7 +41,12 @@ export const Request = z.discriminatedUnion('op', [
   z.object({ op: z.literal('reopen'), id: z.number(), session: z.string(), port: z.number().int() }),
   /** stop capturing on a port whose link is about to vanish (a crashing host) */
   z.object({ op: z.literal('unplug'), id: z.number(), session: z.string(), port: z.number().int() }),
-  z.object({ op: z.literal('ping'), id: z.number() }),
+  /**
+   * The first request of a connection. cpus: where the sidecar is to run, not on the CPU
+   * where the harness's namespace hosts take in what the relay sends them
+   * (topology/cpus.ts); a sidecar serves one harness process, local or in Compose.
+   */
+  z.object({ op: z.literal('ping'), id: z.number(), cpus: z.array(z.number().int().min(0)).min(1).optional() }),
   /** answered, with the ports' counts, once the frames already waiting in the capture buffers have been streamed */
   z.object({ op: z.literal('sync'), id: z.number(), session: z.string(), expect: z.array(z.number()).optional() }),
 ]);

@@ -3,7 +3,7 @@
  * relay session on the ports of one case's wire namespace, frames stream back as
  * they pass, `detach` waits until the expected frames are in and returns counts.
  *
- *   node --import tsx harness/wire/sidecar.ts --socket PATH [--die-with-parent PID] [--netns-root DIR] [--cpus LIST]
+ *   node --import tsx harness/wire/sidecar.ts --socket PATH [--die-with-parent PID] [--netns-root DIR]
  *
  * --die-with-parent PID: end with the parent process PID (the one that starts it), and
  * at once if PID is already gone by the time the sidecar asks to be told.
@@ -13,8 +13,8 @@
  * uses `--netns-root /proc/1/root`: the harness's /run/netns bind mounts live in the
  * harness's mount namespace, which /proc/1/root (its init) shows from outside.
  *
- * --cpus LIST: run only on these CPUs (comma-separated): not on the one where the
- * namespace hosts take in what the relay sends them (topology/cpus.ts).
+ * How it is started, the same for the harness and the Compose service: sidecar-launch.ts.
+ * Which CPUs it runs on, the harness tells it in its first request (`ping`).
  */
 import { createServer, type Socket } from 'node:net';
 import { rmSync, statSync } from 'node:fs';
@@ -23,7 +23,6 @@ import { FrameBatch, jsonMessage } from './frame-stream.js';
 import { Relay } from './relay.js';
 import { bufferSize, SO_SNDBUF, SO_SNDBUFFORCE } from './packet-socket.js';
 import { dieWithParent, runOnlyOn } from '../sockets/libc.js';
-import { parseCpuList } from '../topology/cpus.js';
 
 const DRAIN_TIMEOUT_MS = 2000;
 // What the harness has not read yet waits in the kernel, not in the sidecar's memory:
@@ -49,13 +48,13 @@ if (parent !== undefined && !dieWithParent(Number(parent))) {
   process.exit(1);
 }
 const netnsRoot = (arg('--netns-root') ?? '').replace(/\/+$/, '');
-const cpus = arg('--cpus');
-if (cpus !== undefined) {
+
+function keepTo(cpus: number[]): void {
   try {
-    runOnlyOn(parseCpuList(cpus));
+    runOnlyOn(cpus);
   } catch (e) {
     // a slower relay, not a wrong one
-    process.stderr.write(`sidecar: cannot keep to CPUs ${cpus}: ${(e as Error).message}\n`);
+    process.stderr.write(`sidecar: cannot keep to CPUs ${cpus.join(',')}: ${(e as Error).message}\n`);
   }
 }
 
@@ -122,6 +121,7 @@ async function handle(client: Socket, line: string): Promise<void> {
   try {
     switch (req.op) {
       case 'ping':
+        if (req.cpus) keepTo(req.cpus);
         send(client, { type: 'ok', id: req.id, version: '2' });
         return;
       case 'attach': {

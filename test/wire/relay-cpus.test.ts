@@ -12,6 +12,7 @@ import { CaseRun } from '../../harness/case/run.js';
 import { allowedCpus, cpuMask, parseCpuList, relayCpus } from '../../harness/topology/cpus.js';
 import { sidecar } from '../../harness/wire/index.js';
 import { useCaseRunDir } from '../case-run-dir.js';
+import { pingExchange } from './ping-exchange.js';
 
 useCaseRunDir(mkdtempSync(join(tmpdir(), 'tcpl-relay-cpus-')));
 
@@ -59,14 +60,7 @@ describe('a case on the relay', () => {
       }
       expect(allowedCpus((await sidecar()).pid!)).toEqual(split ? split.sidecar : allowedCpus());
       // frames still go both ways
-      const listener = await server.listen(8080);
-      const conn = await client.connect(server, 8080);
-      const peer = await listener.accept();
-      await conn.write('ping');
-      expect((await peer.read(4)).toString()).toBe('ping');
-      await conn.close();
-      await peer.close();
-      await listener.close();
+      expect(await pingExchange(client, server)).toBe('ping');
     } catch (e) {
       error = e;
     }
