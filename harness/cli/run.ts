@@ -118,8 +118,19 @@ export function defaultWorkers(stacks: readonly string[]): string | undefined {
 export function runVitest(run: string, dir: string, o: VitestRun): Promise<number> {
   const vitest = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
   // vitest's main process mostly waits for its workers: V8 set for size, the young
-  // generation as the workers' (vitest.config.ts execArgv; docs/PERFORMANCE.md, Peak memory)
-  const vitestArgs = ['--max-semi-space-size=2', '--optimize-for-size', vitest, 'run', `--reporter=${REPORTER}`, ...(o.workers ? [`--maxWorkers=${o.workers}`] : [])];
+  // generation as the workers' (vitest.config.ts execArgv); its config loaded by vite's
+  // module runner, not bundled by rolldown, whose allocator kept what the bundling took
+  // (docs/PERFORMANCE.md, Peak memory)
+  const vitestArgs = [
+    '--max-semi-space-size=2',
+    '--optimize-for-size',
+    vitest,
+    'run',
+    '--configLoader',
+    'runner',
+    `--reporter=${REPORTER}`,
+    ...(o.workers ? [`--maxWorkers=${o.workers}`] : []),
+  ];
   const env = {
     // for vitest's main process too (vitest.config.ts says why)
     MALLOC_MMAP_THRESHOLD_: String(128 * 1024),
