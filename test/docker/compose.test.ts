@@ -80,7 +80,7 @@ describe('docker-compose.yml', () => {
     expect(capture.depends_on).toContain('harness');
     expect(capture.command[0]).toBe('bash');
     const script = read(capture.command[1]);
-    expect(script).toMatch(/node scripts\/docker-capture-pool\.mjs "\$socket" "\$netns_root"/);
+    expect(script).toMatch(/node --import tsx scripts\/docker-capture-pool\.mjs "\$socket" "\$netns_root"/);
     expect(script).toMatch(/^netns_root="\$\{TCPLADDER_NETNS_ROOT-\/proc\/1\/root\}"$/m);
     const pool = read('scripts/docker-capture-pool.mjs');
     expect(pool).toMatch(/'harness\/wire\/sidecar\.ts', '--socket', path, '--netns-root', netnsRoot, '--die-with-parent'/);
