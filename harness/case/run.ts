@@ -128,6 +128,7 @@ export class CaseRun {
           const h = this.hostNamed(sock.host.name);
           return { view: h.states, closed: sock.isClosed, accepted: sock.accepted, stack: h.stack };
         },
+        unanswered: () => this.observer?.unansweredHosts() ?? [],
       });
     },
     started: (call) => this.pendingCalls.start(call),

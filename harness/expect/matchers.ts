@@ -37,6 +37,8 @@ export interface StateSubject {
    * while the case holds a descriptor for it — not in the accept queue, not after close().
    */
   visibility?(): { view: 'traced' | 'sampled' | 'descriptors'; closed: boolean; accepted: boolean; stack: string };
+  /** why guests did not answer when last asked for their states: what they saw since is missing */
+  unanswered?(): string[];
 }
 
 /** What a scripted peer received, with a cursor: each toReceive consumes what it matched. */
@@ -181,11 +183,22 @@ function sampled(transitions: TraceTransition[]): boolean {
 }
 
 const SAMPLED_NOTE =
-  'states were sampled through sock_diag (rootless run, no tracepoint): a state shorter than the gap between two samples is not seen, ' +
+  'states were sampled (a rootless run, or a guest: no tracepoint): a state shorter than the gap between two samples is not seen, ' +
   'so an expected state may be missing; every state seen must be expected, in order, and the last expected state must be seen';
 
 function stateFailure(subject: StateSubject, headline: string, table: string, fromSamples: boolean): string {
-  return [headline, '', table, ...(fromSamples ? ['', SAMPLED_NOTE] : []), '', 'observed ladder:', subject.ladder(), `pcap: ${subject.pcap}`].join('\n');
+  const unanswered = (subject.unanswered?.() ?? []).map((why) => `states may be incomplete: asked for its states, ${why}`);
+  return [
+    headline,
+    '',
+    table,
+    ...(unanswered.length ? ['', ...unanswered] : []),
+    ...(fromSamples ? ['', SAMPLED_NOTE] : []),
+    '',
+    'observed ladder:',
+    subject.ladder(),
+    `pcap: ${subject.pcap}`,
+  ].join('\n');
 }
 
 /**

@@ -55,6 +55,8 @@ export class CaseObserver {
   private readonly unsubscribeHosts: (() => void)[] = [];
   /** when a reporting host was last asked for its states */
   private lastReport: bigint | null = null;
+  /** why a guest did not answer when last asked for its states (settle) */
+  private readonly unanswered = new Map<ReportingHost, string>();
 
   private constructor(
     private readonly trace: TraceSession | null,
@@ -191,8 +193,20 @@ export class CaseObserver {
 
   private async settleReporting(): Promise<void> {
     const t = process.hrtime.bigint();
-    await Promise.all(this.reporting.map((r) => r.settle().catch(() => undefined)));
+    await Promise.all(
+      this.reporting.map((r) =>
+        r.settle().then(
+          () => void this.unanswered.delete(r),
+          (e: Error) => void this.unanswered.set(r, e.message),
+        ),
+      ),
+    );
     this.lastReport = t;
+  }
+
+  /** Guests that did not answer when last asked for their states: what they saw since is not in yet. */
+  unansweredHosts(): string[] {
+    return [...this.unanswered.values()];
   }
 
   histories(): History[] {

@@ -219,6 +219,18 @@ describe('toHaveStates', () => {
     await expect(expect(fakeWire([]).wire).toHaveStates(['SYN_SENT'])).rejects.toThrow(/needs a socket made by a case host/);
   });
 
+  it("says which guest did not answer when last asked for its states, and why", async () => {
+    const transitions: TraceTransition[] = [
+      { t: 0.001, from: 'CLOSED', to: 'SYN_RECV', source: 'sampled' },
+      { t: 0.002, from: 'SYN_RECV', to: 'ESTABLISHED', source: 'sampled' },
+    ];
+    const why = 'the uml guest 1 (host server) did not answer "sample" within 5 s';
+    const sock = {};
+    registerSubject(sock, { kind: 'states', label: 's', transitions: async () => transitions, ladder: () => '', pcap: PCAP, unanswered: () => [why] });
+    const message = await failure(expect(sock).toHaveStates(['SYN_RECV', 'ESTABLISHED', 'CLOSED'], { within: 0 }));
+    expect(message).toContain(`states may be incomplete: asked for its states, ${why}`);
+  });
+
   it('waits for transitions still to come', async () => {
     const transitions: TraceTransition[] = [{ t: 0, from: 'CLOSED', to: 'SYN_SENT', source: 'tracepoint' }];
     const sock = {};
