@@ -17,11 +17,11 @@
  *                  kind could carry on this machine (built with `cc`; skipped, and said
  *                  so, where there is none: `npm run bench` installs gcc)
  *
- * Offloads are off on every veth end in all four (as the harness sets them), so every
- * wire carries MSS-sized frames. The hosts of the relay and both bridges take in frames
- * on a CPU of their own, the sidecar keeps to the others (topology/cpus.ts, printed);
- * the plain veth pair is bare. Beside each figure: the CPU time each transfer took in
- * the sidecar, in this process (the harness, taking in the frames) and in the two host
+ * Offloads are off on every veth end in all five (as the harness sets them), so every
+ * wire carries MSS-sized frames. The hosts of both relays and both bridges take in
+ * frames on a CPU of their own, the sidecar (or bare relay) keeps to the others
+ * (topology/cpus.ts, printed); the plain veth pair is bare. Beside each figure: the CPU
+ * time each transfer took in the sidecar (or bare relay), in this process (the harness, taking in the frames) and in the two host
  * programs (with the kernel's work done in their system calls), and the sidecar's peak
  * resident memory (VmHWM) over all the runs.
  */
@@ -260,8 +260,8 @@ async function main(): Promise<void> {
   const cpuNote = (name: string) => {
     const m = (k: keyof Cpu) => round(median(of(name).map((s) => s.cpu[k])), 0);
     const between = wires.find((w) => w.name === name)?.between;
-    const sidecar = between ? `${between} ${m('between')} ms, ` : '';
-    return `CPU per transfer (medians): ${sidecar}harness ${m('harness')} ms, host programs ${m('hosts')} ms`;
+    const middle = between ? `${between} ${m('between')} ms, ` : '';
+    return `CPU per transfer (medians): ${middle}harness ${m('harness')} ms, host programs ${m('hosts')} ms`;
   };
   const frames = (name: string) => median(of(name).map((s) => s.frames ?? 0));
   const figures: Figures = {
