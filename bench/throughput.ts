@@ -218,8 +218,10 @@ async function main(): Promise<void> {
   const bytes = mib * 1024 * 1024;
   const dir = mkdtempSync(join(tmpdir(), 'tcpl-bench-'));
   removePath(dir);
-  const bare = buildBareRelay(dir);
   process.env.TCPLADDER_RUN_DIR = dir; // the cases' captures (pcap, trace) go here, and away at the end
+  // --wires relay,bridge: only these (for profiling one of them; the figures then lack their references)
+  const only = arg('--wires')?.split(',');
+  const bare = !only || only.includes('bare relay') ? buildBareRelay(dir) : null;
 
   // between: the process relaying or recording, whose CPU is counted apart
   const wires: { name: string; between?: string; once: () => Promise<Sample> }[] = [
@@ -227,11 +229,9 @@ async function main(): Promise<void> {
     { name: 'plain veth', once: () => throughPlainVeth(bytes) },
     { name: 'bridge', between: 'sidecar', once: () => throughCase('bridge', bytes) },
     { name: 'kernel bridge', once: () => throughKernelBridge(bytes) },
-    ...('path' in bare ? [{ name: 'bare relay', between: 'bare relay', once: () => throughBareRelay(bare.path, bytes) }] : []),
+    ...(bare && 'path' in bare ? [{ name: 'bare relay', between: 'bare relay', once: () => throughBareRelay(bare.path, bytes) }] : []),
   ];
-  if ('skipped' in bare) log(`  bare relay skipped: ${bare.skipped}`);
-  // --wires relay,bridge: only these (for profiling one of them; the figures then lack their references)
-  const only = arg('--wires')?.split(',');
+  if (bare && 'skipped' in bare) log(`  bare relay skipped: ${bare.skipped}`);
   const samples = new Map<string, Sample[]>(wires.map((w) => [w.name, []]));
   const loadBefore = load();
   // A first relay case, not counted, starts the sidecar and the trace session, and is a

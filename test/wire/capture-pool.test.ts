@@ -8,7 +8,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import '../../harness/index.js';
 import { CaseRun } from '../../harness/case/run.js';
@@ -16,8 +15,8 @@ import { allowedCpus, relayCpus } from '../../harness/topology/cpus.js';
 import { stopSidecar } from '../../harness/wire/index.js';
 import { useCaseRunDir } from '../case-run-dir.js';
 import { pingExchange } from './ping-exchange.js';
+import { ROOT, until } from '../reliability/helpers.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'tcpl-capture-pool-'));
 useCaseRunDir(dir);
 const socket = join(dir, 'capture.sock');
@@ -63,14 +62,6 @@ function childrenOf(pid: number): number[] {
     .map(Number);
 }
 
-async function until(what: string, ok: () => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 afterAll(async () => {
   stopSidecar();
   if (before === undefined) delete process.env.TCPLADDER_SIDECAR;
@@ -110,7 +101,7 @@ describe('the Compose capture listener, run without Docker', () => {
 
     // the harness lets go: its sidecar ends; the listener ends: its socket goes
     stopSidecar();
-    await until('the sidecar ends with its connection', () => !existsSync(`/proc/${sidecarPid}`));
+    expect(await until(() => !existsSync(`/proc/${sidecarPid}`), 10_000), 'the sidecar ends with its connection').toBe(true);
     pool.kill('SIGTERM');
     await exited(pool);
     expect(existsSync(socket)).toBe(false);
