@@ -14,8 +14,8 @@
  *   kernel bridge  the same topology with the bridge and no capture attached
  *   bare relay     the relay's topology with bench/lib/bare-relay.c in the sidecar's place:
  *                  the same packet path in C, recording nothing; what any relay of this
- *                  kind could carry on this machine (built with `cc`; skipped, and said
- *                  so, where there is none: `npm run bench` installs gcc)
+ *                  kind could carry on this machine (built with `cc` as the relay's own C
+ *                  is: harness/native-build.ts)
  *
  * Offloads are off on every veth end in all five (as the harness sets them), so every
  * wire carries MSS-sized frames. The hosts of both relays and both bridges take in
@@ -25,7 +25,7 @@
  * programs (with the kernel's work done in their system calls), and the sidecar's peak
  * resident memory (VmHWM) over all the runs.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +36,8 @@ import { closeTraceSession } from '../harness/observe/index.js';
 import { createTopology } from '../harness/stacks/index.js';
 import { plainPair } from './lib/reference-topology.js';
 import { relayCpus } from '../harness/topology/cpus.js';
-import { arg, emit, hookCleanup, load, log, median, numArg, onCleanup, removePath, round, type Figures } from './lib/common.js';
+import { builtC } from '../harness/native-build.js';
+import { arg, emit, hookCleanup, load, log, median, numArg, onCleanup, removePath, round, type Figure, type Figures } from './lib/common.js';
 import { childrenCpuMs, cpuMs, peakRssMiB, sidecarPid } from './lib/sidecar-process.js';
 
 const SELF = fileURLToPath(import.meta.url);
@@ -172,15 +173,6 @@ async function throughKernelBridge(bytes: number): Promise<Sample> {
   }
 }
 
-/** bench/lib/bare-relay.c built into `dir`: its path, or why there is none. */
-function buildBareRelay(dir: string): { path: string } | { skipped: string } {
-  const path = join(dir, 'bare-relay');
-  const cc = spawnSync('cc', ['-O2', '-o', path, BARE_RELAY_SOURCE], { encoding: 'utf8' });
-  if (cc.error) return { skipped: `no C compiler (cc: ${cc.error.message}; \`npm run bench\` installs gcc)` };
-  if (cc.status !== 0) throw new Error(`cc ${BARE_RELAY_SOURCE}: ${cc.stderr.trim()}`);
-  return { path };
-}
-
 async function throughBareRelay(binary: string, bytes: number): Promise<Sample> {
   const topo = await createTopology(['client', 'server']);
   const forget = onCleanup(() => void topo.destroy());
@@ -221,7 +213,7 @@ async function main(): Promise<void> {
   process.env.TCPLADDER_RUN_DIR = dir; // the cases' captures (pcap, trace) go here, and away at the end
   // --wires relay,bridge: only these (for profiling one of them; the figures then lack their references)
   const only = arg('--wires')?.split(',');
-  const bare = !only || only.includes('bare relay') ? buildBareRelay(dir) : null;
+  const bareRelay = !only || only.includes('bare relay') ? builtC(BARE_RELAY_SOURCE, 'program') : '';
 
   // between: the process relaying or recording, whose CPU is counted apart
   const wires: { name: string; between?: string; once: () => Promise<Sample> }[] = [
@@ -229,9 +221,8 @@ async function main(): Promise<void> {
     { name: 'plain veth', once: () => throughPlainVeth(bytes) },
     { name: 'bridge', between: 'sidecar', once: () => throughCase('bridge', bytes) },
     { name: 'kernel bridge', once: () => throughKernelBridge(bytes) },
-    ...(bare && 'path' in bare ? [{ name: 'bare relay', between: 'bare relay', once: () => throughBareRelay(bare.path, bytes) }] : []),
+    { name: 'bare relay', between: 'bare relay', once: () => throughBareRelay(bareRelay, bytes) },
   ];
-  if (bare && 'skipped' in bare) log(`  bare relay skipped: ${bare.skipped}`);
   const samples = new Map<string, Sample[]>(wires.map((w) => [w.name, []]));
   const loadBefore = load();
   // A first relay case, not counted, starts the sidecar and the trace session, and is a
@@ -264,47 +255,35 @@ async function main(): Promise<void> {
     return `CPU per transfer (medians): ${middle}harness ${m('harness')} ms, host programs ${m('hosts')} ms`;
   };
   const frames = (name: string) => median(of(name).map((s) => s.frames ?? 0));
+  const ran = (name: string) => of(name).length > 0;
+  // a figure for each wire that ran; its reference and the reference's CPU where that ran too
+  const figure = (title: string, name: string, ref: string, f: Pick<Figure, 'referenceName' | 'goal' | 'note'>): Figures =>
+    ran(name) ? { [title]: { value: med(name), unit: 'Mbit/s', reference: ran(ref) ? med(ref) : null, ...f, runs: runsOf(name), referenceRuns: runsOf(ref) } } : {};
+  const cpuOf = (ref: string) => (ran(ref) ? `; ${ref}: ${cpuNote(ref)}` : '');
   const figures: Figures = {
-    'relay throughput': {
-      value: med('relay'),
-      unit: 'Mbit/s',
-      reference: med('plain veth'),
+    ...figure('relay throughput', 'relay', 'plain veth', {
       referenceName: 'plain veth pair, no capture',
-      goal: `>= ${round(med('plain veth') / 2, 0)} (0.5 × plain veth; issue 4: >= 300), 0 frames lost`,
-      runs: runsOf('relay'),
-      referenceRuns: runsOf('plain veth'),
-      note: `${mib} MiB client → server, every run's capture complete (trace.json wire.complete), ${frames('relay')} frames per run; ${placement}; ${cpuNote('relay')}; plain veth: ${cpuNote('plain veth')}`,
-    },
-    ...(samples.get('bare relay')?.length && of('relay').length && of('plain veth').length
-      ? {
-          'relay against a bare relay': {
-            value: med('relay'),
-            unit: 'Mbit/s',
-            reference: med('bare relay'),
-            referenceName: 'bench/lib/bare-relay.c: the same packet path in C, recording nothing',
-            goal: '',
-            runs: runsOf('relay'),
-            referenceRuns: runsOf('bare relay'),
-            note: `what a relay on this path can carry on this machine: the bare relay at ${round(med('bare relay') / med('plain veth'), 2)} × the plain veth, the relay at ${round(med('relay') / med('bare relay'), 2)} × the bare relay; bare relay: ${cpuNote('bare relay')}`,
-          },
-        }
+      goal: ran('plain veth') ? `>= ${round(med('plain veth') / 2, 0)} (0.5 × plain veth; issue 4: >= 300), 0 frames lost` : '0.5 × plain veth (not run)',
+      note: `${mib} MiB client → server, every run's capture complete (trace.json wire.complete), ${frames('relay')} frames per run; ${placement}; ${cpuNote('relay')}${cpuOf('plain veth')}`,
+    }),
+    ...(ran('bare relay') && ran('plain veth')
+      ? figure('relay against a bare relay', 'relay', 'bare relay', {
+          referenceName: 'bench/lib/bare-relay.c: the same packet path in C, recording nothing',
+          goal: '',
+          note: `what a relay on this path can carry on this machine: the bare relay at ${round(med('bare relay') / med('plain veth'), 2)} × the plain veth, the relay at ${round(med('relay') / med('bare relay'), 2)} × the bare relay; bare relay: ${cpuNote('bare relay')}`,
+        })
       : {}),
-    'bridge-mode capture throughput': {
-      value: med('bridge'),
-      unit: 'Mbit/s',
-      reference: med('kernel bridge'),
+    ...figure('bridge-mode capture throughput', 'bridge', 'kernel bridge', {
       referenceName: 'kernel bridge, no capture',
       goal: '>= 2000 (issue 4: >= 1000)',
-      runs: runsOf('bridge'),
-      referenceRuns: runsOf('kernel bridge'),
-      note: `${mib} MiB client → server, every run's capture complete; ${cpuNote('bridge')}; kernel bridge: ${cpuNote('kernel bridge')}`,
-    },
+      note: `${mib} MiB client → server, every run's capture complete; ${cpuNote('bridge')}${cpuOf('kernel bridge')}`,
+    }),
     'peak memory, capture sidecar relaying at full speed': {
       value: round(peak, 0),
       unit: 'MiB',
       reference: null,
       goal: '<= 100',
-      note: `VmHWM of the sidecar after all the runs above (${runs} × ${mib} MiB relayed, as many bridged)`,
+      note: `VmHWM of the sidecar after all the runs above (${runs} × ${mib} MiB relayed${ran('bridge') ? ', as many bridged' : ''})`,
     },
   };
   emit(figures, { loadBefore, loadAfter, mib, runs });

@@ -7,7 +7,7 @@ export { FLAG_STRINGS } from './tcp.js';
 export { formatOptions, flagNames, summariseFrame, type FormatOptionsOptions } from './format.js';
 export { CaptureFormatError } from './capture-error.js';
 export { CaptureReader, readCapture, streamCapture, type CaptureFormat } from './capture.js';
-export { PcapWriter, pcapBytes, type PcapWriterOptions, type FrameToWrite } from './writer.js';
+export { PcapWriter, pcapBytes, pcapFileHeader, type PcapWriterOptions, type FrameToWrite } from './writer.js';
 export {
   encodeFrame,
   encodeOption,

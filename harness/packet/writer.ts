@@ -21,7 +21,8 @@ export interface FrameToWrite {
 
 const NS_PER_S = 1_000_000_000n;
 
-function fileHeader(linkType: number, snaplen: number): Uint8Array {
+/** The 24 bytes a pcap file starts with (little-endian, nanosecond magic). */
+export function pcapFileHeader(linkType = 1, snaplen = 262144): Uint8Array {
   const h = new Uint8Array(24);
   const v = new DataView(h.buffer);
   v.setUint32(0, PCAP_MAGIC_NS, true);
@@ -75,7 +76,7 @@ export class PcapWriter {
     this.buf = new Uint8Array(size);
     this.view = new DataView(this.buf.buffer);
     this.fd = openSync(path, 'w');
-    this.buf.set(fileHeader(this.linkType, this.snaplen), 0);
+    this.buf.set(pcapFileHeader(this.linkType, this.snaplen), 0);
     this.used = 24;
     openWriters.add(this);
     if (!exitHook) {
@@ -148,7 +149,7 @@ export function pcapBytes(frames: readonly FrameToWrite[], opts: { linkType?: nu
   let size = 24;
   for (const f of frames) size += 16 + Math.min(f.data.length, snaplen);
   const out = new Uint8Array(size);
-  out.set(fileHeader(opts.linkType ?? 1, snaplen), 0);
+  out.set(pcapFileHeader(opts.linkType ?? 1, snaplen), 0);
   const v = new DataView(out.buffer);
   let o = 24;
   for (const f of frames) {

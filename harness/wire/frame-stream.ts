@@ -12,6 +12,7 @@
  */
 import { decodeFrame, type DecodedFrame } from '../packet/index.js';
 import type { Fate, FrameEvent } from './protocol.js';
+import { pinned } from '../sockets/pinned.js';
 
 export const HEADER = 5;
 export const KIND_JSON = 1;
@@ -53,23 +54,24 @@ export interface MessageSink {
 
 /** The frames of one session, gathered into messages of at most BATCH_BYTES. */
 export class FrameBatch {
-  private buf: Buffer = Buffer.allocUnsafe(BATCH_BYTES);
+  private cur: { buf: Buffer; addr: number } = pinned(BATCH_BYTES);
   private used = 0;
   private readonly start: number;
   /** buffers the socket is done with, to fill again: fresh memory costs a page fault per page */
-  private readonly spare: Buffer[] = [];
+  private readonly spare: { buf: Buffer; addr: number }[] = [];
   count = 0;
 
   constructor(
     session: string,
     /** bytes of each frame sent along */
-    private readonly snap: number,
+    readonly snap: number,
     private readonly out: MessageSink,
   ) {
     const name = Buffer.from(session, 'utf8');
-    this.buf[4] = KIND_FRAMES;
-    this.buf.writeUInt16LE(name.length, HEADER);
-    name.copy(this.buf, HEADER + 2);
+    const b = this.cur.buf;
+    b[4] = KIND_FRAMES;
+    b.writeUInt16LE(name.length, HEADER);
+    name.copy(b, HEADER + 2);
     this.start = this.used = HEADER + 2 + name.length;
   }
 
@@ -77,7 +79,7 @@ export class FrameBatch {
     const snap = headerBytes(f.data, this.snap);
     const rule = f.rule ? Buffer.from(f.rule, 'utf8') : null;
     if (this.used + 4 + 8 + 2 + f.to.length + 4 + 2 + (rule ? 1 + rule.length : 0) + 8 + 2 + snap > BATCH_BYTES) this.flush();
-    const b = this.buf;
+    const b = this.cur.buf;
     let o = this.used;
     b.writeUInt32LE(f.n, o);
     b.writeBigUInt64LE(f.time, o + 4);
@@ -104,6 +106,17 @@ export class FrameBatch {
     this.count++;
   }
 
+  /** Where a writer in C (native/relay.c) adds records of the same format: the buffer's address, its size, the bytes used. */
+  target(): { addr: number; cap: number; used: number } {
+    return { addr: this.cur.addr, cap: BATCH_BYTES, used: this.used };
+  }
+
+  /** That writer added `count` records, and the buffer's bytes used are now `used`. */
+  added(used: number, count: number): void {
+    this.used = used;
+    this.count += count;
+  }
+
   /**
    * Write the frames added since the last write as one message, and go on in a buffer
    * the socket is done with (or a new one): the socket holds on to what it was given
@@ -111,14 +124,14 @@ export class FrameBatch {
    */
   flush(): void {
     if (this.count === 0) return;
-    const full = this.buf;
-    full.writeUInt32LE(this.used - HEADER, 0);
-    this.out.write(full.subarray(0, this.used), () => {
+    const full = this.cur;
+    full.buf.writeUInt32LE(this.used - HEADER, 0);
+    this.out.write(full.buf.subarray(0, this.used), () => {
       if (this.spare.length < SPARE_BUFFERS) this.spare.push(full);
     });
-    const next = this.spare.pop() ?? Buffer.allocUnsafe(BATCH_BYTES);
-    full.copy(next, 0, 0, this.start);
-    this.buf = next;
+    const next = this.spare.pop() ?? pinned(BATCH_BYTES);
+    full.buf.copy(next.buf, 0, 0, this.start);
+    this.cur = next;
     this.clear();
   }
 

@@ -120,6 +120,19 @@ export interface PacketSocketOptions {
  */
 export type FrameHandler = (data: Buffer, ifindex: number, pkttype: number, sec: number, nsec: number) => void;
 
+/** What native/relay.c needs of a socket to read and send with it: its descriptor and batch memory. */
+export interface FastPath {
+  fd: number;
+  rxHdrs: number;
+  rxNames: number;
+  rxControl: number;
+  slots: number;
+  slotBytes: number;
+  txHdrs: number;
+  txIov: number;
+  dests: number;
+}
+
 /**
  * The memory of a socket's batches: message headers pointing at names, control
  * buffers and slots, and the same for sends. Set up once, and handed to the next
@@ -209,6 +222,22 @@ export class PacketSocket {
     this.slots = this.arena.slots.buf;
     this.dests = pinned(Math.max(1, options.destinations) * SLL);
     this.resetReceive(BATCH);
+  }
+
+  /** Its descriptor and batch memory, for a reader in C that reads and sends as drain() and flush() do. */
+  fastPath(): FastPath {
+    const a = this.arena;
+    return {
+      fd: this.fd,
+      rxHdrs: a.rxHdrs.addr,
+      rxNames: a.rxNames.addr,
+      rxControl: a.rxControl.addr,
+      slots: a.slots.addr,
+      slotBytes: a.slotBytes,
+      txHdrs: a.txHdrs.addr,
+      txIov: a.txIov.addr,
+      dests: this.dests.addr,
+    };
   }
 
   /** Start receiving what the filter lets through, on interface `ifindex` (0: on every one). */

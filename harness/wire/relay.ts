@@ -1,13 +1,17 @@
 /**
- * The relay: each frame from a host is timestamped, written to the pcap, run through
- * the case's wire rules and sent out of the port of its destination. The ports and
- * their packet socket are WirePorts'; frames come and go in batches.
+ * The relay: each frame from a host is timestamped, written to the pcap, streamed to
+ * the harness, run through the case's wire rules and sent out of the port of its
+ * destination. The ports and their packet socket are WirePorts'; frames come and go in
+ * batches. While the case has no rule and no cut port, RelayCore's fast path (C) does
+ * all of this for each batch; here is the rest, on the same numbers, pcap and counters.
  * In bridge mode a kernel bridge forwards and the relay only records.
  */
-import { PcapWriter, decodeFrame } from '../packet/index.js';
+import { decodeFrame } from '../packet/index.js';
 import { frameMatches } from './rule-match.js';
 import { macWords } from './port-filter.js';
 import { WirePorts } from './wire-ports.js';
+import { RelayCore } from './native-relay.js';
+import type { FrameBatch } from './frame-stream.js';
 import type { RuleSpec } from './rule-spec.js';
 import type { Fate, PortSpec, PortStats } from './protocol.js';
 
@@ -25,13 +29,10 @@ export interface RelayedFrame {
 }
 
 export interface RelayEvents {
-  frame(f: RelayedFrame): void;
+  /** frames were added to the stream */
+  added(): void;
   release(n: number, ms: number): void;
 }
-
-// Frames carry the monotonic clock (the clock of process.hrtime and of the tracefs
-// instance), so wire and kernel events compare directly; the pcap gets wall time.
-const epochBase = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
 const BROADCAST_BIT = 0x01;
 const NOWHERE: readonly number[] = Object.freeze([]);
@@ -57,8 +58,7 @@ interface ActiveRule {
 
 export class Relay {
   private readonly io: WirePorts;
-  private readonly stats: PortStats[];
-  private readonly writer: PcapWriter;
+  private readonly core: RelayCore;
   private readonly rules: ActiveRule[] = [];
   private readonly cut = new Set<number>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -66,45 +66,58 @@ export class Relay {
   /** where a unicast frame to port i goes, and a broadcast from port i */
   private readonly unicastTo: readonly number[][];
   private readonly broadcastFrom: readonly number[][];
-  private frames = 0;
-  private lastTime = 0n;
   private closed = false;
 
   constructor(
     readonly ports: PortSpec[],
     netnsPath: string,
     pcapPath: string,
+    /** where the frames go to the harness */
+    private readonly stream: FrameBatch,
     private readonly events: RelayEvents,
     private readonly mode: 'relay' | 'bridge' = 'relay',
   ) {
-    this.stats = ports.map((p) => ({ host: p.host, captured: 0, delivered: 0, refused: 0 }));
     this.macs = ports.map((p) => macWords(p.hostMac));
     this.unicastTo = ports.map((_, i) => [i]);
     this.broadcastFrom = ports.map((_, i) => ports.map((_, j) => j).filter((j) => j !== i));
-    // a pcap buffer per case, its pages resident once filled: 1 MiB is 700 frames a write
-    this.writer = new PcapWriter(pcapPath, { bufferSize: 1024 * 1024 });
+    this.core = new RelayCore(ports.length, pcapPath, stream.snap);
     try {
       // Every frame the kernel refuses is counted here, whatever the reason: the error of
       // a frame refused in the middle of a batch is not told, and a guest's port coming
       // up while a batch goes out makes the reason (ENETDOWN, counted nowhere, or a drop
       // the veth counted) impossible to tell afterwards. A frame it accepts, the veth has
       // handed to its host's end, counted there as received.
-      this.io = new WirePorts(ports, netnsPath, mode, (port) => {
-        this.stats[port].refused++;
-      });
+      this.io = new WirePorts(ports, netnsPath, mode, (port) => this.core.count(port, 'refused'));
     } catch (e) {
-      this.writer.closeSync();
+      this.core.close();
       throw e;
     }
-    this.io.start((port, data, time) => {
-      if (data) this.receive(port, data, false, time);
-      else this.stats[port].captured++; // bridge mode's second host, counted where it enters the bridge
-    });
+    if (mode === 'relay') {
+      this.core.useSocket(this.io.fastPath());
+      ports.forEach((_, i) => this.plugged(i));
+    }
+    this.io.start(
+      (port, data, time) => {
+        if (data) this.receive(port, data, false, time);
+        else this.core.count(port, 'captured'); // bridge mode's second host, counted where it enters the bridge
+      },
+      (offset) => {
+        if (this.rules.length > 0 || this.cut.size > 0) return false;
+        if (this.core.drain(offset, this.stream) > 0) this.events.added();
+        return true;
+      },
+    );
+  }
+
+  /** Tell the fast path where port `i` is now. */
+  private plugged(i: number): void {
+    if (this.mode === 'relay') this.core.setPort(i, this.io.ifindexOf(i), this.macs[i]);
   }
 
   /** The host behind `index` got a new link (reboot): capture on it again. */
   reopen(index: number): void {
     this.io.replug(index);
+    this.plugged(index);
   }
 
   /** Take in every frame waiting in the kernel now. */
@@ -124,12 +137,12 @@ export class Relay {
 
   /** Number and time of a frame: the kernel's stamp if it has one, never before the last frame's. */
   private record(data: Buffer, stamp: bigint | null = null): { n: number; time: bigint } {
-    let time = stamp ?? process.hrtime.bigint();
-    if (time < this.lastTime) time = this.lastTime;
-    this.lastTime = time;
-    this.frames++;
-    this.writer.write({ time: epochBase + time, data });
-    return { n: this.frames, time };
+    return this.core.record(data, stamp);
+  }
+
+  private frame(f: RelayedFrame): void {
+    this.stream.add(f);
+    this.events.added();
   }
 
   /**
@@ -141,11 +154,11 @@ export class Relay {
     if (this.closed) return;
     const { n, time } = this.record(data, stamp);
     // in bridge mode the second host's frames are counted at its own port (WirePorts)
-    if (!injected && !(this.mode === 'bridge' && from === 1)) this.stats[from].captured++;
+    if (!injected && !(this.mode === 'bridge' && from === 1)) this.core.count(from, 'captured');
     const to = this.destinations(from, data);
     if (this.mode === 'bridge') {
-      for (const p of to) this.stats[p].delivered++; // the bridge forwards it
-      this.events.frame({ n, time, port: from, to, data, fate: undefined, rule: undefined, triggerPassed: undefined });
+      for (const p of to) this.core.count(p, 'delivered'); // the bridge forwards it
+      this.frame({ n, time, port: from, to, data, fate: undefined, rule: undefined, triggerPassed: undefined });
       return;
     }
     const decoded = this.rules.length ? decodeFrame(data, 1, data.length) : null;
@@ -184,7 +197,7 @@ export class Relay {
             after = () => {
               const copy = this.record(data);
               for (const p of to) this.deliver(p, data);
-              this.events.frame({ n: copy.n, time: copy.time, port: from, to, data, fate: 'duplicated', rule: r.spec.id, triggerPassed: undefined });
+              this.frame({ n: copy.n, time: copy.time, port: from, to, data, fate: 'duplicated', rule: r.spec.id, triggerPassed: undefined });
             };
             break;
           case 'reorder':
@@ -200,7 +213,7 @@ export class Relay {
       }
     }
     // every frame event has the same shape (no spreads, no optional keys): this is the hot path
-    this.events.frame({ n, time, port: from, to, data, fate, rule, triggerPassed });
+    this.frame({ n, time, port: from, to, data, fate, rule, triggerPassed });
     after?.();
     if (decoded) this.releaseHolds(decoded, from, to, time);
   }
@@ -259,17 +272,18 @@ export class Relay {
    * port that is gone (its host crashed): the relay counts it as refused.
    */
   deliver(port: number, data: Buffer): void {
-    this.stats[port].delivered++;
-    if (!this.io.send(port, data)) this.stats[port].refused++;
+    this.core.count(port, 'delivered');
+    if (!this.io.send(port, data)) this.core.count(port, 'refused');
   }
 
   /** The host behind `port` is gone with its link: stop capturing there. */
   drop(port: number): void {
     this.io.unplug(port);
+    this.plugged(port);
   }
 
   portStats(): PortStats[] {
-    return this.stats.map((s) => ({ ...s }));
+    return this.ports.map((p, i) => ({ host: p.host, ...this.core.counters(i) }));
   }
 
   close(): void {
@@ -277,6 +291,6 @@ export class Relay {
     this.closed = true;
     for (const t of this.timers) clearTimeout(t);
     this.io.close();
-    this.writer.closeSync();
+    this.core.close();
   }
 }

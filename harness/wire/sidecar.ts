@@ -21,6 +21,7 @@ import { rmSync, statSync } from 'node:fs';
 import { Request, type SidecarMessage } from './protocol.js';
 import { FrameBatch, jsonMessage } from './frame-stream.js';
 import { Relay } from './relay.js';
+import { relayLibrary } from './native-relay.js';
 import { bufferSize, SO_SNDBUF, SO_SNDBUFFORCE } from './packet-socket.js';
 import { dieWithParent, runOnlyOn } from '../sockets/libc.js';
 
@@ -48,6 +49,14 @@ if (parent !== undefined && !dieWithParent(Number(parent))) {
   process.exit(1);
 }
 const netnsRoot = (arg('--netns-root') ?? '').replace(/\/+$/, '');
+try {
+  // built on a machine's first start (a fraction of a second), before the harness is told it is ready
+  relayLibrary();
+} catch (e) {
+  process.stderr.write(`sidecar: ${(e as Error).message}\n`);
+  rmSync(socketPath, { force: true });
+  process.exit(1);
+}
 
 function keepTo(cpus: number[]): void {
   try {
@@ -133,9 +142,9 @@ async function handle(client: Socket, line: string): Promise<void> {
           req.ports,
           netnsRoot + req.netns,
           req.pcap,
+          batch,
           {
-            frame: (f) => {
-              batch.add(f);
+            added: () => {
               if (s) framesWaiting(s);
             },
             release: (n, ms) => send(client, { type: 'release', session, n, ms }),

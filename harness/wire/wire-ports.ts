@@ -16,7 +16,7 @@
  */
 import { openSync, closeSync } from 'node:fs';
 import { setns } from '../sockets/libc.js';
-import { PacketSocket, realtimeOffset } from './packet-socket.js';
+import { PacketSocket, realtimeOffset, type FastPath } from './packet-socket.js';
 import { macWords, portFilter, type PortFilterRule } from './port-filter.js';
 import type { PortSpec } from './protocol.js';
 
@@ -26,6 +26,13 @@ import type { PortSpec } from './protocol.js';
  * the kernel gave no timestamp.
  */
 export type PortFrameHandler = (port: number, data: Buffer | null, time: bigint | null) => void;
+
+/**
+ * A reader that takes the relay socket's waiting frames itself (native/relay.c), given
+ * realtime minus monotonic in ns; false when it does not now, and the frames go to the
+ * handler instead.
+ */
+export type FastDrain = (offset: bigint) => boolean;
 
 const FULL_FRAME = 0x40000;
 /** what the counter keeps of a frame it only counts */
@@ -62,6 +69,7 @@ export class WirePorts {
   /** bridge: the counter on port 1 */
   private readonly counter: PacketSocket | null;
   private onFrame: PortFrameHandler = () => {};
+  private fast: FastDrain = () => false;
   private offset = 0n;
 
   constructor(
@@ -119,9 +127,23 @@ export class WirePorts {
     return portFilter(rules);
   }
 
-  /** Start calling `onFrame` from the event loop as frames arrive. */
-  start(onFrame: PortFrameHandler): void {
+  /** The relay socket and its batch memory, for `fast` (relay mode). */
+  fastPath(): FastPath {
+    return this.main.fastPath();
+  }
+
+  /** The interface of `port` in the wire namespace; 0 once unplugged. */
+  ifindexOf(port: number): number {
+    return this.ifindex[port];
+  }
+
+  /**
+   * Start handing the frames to `onFrame` from the event loop as they arrive, or to
+   * `fast` when it takes them (relay mode).
+   */
+  start(onFrame: PortFrameHandler, fast?: FastDrain): void {
     this.onFrame = onFrame;
+    if (fast && this.mode === 'relay') this.fast = fast;
     this.main.watch(() => this.drain());
     this.counter?.watch(() => this.drain());
   }
@@ -147,7 +169,7 @@ export class WirePorts {
   /** Hand every frame waiting now to the handler. */
   drain(): void {
     this.offset = realtimeOffset();
-    this.main.drain(this.fromMain);
+    if (!this.fast(this.offset)) this.main.drain(this.fromMain);
     this.counter?.drain(this.fromCounter);
   }
 

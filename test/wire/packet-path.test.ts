@@ -3,65 +3,11 @@
 // leave by any port in batches, kernel timestamps on the monotonic clock, unplug.
 // The hosts' side is a packet socket inside each host's namespace, sending and
 // receiving raw Ethernet frames of a protocol nobody else speaks (0x88b5).
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopology, type Topology } from '../../harness/stacks/index.js';
-import { PacketSocket } from '../../harness/wire/packet-socket.js';
-import { portFilter } from '../../harness/wire/port-filter.js';
-import { inNetns, WirePorts } from '../../harness/wire/wire-ports.js';
+import { WirePorts } from '../../harness/wire/wire-ports.js';
 import type { PortSpec } from '../../harness/wire/protocol.js';
-
-const ETHERTYPE = 0x88b5;
-const FOREIGN_MAC = '02:00:5e:10:00:01';
-
-function macBytes(mac: string): Buffer {
-  return Buffer.from(mac.split(':').map((x) => parseInt(x, 16)));
-}
-
-/** A test frame: `seq` in its payload, `size` bytes in all. */
-function testFrame(dst: string, src: string, seq: number, size = 200): Buffer {
-  const f = Buffer.alloc(size);
-  macBytes(dst).copy(f, 0);
-  macBytes(src).copy(f, 6);
-  f.writeUInt16BE(ETHERTYPE, 12);
-  f.writeUInt32BE(seq, 14);
-  return f;
-}
-
-const isTest = (f: Buffer) => f.length >= 18 && f.readUInt16BE(12) === ETHERTYPE;
-
-/** A host's raw view of its own link: sends frames out of it, and keeps those from `macs` that reach it. */
-class HostEnd {
-  readonly sock: PacketSocket;
-  readonly got: Buffer[] = [];
-
-  constructor(ns: string, ifname: string, macs: string[]) {
-    this.sock = inNetns(`/run/netns/${ns}`, () => new PacketSocket({ ignoreOutgoing: true, receiveBuffer: 1 << 20, destinations: 1 }, () => undefined));
-    const ifindex = this.sock.ifindex(ifname);
-    this.sock.setDestination(0, ifindex);
-    this.sock.setFilter(portFilter([{ ifindex, macs, snap: 65535 }]));
-    this.sock.bind(ifindex);
-  }
-
-  send(frame: Buffer): void {
-    this.sock.send(0, frame, 0);
-  }
-
-  read(): Buffer[] {
-    this.sock.drain((data) => {
-      if (isTest(data)) this.got.push(Buffer.from(data));
-    });
-    return this.got;
-  }
-}
-
-async function until(what: string, ok: () => boolean, ms = 3000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+import { FOREIGN_MAC, HostEnd, ip, isTest, reached, testFrame, txDropped } from './host-end.js';
 
 describe('packet path', () => {
   let topo: Topology;
@@ -96,8 +42,8 @@ describe('packet path', () => {
       for (let seq = 0; seq < 300; seq++) hostA.send(testFrame(b.mac, a.mac, seq, seq % 2 ? 1514 : 64));
       hostA.send(testFrame(b.mac, FOREIGN_MAC, 9999));
       hostB.send(testFrame(a.mac, b.mac, 5000));
-      await until('300 frames from a and one from b captured', () => captured.length >= 301);
-      await until('a and b received what the wire relayed', () => hostB.read().length >= 300 && hostA.read().length >= 1);
+      await reached('300 frames from a and one from b captured', () => captured.length >= 301);
+      await reached('a and b received what the wire relayed', () => hostB.read().length >= 300 && hostA.read().length >= 1);
       const after = process.hrtime.bigint();
 
       const fromA = captured.filter((c) => c.port === 0).map((c) => c.frame.readUInt32BE(14));
@@ -129,7 +75,7 @@ describe('packet path', () => {
       // the port back (its interface is the same here): a's frames come in again
       wire.replug(0);
       hostA.send(testFrame(b.mac, a.mac, 7002));
-      await until('a captured again after replug', () => captured.length === 302);
+      await reached('a captured again after replug', () => captured.length === 302);
       expect(captured[301].frame.readUInt32BE(14)).toBe(7002);
     } finally {
       wire.close();
@@ -151,10 +97,10 @@ describe('packet path', () => {
       for (const p of [a.port, b.port]) ip(topo.wireNs, ['link', 'set', p, 'down']);
       await new Promise((r) => setTimeout(r, 50));
       for (const p of [a.port, b.port]) ip(topo.wireNs, ['link', 'set', p, 'up']);
-      await until('both ports up with their carrier', () => [a.port, b.port].every((p) => /LOWER_UP/.test(ip(topo.wireNs, ['link', 'show', 'dev', p]))));
+      await reached('both ports up with their carrier', () => [a.port, b.port].every((p) => /LOWER_UP/.test(ip(topo.wireNs, ['link', 'show', 'dev', p]))));
       hostA.send(testFrame(b.mac, a.mac, 4242));
       // taken in by the watch alone: nothing here drains the wire by hand
-      await until('the frame from a captured', () => captured.includes(4242));
+      await reached('the frame from a captured', () => captured.includes(4242));
     } finally {
       wire.close();
       void hostA.sock.close();
@@ -180,9 +126,9 @@ describe('packet path', () => {
         }
       });
       for (let seq = 0; seq < 20; seq++) hostA.send(testFrame(b.mac, a.mac, seq, seq % 2 ? 1514 : 100));
-      await until('20 frames relayed', () => relayed === 20);
-      await until('a got the 20 frames sent after them', () => hostA.read().length === 20);
-      await until('b got the 10 small ones', () => hostB.read().length === 10);
+      await reached('20 frames relayed', () => relayed === 20);
+      await reached('a got the 20 frames sent after them', () => hostA.read().length === 20);
+      await reached('b got the 10 small ones', () => hostB.read().length === 10);
       expect(hostA.got.map((f) => f.readUInt32BE(14))).toEqual(Array.from({ length: 20 }, (_, i) => 8001 + i));
       expect(hostB.got.map((f) => f.readUInt32BE(14))).toEqual(Array.from({ length: 10 }, (_, i) => 2 * i));
       // one report per refused frame; sendmmsg tells the error only of a batch's first frame
@@ -217,8 +163,8 @@ describe('packet path', () => {
         }
       });
       for (let seq = 0; seq < 5; seq++) hostA.send(testFrame(b.mac, a.mac, seq));
-      await until('5 frames relayed', () => relayed === 5);
-      await until('a got the 5 frames sent before them', () => hostA.read().length === 5);
+      await reached('5 frames relayed', () => relayed === 5);
+      await reached('a got the 5 frames sent before them', () => hostA.read().length === 5);
       expect(failed).toEqual(Array.from({ length: 5 }, () => '1 unknown'));
       // refused before the device: the veth counted nothing, so the relay must
       expect(txDropped(topo.wireNs, b.port) - dropsBefore).toBe(0);
@@ -229,11 +175,3 @@ describe('packet path', () => {
     }
   });
 });
-
-function ip(ns: string, args: string[]): string {
-  return execFileSync('ip', ['-n', ns, ...args], { encoding: 'utf8' });
-}
-
-function txDropped(ns: string, ifname: string): number {
-  return (JSON.parse(ip(ns, ['-j', '-s', 'link', 'show', 'dev', ifname])) as { stats64: { tx: { dropped: number } } }[])[0].stats64.tx.dropped;
-}
