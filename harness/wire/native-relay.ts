@@ -2,9 +2,10 @@
  * What a relay keeps, in memory native/relay.c reads and writes too: the frames'
  * numbers and last time, the pcap's file and buffer, each port's counters; and the fast
  * path, which takes every waiting frame through C (numbered, stamped, recorded, streamed
- * and sent) while the case has no wire rule and no cut port. relay.ts does everything
- * else with the same state (record(), count()), so the two paths share one numbering,
- * one pcap and one set of counters.
+ * and sent) while the case has no wire rule and no cut port, and every frame of bridge
+ * mode's tap (recorded only). relay.ts does everything else with the same state
+ * (record(), count()), so the two paths share one numbering, one pcap and one set of
+ * counters.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,7 +25,7 @@ const SOURCE = fileURLToPath(new URL('./native/relay.c', import.meta.url));
 // struct tl_relay's fields, in the order tl_layout() tells their offsets
 const FIELDS = [
   'fd', 'nports', 'ifindex', 'mac', 'rxHdrs', 'rxNames', 'rxControl', 'slots', 'slotBytes', 'txHdrs', 'txIov', 'dests',
-  'epochBase', 'pcapFd', 'pcapBuf', 'pcapCap', 'snap', 'offset', 'streamBuf', 'streamCap', 'streamUsed',
+  'epochBase', 'pcapFd', 'pcapBuf', 'pcapCap', 'snap', 'bridge', 'offset', 'streamBuf', 'streamCap', 'streamUsed',
   'frames', 'lastTime', 'pcapUsed', 'streamCount', 'batchN', 'batchI', 'captured', 'delivered', 'refused',
 ] as const;
 type Field = (typeof FIELDS)[number];
@@ -117,8 +118,9 @@ export class RelayCore {
     return Number(this.mem.buf.readBigInt64LE(this.lib.at[f] + index * 8));
   }
 
-  /** The packet socket the fast path reads and sends with, and its batch memory. */
-  useSocket(p: FastPath): void {
+  /** The packet socket the fast path reads (and, unless `bridge`, sends) with, and its batch memory. */
+  useSocket(p: FastPath, bridge: boolean): void {
+    this.set('bridge', bridge ? 1 : 0);
     this.set('fd', p.fd);
     this.set('rxHdrs', p.rxHdrs);
     this.set('rxNames', p.rxNames);
@@ -175,6 +177,8 @@ export class RelayCore {
       added += count;
       if (r < 0) throw failure(`relaying (${this.pcapPath})`, r);
       if (this.get('batchI') >= this.get('batchN')) return added;
+      // a record always fits an empty message: no progress would mean a broken layout
+      if (count === 0) throw new Error(`relay: a frame's record does not fit an empty stream message (${target.cap} bytes)`);
       stream.flush();
     }
   }

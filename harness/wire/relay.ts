@@ -4,7 +4,7 @@
  * destination. The ports and their packet socket are WirePorts'; frames come and go in
  * batches. While the case has no rule and no cut port, RelayCore's fast path (C) does
  * all of this for each batch; here is the rest, on the same numbers, pcap and counters.
- * In bridge mode a kernel bridge forwards and the relay only records.
+ * In bridge mode a kernel bridge forwards and the relay only records (the fast path too).
  */
 import { decodeFrame } from '../packet/index.js';
 import { frameMatches } from './rule-match.js';
@@ -92,10 +92,8 @@ export class Relay {
       this.core.close();
       throw e;
     }
-    if (mode === 'relay') {
-      this.core.useSocket(this.io.fastPath());
-      ports.forEach((_, i) => this.plugged(i));
-    }
+    this.core.useSocket(this.io.fastPath(), mode === 'bridge');
+    ports.forEach((_, i) => this.plugged(i));
     this.io.start(
       (port, data, time) => {
         if (data) this.receive(port, data, false, time);
@@ -111,7 +109,7 @@ export class Relay {
 
   /** Tell the fast path where port `i` is now. */
   private plugged(i: number): void {
-    if (this.mode === 'relay') this.core.setPort(i, this.io.ifindexOf(i), this.macs[i]);
+    this.core.setPort(i, this.io.ifindexOf(i), this.macs[i]);
   }
 
   /** The host behind `index` got a new link (reboot): capture on it again. */

@@ -127,7 +127,7 @@ export class WirePorts {
     return portFilter(rules);
   }
 
-  /** The relay socket and its batch memory, for `fast` (relay mode). */
+  /** The relay socket (bridge mode: the tap on port 0) and its batch memory, for `fast`. */
   fastPath(): FastPath {
     return this.main.fastPath();
   }
@@ -138,12 +138,13 @@ export class WirePorts {
   }
 
   /**
-   * Start handing the frames to `onFrame` from the event loop as they arrive, or to
-   * `fast` when it takes them (relay mode).
+   * Start handing the frames to `onFrame` from the event loop as they arrive, or, those
+   * of the relay socket (the tap), to `fast` when it takes them; bridge mode's counter
+   * always hands its frames to `onFrame`.
    */
   start(onFrame: PortFrameHandler, fast?: FastDrain): void {
     this.onFrame = onFrame;
-    if (fast && this.mode === 'relay') this.fast = fast;
+    if (fast) this.fast = fast;
     this.main.watch(() => this.drain());
     this.counter?.watch(() => this.drain());
   }

@@ -4,6 +4,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { runId, STATE_DIR } from '../../harness/topology/owner.js';
 import { tracefsRoot } from '../../harness/observe/tracefs.js';
 
+export { until } from '../reliability/helpers.js';
+
 export const ownPrefix = () => `tcpl-${runId()}-${process.pid}-`;
 
 export function ownNamespaces(): string[] {
@@ -43,13 +45,4 @@ export function ownSidecars(): number[] {
     }
   }
   return out;
-}
-
-export async function until(test: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return true;
 }

@@ -166,3 +166,66 @@ describe('relay paths', () => {
     }
   });
 });
+
+describe('bridge mode: the tap through the fast path, the counter through relay.ts', () => {
+  let topo: Topology;
+  let dir: string;
+  beforeAll(async () => {
+    topo = await createTopology(['a', 'b'], { bridge: true });
+    await topo.up();
+    dir = mkdtempSync(join(tmpdir(), 'tcpladder-relay-paths-'));
+  });
+  afterAll(async () => {
+    await topo?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("records both directions in one sequence, each frame as whose host sent it, and counts the second host's where they enter the bridge", async () => {
+    const [a, b] = topo.hosts.map((h) => h.spec);
+    const ports = topo.hosts.map((h) => ({ ifname: h.spec.port, hostMac: h.spec.mac, host: h.spec.name }));
+    const frames: BatchedFrame[] = [];
+    const stream = new FrameBatch('s2', 65535, {
+      write(bytes, done) {
+        frames.push(...decodeFrameBatch(Buffer.from(bytes.subarray(HEADER))).frames);
+        done();
+      },
+    });
+    const pcap = join(dir, 'bridge.pcap');
+    const relay = new Relay(ports, `/run/netns/${topo.wireNs}`, pcap, stream, { added: () => setImmediate(() => stream.flush()), release: () => undefined }, 'bridge');
+    let slow = 0;
+    const receive = relay.receive.bind(relay);
+    relay.receive = (...args) => {
+      slow++;
+      receive(...args);
+    };
+    const hostA = new HostEnd(a.ns, a.ifname, [b.mac]);
+    const hostB = new HostEnd(b.ns, b.ifname, [a.mac]);
+    const streamed = (seq: number) => frames.some((f) => isTest(f.data) && f.data.readUInt32BE(14) === seq);
+    try {
+      for (let seq = 0; seq < 300; seq++) hostA.send(testFrame(b.mac, a.mac, seq, 1514));
+      hostB.send(testFrame(a.mac, b.mac, 5000, 60));
+      await reached('b got 300 frames through the bridge', () => hostB.read().length >= 300);
+      await reached("b's frame recorded", () => streamed(5000) && streamed(299));
+      await reached("b's frame counted", () => relay.portStats()[1].captured >= 1);
+      expect(slow).toBe(0);
+    } finally {
+      relay.close();
+      void hostA.sock.close();
+      void hostB.sock.close();
+    }
+    stream.flush();
+    expect(frames.map((f) => f.n)).toEqual(Array.from({ length: frames.length }, (_, i) => i + 1));
+    const tests = frames.filter((f) => isTest(f.data));
+    expect(tests.filter((f) => f.port === 0).map((f) => f.data.readUInt32BE(14))).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    expect(tests.filter((f) => f.port === 1).map((f) => [f.data.readUInt32BE(14), f.to])).toEqual([[5000, [0]]]);
+    const cap = readCapture(readFileSync(pcap));
+    expect(cap.frames).toHaveLength(frames.length);
+    cap.frames.forEach((f, i) => expect(Buffer.from(f.data).equals(frames[i].data)).toBe(true));
+    const stats = relay.portStats();
+    expect(stats[0].captured).toBe(frames.filter((f) => f.port === 0).length);
+    // the counter on b's port saw what b sent, recorded or not yet
+    expect(stats[1].captured).toBeGreaterThanOrEqual(frames.filter((f) => f.port === 1).length);
+    for (const p of [0, 1]) expect(stats[p].delivered).toBe(frames.filter((f) => f.to.includes(p)).length);
+    expect(stats.every((s) => s.refused === 0)).toBe(true);
+  });
+});

@@ -2,9 +2,10 @@
  * The relay's fast path, in C: the frames waiting in the wire namespace's packet socket
  * read in batches, each numbered, stamped, written to the pcap, added to the stream of
  * frames to the harness and sent out of its destination's port, with no call into
- * JavaScript per frame. It serves a relay whose case has no wire rule and no cut port;
- * relay.ts handles every frame otherwise (and injected ones, and bridge mode), keeping
- * the same numbers, pcap and counters here (tl_record). Built and loaded by
+ * JavaScript per frame. It serves a relay whose case has no wire rule and no cut port,
+ * and bridge mode's tap (a kernel bridge forwards: frames are only recorded); relay.ts
+ * handles every frame otherwise (and injected ones), keeping the same numbers, pcap and
+ * counters here (tl_record). Built and loaded by
  * native-relay.ts; the packet socket and its batch memory are packet-socket.ts's.
  *
  * Everything both sides share is in struct tl_relay, 64-bit fields only, whose field
@@ -49,6 +50,7 @@ struct tl_relay {
   int64_t epoch_base;             /* Unix time minus monotonic time, ns: the pcap's clock */
   int64_t pcap_fd, pcap_buf, pcap_cap;
   int64_t snap;                   /* bytes of a frame the stream carries at most */
+  int64_t bridge;                 /* bridge mode: the socket taps port 0, whose frames are whose by source MAC */
   /* set before each drain */
   int64_t offset; /* realtime minus monotonic, ns: the kernel stamps frames in realtime */
   int64_t stream_buf, stream_cap, stream_used;
@@ -67,7 +69,8 @@ int64_t tl_layout(int64_t *out) {
     offsetof(struct tl_relay, rx_control), offsetof(struct tl_relay, slots), offsetof(struct tl_relay, slot_bytes),
     offsetof(struct tl_relay, tx_hdrs), offsetof(struct tl_relay, tx_iov), offsetof(struct tl_relay, dests),
     offsetof(struct tl_relay, epoch_base), offsetof(struct tl_relay, pcap_fd), offsetof(struct tl_relay, pcap_buf),
-    offsetof(struct tl_relay, pcap_cap), offsetof(struct tl_relay, snap), offsetof(struct tl_relay, offset),
+    offsetof(struct tl_relay, pcap_cap), offsetof(struct tl_relay, snap), offsetof(struct tl_relay, bridge),
+    offsetof(struct tl_relay, offset),
     offsetof(struct tl_relay, stream_buf), offsetof(struct tl_relay, stream_cap), offsetof(struct tl_relay, stream_used),
     offsetof(struct tl_relay, frames), offsetof(struct tl_relay, last_time), offsetof(struct tl_relay, pcap_used),
     offsetof(struct tl_relay, stream_count), offsetof(struct tl_relay, batch_n), offsetof(struct tl_relay, batch_i),
@@ -85,6 +88,8 @@ static int64_t monotonic_now(void) {
 }
 
 static inline uint32_t be16(const uint8_t *p) { return (uint32_t)p[0] << 8 | p[1]; }
+
+static inline int64_t mac_at(const uint8_t *p) { return (int64_t)be16(p) << 32 | (int64_t)be16(p + 2) << 16 | be16(p + 4); }
 
 static int write_all(int fd, const uint8_t *b, size_t n) {
   while (n > 0) {
@@ -162,7 +167,7 @@ static int destinations(const struct tl_relay *r, int from, const uint8_t *d, ui
       if (p != from) to[n++] = (uint8_t)p;
     return n;
   }
-  int64_t dst = (int64_t)be16(d) << 32 | (int64_t)be16(d + 2) << 16 | be16(d + 4);
+  int64_t dst = mac_at(d);
   for (int p = 0; p < r->nports; p++)
     if (r->mac[p] == dst) {
       if (p != from) to[n++] = (uint8_t)p;
@@ -268,13 +273,19 @@ int64_t tl_drain(struct tl_relay *r, int64_t max) {
       memcpy(&flags, m + M_FLAGS, 4);
       memcpy(&controllen, m + M_CONTROLLEN, 4);
       if (flags & MSG_TRUNC) len = (uint32_t)r->slot_bytes;
-      int32_t ifindex;
-      memcpy(&ifindex, names + i * SLL + 4, 4);
-      int from = -1;
-      for (int p = 0; p < r->nports; p++)
-        if (r->ifindex[p] == ifindex) from = p;
-      if (from < 0) continue;
       const uint8_t *data = slots + (int64_t)i * r->slot_bytes;
+      int from = -1;
+      if (r->bridge) {
+        int64_t src = mac_at(data + 6);
+        for (int p = 0; p < r->nports; p++)
+          if (r->mac[p] == src) { from = p; break; }
+      } else {
+        int32_t ifindex;
+        memcpy(&ifindex, names + i * SLL + 4, 4);
+        for (int p = 0; p < r->nports; p++)
+          if (r->ifindex[p] == ifindex) { from = p; break; }
+      }
+      if (from < 0) continue;
       uint8_t to[MAX_PORTS];
       int nto = destinations(r, from, data, to);
       int64_t stamp = -1;
@@ -304,6 +315,12 @@ int64_t tl_drain(struct tl_relay *r, int64_t max) {
       }
       r->last_time = time;
       r->frames++;
+      if (r->bridge) {
+        /* the second host's frames are counted where they enter the bridge, by relay.ts; the bridge forwards */
+        if (from != 1) r->captured[from]++;
+        for (int k = 0; k < nto; k++) r->delivered[to[k]]++;
+        continue;
+      }
       r->captured[from]++;
       for (int k = 0; k < nto; k++) {
         int p = to[k];
