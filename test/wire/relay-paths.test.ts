@@ -27,47 +27,62 @@ const IDLE_RULE: RuleSpec = {
   count: 1,
 };
 
-describe('relay paths', () => {
+/**
+ * A relay on `topo`'s wire in this process, and what it gives the harness: the stream's
+ * frames as decoded there (the hosts' kernels send a frame of their own now and then:
+ * counted, not asserted), its messages, its pcap, and how many frames relay.ts's own
+ * path took (`slow`).
+ */
+function relayOn(topo: Topology, pcap: string, mode: 'relay' | 'bridge') {
+  const ports: PortSpec[] = topo.hosts.map((h) => ({ ifname: h.spec.port, hostMac: h.spec.mac, host: h.spec.name }));
+  const seen = { frames: [] as BatchedFrame[], messages: 0, slow: 0 };
+  const stream = new FrameBatch('s1', 65535, {
+    write(bytes, done) {
+      expect(bytes[4]).toBe(KIND_FRAMES);
+      seen.frames.push(...decodeFrameBatch(Buffer.from(bytes.subarray(HEADER))).frames);
+      seen.messages++;
+      done();
+    },
+  });
+  // the stream's message goes out a turn of the event loop after its frames, as the sidecar sends it
+  const relay = new Relay(ports, `/run/netns/${topo.wireNs}`, pcap, stream, { added: () => setImmediate(() => stream.flush()), release: () => undefined }, mode);
+  const receive = relay.receive.bind(relay);
+  relay.receive = (...args) => {
+    seen.slow++;
+    receive(...args);
+  };
+  const streamed = (seq: number) => seen.frames.some((f) => isTest(f.data) && f.data.readUInt32BE(14) === seq);
+  return { relay, stream, seen, streamed };
+}
+
+/** Wire namespaces with two hosts (`bridge`: a kernel bridge between them), and a folder for pcaps. */
+function twoHosts(bridge: boolean): { topo: () => Topology; dir: () => string } {
   let topo: Topology;
-  let ports: PortSpec[];
   let dir: string;
   beforeAll(async () => {
-    topo = await createTopology(['a', 'b']);
+    topo = await createTopology(['a', 'b'], { bridge });
     await topo.up();
-    ports = topo.hosts.map((h) => ({ ifname: h.spec.port, hostMac: h.spec.mac, host: h.spec.name }));
     dir = mkdtempSync(join(tmpdir(), 'tcpladder-relay-paths-'));
   });
   afterAll(async () => {
     await topo?.destroy();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
+  return { topo: () => topo, dir: () => dir };
+}
+
+describe('relay paths', () => {
+  const wire = twoHosts(false);
 
   it('numbers, stamps, records, streams and counts every frame alike on either path, and goes on from one to the other', async () => {
+    const topo = wire.topo();
     const [a, b] = topo.hosts.map((h) => h.spec);
-    // the stream as the harness gets it (the hosts' kernels send a frame of their own now and then: counted, not asserted)
-    const frames: BatchedFrame[] = [];
-    let messages = 0;
-    const stream = new FrameBatch('s1', 65535, {
-      write(bytes, done) {
-        expect(bytes[4]).toBe(KIND_FRAMES);
-        frames.push(...decodeFrameBatch(Buffer.from(bytes.subarray(HEADER))).frames);
-        messages++;
-        done();
-      },
-    });
-    const pcap = join(dir, 'wire.pcap');
-    const relay = new Relay(ports, `/run/netns/${topo.wireNs}`, pcap, stream, { added: () => setImmediate(() => stream.flush()), release: () => undefined });
+    const pcap = join(wire.dir(), 'wire.pcap');
+    const { relay, stream, seen, streamed } = relayOn(topo, pcap, 'relay');
+    const { frames } = seen;
     const hostA = new HostEnd(a.ns, a.ifname, [b.mac]);
     const hostB = new HostEnd(b.ns, b.ifname, [a.mac]);
     const seqs = (f: Buffer[]) => f.map((x) => x.readUInt32BE(14));
-    const streamed = (seq: number) => frames.some((f) => isTest(f.data) && f.data.readUInt32BE(14) === seq);
-    // the frames relay.ts's own path takes
-    let slow = 0;
-    const receive = relay.receive.bind(relay);
-    relay.receive = (...args) => {
-      slow++;
-      receive(...args);
-    };
     let unplugged: { delivered: number; refused: number };
     try {
       // fast path: 600 full-size frames queued before the relay reads any (this turn of the
@@ -77,7 +92,7 @@ describe('relay paths', () => {
       hostB.send(testFrame(BROADCAST, b.mac, 5000, 60));
       await reached("b got a's 600 frames", () => hostB.read().length >= 600);
       await reached("a got b's broadcast", () => hostA.read().length >= 1);
-      expect(messages).toBeGreaterThanOrEqual(4);
+      expect(seen.messages).toBeGreaterThanOrEqual(4);
 
       // an unplugged port: what goes to it counted delivered and refused, as relay.ts counts it
       relay.drop(1);
@@ -88,7 +103,7 @@ describe('relay paths', () => {
       unplugged = { delivered: after.delivered - before.delivered, refused: after.refused - before.refused };
       expect(unplugged.refused).toBeGreaterThanOrEqual(3);
       expect(unplugged.refused).toBe(unplugged.delivered);
-      expect(slow).toBe(0);
+      expect(seen.slow).toBe(0);
       relay.reopen(1);
 
       // relay.ts's path: a rule that acts on none of them (it stays: the rest of the case goes this way), then a cut port
@@ -102,7 +117,7 @@ describe('relay paths', () => {
       // an injected frame (a scripted peer's)
       relay.receive(1, testFrame(a.mac, b.mac, 7000, 80), true);
       await reached('a got the injected frame', () => hostA.read().length >= 2);
-      expect(slow).toBeGreaterThanOrEqual(12);
+      expect(seen.slow).toBeGreaterThanOrEqual(12);
 
       expect(seqs(hostB.got)).toEqual(Array.from({ length: 610 }, (_, i) => (i < 600 ? i : i + 3)));
       expect(seqs(hostA.got)).toEqual([5000, 7000]);
@@ -168,46 +183,23 @@ describe('relay paths', () => {
 });
 
 describe('bridge mode: the tap through the fast path, the counter through relay.ts', () => {
-  let topo: Topology;
-  let dir: string;
-  beforeAll(async () => {
-    topo = await createTopology(['a', 'b'], { bridge: true });
-    await topo.up();
-    dir = mkdtempSync(join(tmpdir(), 'tcpladder-relay-paths-'));
-  });
-  afterAll(async () => {
-    await topo?.destroy();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const wire = twoHosts(true);
 
   it("records both directions in one sequence, each frame as whose host sent it, and counts the second host's where they enter the bridge", async () => {
+    const topo = wire.topo();
     const [a, b] = topo.hosts.map((h) => h.spec);
-    const ports = topo.hosts.map((h) => ({ ifname: h.spec.port, hostMac: h.spec.mac, host: h.spec.name }));
-    const frames: BatchedFrame[] = [];
-    const stream = new FrameBatch('s2', 65535, {
-      write(bytes, done) {
-        frames.push(...decodeFrameBatch(Buffer.from(bytes.subarray(HEADER))).frames);
-        done();
-      },
-    });
-    const pcap = join(dir, 'bridge.pcap');
-    const relay = new Relay(ports, `/run/netns/${topo.wireNs}`, pcap, stream, { added: () => setImmediate(() => stream.flush()), release: () => undefined }, 'bridge');
-    let slow = 0;
-    const receive = relay.receive.bind(relay);
-    relay.receive = (...args) => {
-      slow++;
-      receive(...args);
-    };
+    const pcap = join(wire.dir(), 'bridge.pcap');
+    const { relay, stream, seen, streamed } = relayOn(topo, pcap, 'bridge');
+    const { frames } = seen;
     const hostA = new HostEnd(a.ns, a.ifname, [b.mac]);
     const hostB = new HostEnd(b.ns, b.ifname, [a.mac]);
-    const streamed = (seq: number) => frames.some((f) => isTest(f.data) && f.data.readUInt32BE(14) === seq);
     try {
       for (let seq = 0; seq < 300; seq++) hostA.send(testFrame(b.mac, a.mac, seq, 1514));
       hostB.send(testFrame(a.mac, b.mac, 5000, 60));
       await reached('b got 300 frames through the bridge', () => hostB.read().length >= 300);
       await reached("b's frame recorded", () => streamed(5000) && streamed(299));
       await reached("b's frame counted", () => relay.portStats()[1].captured >= 1);
-      expect(slow).toBe(0);
+      expect(seen.slow).toBe(0);
     } finally {
       relay.close();
       void hostA.sock.close();
