@@ -260,6 +260,7 @@ async function main(): Promise<void> {
   const figure = (title: string, name: string, ref: string, f: Pick<Figure, 'referenceName' | 'goal' | 'note'>): Figures =>
     ran(name) ? { [title]: { value: med(name), unit: 'Mbit/s', reference: ran(ref) ? med(ref) : null, ...f, runs: runsOf(name), referenceRuns: runsOf(ref) } } : {};
   const cpuOf = (ref: string) => (ran(ref) ? `; ${ref}: ${cpuNote(ref)}` : '');
+  const carried = ['relay', 'bridge'].filter(ran).map((w) => `${runs} × ${mib} MiB ${w === 'relay' ? 'relayed' : 'bridged'}`);
   const figures: Figures = {
     ...figure('relay throughput', 'relay', 'plain veth', {
       referenceName: 'plain veth pair, no capture',
@@ -283,7 +284,7 @@ async function main(): Promise<void> {
       unit: 'MiB',
       reference: null,
       goal: '<= 100',
-      note: `VmHWM of the sidecar after all the runs above (${runs} × ${mib} MiB relayed${ran('bridge') ? ', as many bridged' : ''})`,
+      note: `VmHWM of the sidecar after all the runs above (${['a relayed warm-up', ...carried].join(', ')})`,
     },
   };
   emit(figures, { loadBefore, loadAfter, mib, runs });

@@ -149,6 +149,17 @@ function rootlessMode(): CheckResult {
   return { ok: true, detail: 'users may run tcpladder run without root (user namespaces; states sampled through sock_diag, no tracepoints)' };
 }
 
+/** The capture sidecar's fast path (harness/wire/native/relay.c) builds with the machine's cc, and loads. */
+async function relayBuilds(): Promise<CheckResult> {
+  try {
+    const { relayLibrary } = await import('../wire/native-relay.js');
+    const lib = relayLibrary();
+    return { ok: true, detail: `harness/wire/native/relay.c built and loaded (${lib.maxPorts} ports at most)` };
+  } catch (e) {
+    return { ok: false, detail: firstLine((e as Error).message), fix: aptFix('gcc libc6-dev') };
+  }
+}
+
 export function checks(probe: NetnsProbe): Check[] {
   return [
     {
@@ -175,6 +186,7 @@ export function checks(probe: NetnsProbe): Check[] {
     { name: 'rootless mode', required: false, run: rootlessMode },
     nodeModule('libpcap (cap)', 'cap', 'apt-get install -y libpcap-dev && npm rebuild cap'),
     nodeModule('koffi', 'koffi', 'npm ci'),
+    { name: "relay's C (cc)", required: true, run: relayBuilds },
     program('tcpdump', 'tcpdump', ['--version'], 'tcpdump'),
     program('tshark', 'tshark', ['--version'], 'tshark'),
     program('chromium (browser test)', 'chromium', ['--version'], 'chromium', false),

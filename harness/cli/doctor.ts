@@ -6,7 +6,8 @@ import { EXIT, parseArgs, type Io } from './io.js';
 export const DOCTOR_HELP = `tcpladder doctor
 
 Checks what a run needs: root, network namespaces, veth links, nftables, ethtool,
-tracefs, libpcap (the cap module), koffi, Node.js ≥ 20.11, tcpdump and tshark;
+tracefs, libpcap (the cap module), koffi, the relay's C (built with cc), Node.js
+≥ 20.11, tcpdump and tshark;
 and, optionally, chromium for the report's browser test. Then each TCP stack:
 linux (this machine's kernel), uml (User-Mode Linux) and gvisor (runsc): found,
 its version, and whether it works (a guest starts and makes a socket; a few

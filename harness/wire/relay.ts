@@ -133,11 +133,6 @@ export class Relay {
     return NOWHERE;
   }
 
-  /** Number and time of a frame: the kernel's stamp if it has one, never before the last frame's. */
-  private record(data: Buffer, stamp: bigint | null = null): { n: number; time: bigint } {
-    return this.core.record(data, stamp);
-  }
-
   private frame(f: RelayedFrame): void {
     this.stream.add(f);
     this.events.added();
@@ -150,7 +145,7 @@ export class Relay {
    */
   receive(from: number, data: Buffer, injected: boolean, stamp: bigint | null = null): void {
     if (this.closed) return;
-    const { n, time } = this.record(data, stamp);
+    const { n, time } = this.core.record(data, stamp);
     // in bridge mode the second host's frames are counted at its own port (WirePorts)
     if (!injected && !(this.mode === 'bridge' && from === 1)) this.core.count(from, 'captured');
     const to = this.destinations(from, data);
@@ -193,7 +188,7 @@ export class Relay {
           case 'duplicate':
             for (const p of to) this.deliver(p, data);
             after = () => {
-              const copy = this.record(data);
+              const copy = this.core.record(data, null);
               for (const p of to) this.deliver(p, data);
               this.frame({ n: copy.n, time: copy.time, port: from, to, data, fate: 'duplicated', rule: r.spec.id, triggerPassed: undefined });
             };
@@ -210,7 +205,7 @@ export class Relay {
         }
       }
     }
-    // every frame event has the same shape (no spreads, no optional keys): this is the hot path
+    // every frame record has the same shape (no spreads, no optional keys): V8 keeps one hidden class
     this.frame({ n, time, port: from, to, data, fate, rule, triggerPassed });
     after?.();
     if (decoded) this.releaseHolds(decoded, from, to, time);

@@ -51,7 +51,7 @@ describe('tcpladder doctor on this machine', () => {
   it('checks everything a run needs, exits 0, and leaves no namespace or tracefs instance', async () => {
     const r = await tcpladder(['doctor']);
     expect(r.stderr).toBe('');
-    for (const name of ['root', 'Node.js', 'network namespaces', 'veth', 'nftables', 'ethtool', 'tracefs', 'libpcap (cap)', 'koffi', 'tcpdump', 'tshark', 'chromium']) {
+    for (const name of ['root', 'Node.js', 'network namespaces', 'veth', 'nftables', 'ethtool', 'tracefs', 'libpcap (cap)', 'koffi', "relay's C (cc)", 'tcpdump', 'tshark', 'chromium']) {
       expect(r.stdout).toMatch(new RegExp(`^✓ ${name.replace(/[()]/g, '\\$&')}`, 'm'));
     }
     expect(r.stdout.endsWith('\nall required checks passed\n')).toBe(true);
