@@ -5,8 +5,8 @@
  * JavaScript per frame. It serves a relay whose case has no wire rule and no cut port,
  * and bridge mode's tap (a kernel bridge forwards: frames are only recorded); relay.ts
  * handles every frame otherwise (and injected ones), keeping the same numbers, pcap and
- * counters here (tl_record). Built and loaded by
- * native-relay.ts; the packet socket and its batch memory are packet-socket.ts's.
+ * counters here (tl_record). Built and loaded by native-relay.ts; the packet socket and
+ * its batch memory are packet-socket.ts's.
  *
  * Everything both sides share is in struct tl_relay, 64-bit fields only, whose field
  * offsets native-relay.ts asks for (tl_layout) rather than assumes.
@@ -18,7 +18,6 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,7 +49,7 @@ struct tl_relay {
   int64_t epoch_base;             /* Unix time minus monotonic time, ns: the pcap's clock */
   int64_t pcap_fd, pcap_buf, pcap_cap;
   int64_t snap;                   /* bytes of a frame the stream carries at most */
-  int64_t bridge;                 /* bridge mode: the socket taps port 0, whose frames are whose by source MAC */
+  int64_t bridge;                 /* bridge mode: the socket taps port 0; a frame is whose its source MAC says */
   /* set before each drain */
   int64_t offset; /* realtime minus monotonic, ns: the kernel stamps frames in realtime */
   int64_t stream_buf, stream_cap, stream_used;
