@@ -10,11 +10,12 @@ ARG NODE_IMAGE=node:20-bookworm-slim
 FROM ${NODE_IMAGE}
 
 # What the harness runs (ip, ethtool, nft, setpriv and nsenter, ss, mount), what the
-# `cap` addon builds against (libpcap-dev, python3, make, g++), and the other TCP stacks
-# a host can run (user-mode-linux: Linux 6.1 as a process; runsc: gVisor's netstack).
+# `cap` addon builds against (libpcap-dev, python3, make, g++), the compiler the relay's
+# C is built with at the capture sidecar's first start (gcc, libc6-dev), and the other
+# TCP stacks a host can run (user-mode-linux: Linux 6.1 as a process; runsc: gVisor's netstack).
 # Installed only when missing, so a base image that has them already needs no Debian mirror.
 RUN set -eu; \
-    need="ca-certificates iproute2 ethtool nftables libpcap-dev procps util-linux kmod python3 make g++ user-mode-linux runsc"; \
+    need="ca-certificates iproute2 ethtool nftables libpcap-dev procps util-linux kmod python3 make g++ gcc libc6-dev user-mode-linux runsc"; \
     missing=""; \
     for p in $need; do \
       dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"; \

@@ -3,9 +3,9 @@
  *
  * One bulk transfer of N MiB (default 64) from client to server, made by two small Node
  * programs (bench/lib/tcp-source.mjs, tcp-sink.mjs) started inside the hosts' namespaces,
- * timed at the receiver from accept to EOF, over four wires, round-robin, R runs each
- * (default 5), medians, after one relayed transfer of the same size that is printed but
- * not counted (the sidecar's and the harness's first):
+ * timed at the receiver from accept to EOF, over five wires (or those `--wires` names),
+ * round-robin, R runs each (default 5), medians, after one relayed transfer of the same
+ * size that is printed but not counted (the sidecar's and the harness's first):
  *
  *   relay          a case's hosts (CaseRun.hosts()), the sidecar relaying and recording;
  *                  the case's completeness check (trace.json `wire`) must say complete
@@ -211,7 +211,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tcpl-bench-'));
   removePath(dir);
   process.env.TCPLADDER_RUN_DIR = dir; // the cases' captures (pcap, trace) go here, and away at the end
-  // --wires relay,bridge: only these (for profiling one of them; the figures then lack their references)
+  // --wires relay,bridge: only these (for profiling one of them); a figure whose wire did not run is left out, one whose reference did not has none
   const only = arg('--wires')?.split(',');
   const bareRelay = !only || only.includes('bare relay') ? builtC(BARE_RELAY_SOURCE, 'program') : '';
 
