@@ -17,10 +17,11 @@ import type { Plugin } from 'esbuild';
 /** Raise when the way the bundle is built changes: older bundles are then made again. */
 const BUNDLE_FORMAT = 4;
 
-function projectRoot(from: string): string {
+/** The nearest folder at or above `from` with a package.json: the project's root; null when there is none. */
+export function projectRoot(from: string): string | null {
   for (let dir = from; ; dir = dirname(dir)) {
     if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+    if (dirname(dir) === dir) return null;
   }
 }
 
@@ -51,6 +52,7 @@ let building = 0;
 export async function bundleOf(script: string, name: string): Promise<string | null> {
   try {
     const root = projectRoot(dirname(script));
+    if (!root) return null;
     const cache = join(root, 'node_modules', '.cache', 'tcpladder');
     // one manifest per source tree: trees sharing node_modules (a snapshot with a symlink) do not rebuild each other's
     const manifest = join(cache, `${name}-${createHash('sha256').update(script).digest('hex').slice(0, 8)}.json`);

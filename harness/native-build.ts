@@ -10,15 +10,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
+import { projectRoot } from './bundle.js';
 
 const FLAGS = { library: ['-O2', '-Wall', '-shared', '-fPIC'], program: ['-O2', '-Wall'] } as const;
-
-function projectRoot(from: string): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return from;
-  }
-}
 
 function cacheDir(root: string): string {
   for (const dir of [join(root, 'node_modules', '.cache', 'tcpladder'), join(tmpdir(), 'tcpladder-native')]) {
@@ -34,7 +28,8 @@ function cacheDir(root: string): string {
 
 /** The path of `source` built as a shared library or a program, built now if it is not yet. */
 export function builtC(source: string, kind: keyof typeof FLAGS): string {
-  const root = projectRoot(dirname(source));
+  // a source outside any project (a test's): its own folder stands for the project's
+  const root = projectRoot(dirname(source)) ?? dirname(source);
   const flags = FLAGS[kind];
   const hash = createHash('sha256').update(`${flags.join(' ')}\n`).update(readFileSync(source)).digest('hex').slice(0, 16);
   const name = basename(source, '.c');

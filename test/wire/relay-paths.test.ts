@@ -28,13 +28,16 @@ const IDLE_RULE: RuleSpec = {
 };
 
 /**
- * A relay on `topo`'s wire in this process, and what it gives the harness: the stream's
- * frames as decoded there (the hosts' kernels send a frame of their own now and then:
- * counted, not asserted), its messages, its pcap, and how many frames relay.ts's own
- * path took (`slow`).
+ * A relay on the wire's namespace in this process, each host's raw end of its link, and
+ * what the relay gives the harness: the stream's frames as decoded there (the hosts'
+ * kernels send a frame of their own now and then: counted, not asserted), its messages,
+ * its pcap, and how many frames relay.ts's own path took (`slow`).
  */
-function relayOn(topo: Topology, pcap: string, mode: 'relay' | 'bridge') {
+function relayOn(wire: { topo: () => Topology; dir: () => string }, mode: 'relay' | 'bridge') {
+  const topo = wire.topo();
+  const [a, b] = topo.hosts.map((h) => h.spec);
   const ports: PortSpec[] = topo.hosts.map((h) => ({ ifname: h.spec.port, hostMac: h.spec.mac, host: h.spec.name }));
+  const pcap = join(wire.dir(), `${mode}.pcap`);
   const seen = { frames: [] as BatchedFrame[], messages: 0, slow: 0 };
   const stream = new FrameBatch('s1', 65535, {
     write(bytes, done) {
@@ -51,8 +54,27 @@ function relayOn(topo: Topology, pcap: string, mode: 'relay' | 'bridge') {
     seen.slow++;
     receive(...args);
   };
+  const hostA = new HostEnd(a.ns, a.ifname, [b.mac]);
+  const hostB = new HostEnd(b.ns, b.ifname, [a.mac]);
   const streamed = (seq: number) => seen.frames.some((f) => isTest(f.data) && f.data.readUInt32BE(14) === seq);
-  return { relay, stream, seen, streamed };
+  /** the relay and the hosts' ends closed, the last message sent */
+  const close = () => {
+    relay.close();
+    void hostA.sock.close();
+    void hostB.sock.close();
+    stream.flush();
+  };
+  return { a, b, relay, hostA, hostB, pcap, seen, streamed, close };
+}
+
+/** The stream is one sequence of numbers on nondecreasing times, and the pcap holds the same frames, byte for byte, as far apart in time. */
+function expectOneRecord(frames: BatchedFrame[], pcap: string): void {
+  expect(frames.map((f) => f.n)).toEqual(Array.from({ length: frames.length }, (_, i) => i + 1));
+  for (let i = 1; i < frames.length; i++) expect(frames[i].time >= frames[i - 1].time).toBe(true);
+  const cap = readCapture(readFileSync(pcap));
+  expect(cap.frames).toHaveLength(frames.length);
+  cap.frames.forEach((f, i) => expect(Buffer.from(f.data).equals(frames[i].data)).toBe(true));
+  cap.frames.forEach((f, i) => expect(f.time - cap.frames[0].time).toBe(frames[i].time - frames[0].time));
 }
 
 /** Wire namespaces with two hosts (`bridge`: a kernel bridge between them), and a folder for pcaps. */
@@ -75,13 +97,8 @@ describe('relay paths', () => {
   const wire = twoHosts(false);
 
   it('numbers, stamps, records, streams and counts every frame alike on either path, and goes on from one to the other', async () => {
-    const topo = wire.topo();
-    const [a, b] = topo.hosts.map((h) => h.spec);
-    const pcap = join(wire.dir(), 'wire.pcap');
-    const { relay, stream, seen, streamed } = relayOn(topo, pcap, 'relay');
+    const { a, b, relay, hostA, hostB, pcap, seen, streamed, close } = relayOn(wire, 'relay');
     const { frames } = seen;
-    const hostA = new HostEnd(a.ns, a.ifname, [b.mac]);
-    const hostB = new HostEnd(b.ns, b.ifname, [a.mac]);
     const seqs = (f: Buffer[]) => f.map((x) => x.readUInt32BE(14));
     let unplugged: { delivered: number; refused: number };
     try {
@@ -122,15 +139,11 @@ describe('relay paths', () => {
       expect(seqs(hostB.got)).toEqual(Array.from({ length: 610 }, (_, i) => (i < 600 ? i : i + 3)));
       expect(seqs(hostA.got)).toEqual([5000, 7000]);
     } finally {
-      relay.close();
-      void hostA.sock.close();
-      void hostB.sock.close();
+      close();
     }
-    stream.flush();
 
-    // the stream: one sequence of numbers, nondecreasing times, each test frame's bytes whole
-    expect(frames.map((f) => f.n)).toEqual(Array.from({ length: frames.length }, (_, i) => i + 1));
-    for (let i = 1; i < frames.length; i++) expect(frames[i].time >= frames[i - 1].time).toBe(true);
+    // the stream and the pcap: one record; each test frame's bytes whole
+    expectOneRecord(frames, pcap);
     const tests = frames.filter((f) => isTest(f.data));
     const seqOf = (f: BatchedFrame) => f.data.readUInt32BE(14);
     const fromA = tests.filter((f) => f.port === 0);
@@ -142,12 +155,6 @@ describe('relay paths', () => {
     expect(fromB.map(seqOf)).toEqual([5000, 7000]);
     expect(fromB[0].to).toEqual([0]);
     expect(fromB[1].fate).toBe('injected');
-
-    // the pcap: the same frames, byte for byte, times as far apart as the stream's
-    const cap = readCapture(readFileSync(pcap));
-    expect(cap.frames).toHaveLength(frames.length);
-    cap.frames.forEach((f, i) => expect(Buffer.from(f.data).equals(frames[i].data)).toBe(true));
-    cap.frames.forEach((f, i) => expect(f.time - cap.frames[0].time).toBe(frames[i].time - frames[0].time));
 
     // the counters agree with the stream, whichever path counted
     const stats = relay.portStats();
@@ -186,13 +193,8 @@ describe('bridge mode: the tap through the fast path, the counter through relay.
   const wire = twoHosts(true);
 
   it("records both directions in one sequence, each frame as whose host sent it, and counts the second host's where they enter the bridge", async () => {
-    const topo = wire.topo();
-    const [a, b] = topo.hosts.map((h) => h.spec);
-    const pcap = join(wire.dir(), 'bridge.pcap');
-    const { relay, stream, seen, streamed } = relayOn(topo, pcap, 'bridge');
+    const { a, b, relay, hostA, hostB, pcap, seen, streamed, close } = relayOn(wire, 'bridge');
     const { frames } = seen;
-    const hostA = new HostEnd(a.ns, a.ifname, [b.mac]);
-    const hostB = new HostEnd(b.ns, b.ifname, [a.mac]);
     try {
       for (let seq = 0; seq < 300; seq++) hostA.send(testFrame(b.mac, a.mac, seq, 1514));
       hostB.send(testFrame(a.mac, b.mac, 5000, 60));
@@ -201,18 +203,12 @@ describe('bridge mode: the tap through the fast path, the counter through relay.
       await reached("b's frame counted", () => relay.portStats()[1].captured >= 1);
       expect(seen.slow).toBe(0);
     } finally {
-      relay.close();
-      void hostA.sock.close();
-      void hostB.sock.close();
+      close();
     }
-    stream.flush();
-    expect(frames.map((f) => f.n)).toEqual(Array.from({ length: frames.length }, (_, i) => i + 1));
+    expectOneRecord(frames, pcap);
     const tests = frames.filter((f) => isTest(f.data));
     expect(tests.filter((f) => f.port === 0).map((f) => f.data.readUInt32BE(14))).toEqual(Array.from({ length: 300 }, (_, i) => i));
     expect(tests.filter((f) => f.port === 1).map((f) => [f.data.readUInt32BE(14), f.to])).toEqual([[5000, [0]]]);
-    const cap = readCapture(readFileSync(pcap));
-    expect(cap.frames).toHaveLength(frames.length);
-    cap.frames.forEach((f, i) => expect(Buffer.from(f.data).equals(frames[i].data)).toBe(true));
     const stats = relay.portStats();
     expect(stats[0].captured).toBe(frames.filter((f) => f.port === 0).length);
     // the counter on b's port saw what b sent, recorded or not yet
